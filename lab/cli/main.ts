@@ -1,0 +1,51 @@
+// The faultline command line: `npx faultline <verb> [flags]`. Each verb lives in verbs/<verb>.ts
+// and exports `run(argv): Promise<number>`; this file only dispatches and maps errors to exit codes.
+import { CliError, exitCode } from './exit.js';
+
+export interface Verb {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const verbs: Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }> = {
+  explore: { summary: 'many seeded runs against a real cluster (the main job)', load: () => import('./verbs/explore.js') },
+  run: { summary: 'one run from --seed (and --path)', load: () => import('./verbs/run.js') },
+  replay: { summary: 're-run a recorded plan: replay <artifact-dir> [--times N]', load: () => import('./verbs/replay.js') },
+  check: { summary: 'check a recorded history offline: check <history-file>', load: () => import('./verbs/check.js') },
+  compare: { summary: 'paired runs of several strategies on the same seeds', load: () => import('./verbs/compare.js') },
+  node: { summary: 'start one branch server', load: () => import('./verbs/node.js') },
+  bank: { summary: 'run a course input file: bank <input.json> [-o output.json]', load: () => import('./verbs/bank.js') },
+  toxiproxy: { summary: 'run the embedded, seeded Toxiproxy server on its own', load: () => import('./verbs/toxiproxy.js') },
+  dlq: { summary: "list a node's dead letters: dlq --data-dir D", load: () => import('./verbs/dlq.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(verbs).map((name) => name.length));
+  const lines = Object.entries(verbs).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return ['usage: faultline <verb> [flags]', '', 'verbs:', ...lines, '', 'exit codes: 0 ok, 1 violation, 2 unknown, 64 usage, 65 bad data, 70 internal'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? exitCode.usage : exitCode.ok;
+  }
+  const entry = verbs[name];
+  if (entry === undefined) {
+    process.stderr.write(`faultline: unknown verb '${name}' (try: faultline --help)\n`);
+    return exitCode.usage;
+  }
+  try {
+    const { verb } = await entry.load();
+    return await verb.run(rest);
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`faultline ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`faultline ${name}: internal error: ${message}\n`);
+    return exitCode.internal;
+  }
+}

@@ -1,0 +1,22 @@
+// What the rest of the lab needs from a Toxiproxy backend, whichever one runs (external, the real
+// binary, or faultline's embedded server). Implementations live beside this file.
+import type { Toxiproxy } from 'toxiproxy-node-client';
+
+export type ProxyBackendKind = 'external' | 'binary' | 'embedded';
+export type ProxyBackendChoice = ProxyBackendKind | 'auto';
+
+export interface ProxyBackend {
+  readonly kind: ProxyBackendKind;
+  /** The HTTP API's base URL, e.g. http://127.0.0.1:8474. */
+  readonly apiUrl: string;
+  /** The client, for nemesis primitives (through the adapter that hides its quirks). */
+  readonly client: Toxiproxy;
+  /** Creates (or replaces) a proxy listening on a free loopback port; returns host:port it listens on. */
+  createProxy(name: string, upstream: string): Promise<string>;
+  /** Removes every proxy this backend knows of. */
+  deleteAllProxies(): Promise<void>;
+  /** Re-enables every proxy and removes every toxic (POST /reset). */
+  reset(): Promise<void>;
+  /** Stops the server if this backend started it. Idempotent. */
+  stop(): Promise<void>;
+}

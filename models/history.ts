@@ -1,0 +1,59 @@
+// The history format of shared/DESIGN.md: one event a line, Jepsen's shape, and the bank's
+// operation values. Shared by the recorder (lab/run), the checkers and `faultline check`.
+
+export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
+
+export interface HistoryEvent<Value = unknown> {
+  index: number;
+  process: number;
+  type: EventType;
+  f: string;
+  value: Value;
+  /** Monotonic nanoseconds since the run started. */
+  time: number;
+  /** Why an operation failed or is unknown (a gRPC status name, say). */
+  error?: string;
+}
+
+export type History<Value = unknown> = HistoryEvent<Value>[];
+
+// The bank's operations as they appear in `value`. An invoke carries the input fields; an ok
+// completion repeats them and adds the output fields.
+export interface DepositValue {
+  account: string;
+  amount: number;
+  balance?: number;
+}
+
+export interface WithdrawValue {
+  account: string;
+  amount: number;
+  applied?: boolean;
+  balance?: number;
+}
+
+export interface QueryValue {
+  account: string;
+  balance?: number;
+}
+
+export interface TransferValue {
+  from: string;
+  to: string;
+  amount: number;
+  applied?: boolean;
+  fromBalance?: number;
+  toBalance?: number;
+}
+
+export type BankFunction = 'deposit' | 'withdraw' | 'query' | 'transfer';
+
+/** One branch's state as its Snapshot RPC reports it after the run. */
+export interface BranchState {
+  branch: string;
+  accounts: Record<string, { balance: number; version: number }>;
+  /** How many times each (request id, account) was applied on this replica. */
+  applied: { requestId: string; account: string; times: number }[];
+  deadLetters: number;
+  outbox: number;
+}
