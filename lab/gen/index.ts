@@ -1,0 +1,50 @@
+// Plan generation: `planFor(seed, path, constraints)` gives the plan fast-check generates at that seed
+// and path, the same bytes on every machine. Try: `npx faultline run --seed 7 --dry-run`.
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { normalize, rawPlanArbitrary } from './arbitrary.js';
+import { defaultPlanConstraints } from './plan.js';
+import type { Plan, PlanConstraints } from './plan.js';
+
+export * from './plan.js';
+export { describePlan, describeFault, describeOp } from './story.js';
+
+/** The arbitrary of whole plans; `path` is filled in by whoever knows it. */
+export function planArbitrary(seed: number, constraints: PlanConstraints = defaultPlanConstraints): fc.Arbitrary<Plan> {
+  return rawPlanArbitrary(constraints).map((raw) => ({
+    version: 1 as const,
+    seed,
+    path: '',
+    constraints,
+    ...normalize(raw, constraints),
+  }));
+}
+
+/** Parameters that make fast-check generate the same values as `planFor` does, for a property run. */
+export function generationParameters(seed: number): { seed: number } {
+  return { seed };
+}
+
+/**
+ * The plan at (seed, path): fast-check replays the path (a run index, then shrink steps) and we take the
+ * value it reaches. Throws a plain Error when the path does not exist for this seed.
+ */
+export function planFor(seed: number, path = '0', constraints: PlanConstraints = defaultPlanConstraints): Plan {
+  let captured: Plan | undefined;
+  const property = fc.property(planArbitrary(seed, constraints), (plan) => {
+    captured = plan;
+    return false;
+  });
+  fc.check(property, { ...generationParameters(seed), path, numRuns: Number(path.split(':')[0]) + 1, endOnFailure: true });
+  if (captured === undefined) throw new Error(`no plan at seed ${seed} path '${path}'`);
+  return { ...captured, path };
+}
+
+/** The canonical bytes of a plan: JSON with the key order the generator builds. */
+export function planJson(plan: Plan): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+export function planHash(plan: Plan): string {
+  return createHash('sha256').update(planJson(plan)).digest('hex');
+}

@@ -1,0 +1,71 @@
+// A plan is a pure function of (seed, path, constraints): the same bytes in this process, in another
+// process, and after a shrink the plan is still valid.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { linkName } from '../cluster/links.js';
+import { defaultPlanConstraints, opCount, planArbitrary, planFor, planHash, planJson } from './index.js';
+import type { Plan } from './plan.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+function assertValid(plan: Plan): void {
+  const { branches, accounts, steps, clients } = plan.workload;
+  const accountNames = new Set(accounts.map((account) => account.account));
+  const links = new Set(branches.flatMap((to) => [linkName('client', to), ...branches.filter((from) => from !== to).map((from) => linkName(from, to))]));
+  for (const step of steps) {
+    expect(new Set(step.map((op) => op.client)).size).toBe(step.length);
+    for (const op of step) {
+      expect(op.client).toBeLessThan(clients);
+      expect(branches).toContain(op.branch);
+      const touched = op.f === 'transfer' ? [op.from, op.to] : [op.account];
+      for (const account of touched) expect(accountNames.has(account)).toBe(true);
+      if (op.f === 'transfer') expect(op.from).not.toBe(op.to);
+    }
+  }
+  for (const entry of plan.faultSchedule) {
+    expect(entry.atStep).toBeLessThan(steps.length);
+    expect(entry.healAtStep).toBeGreaterThan(entry.atStep);
+    const { fault } = entry;
+    if (fault.kind === 'kill' || fault.kind === 'pause') expect(branches).toContain(fault.node);
+    else for (const link of fault.links) expect(links.has(link)).toBe(true);
+  }
+}
+
+describe('plans (seed 1234)', () => {
+  it('are the same bytes for the same seed and path, in this process and in another', () => {
+    const here = planHash(planFor(1234, '3'));
+    expect(planHash(planFor(1234, '3'))).toBe(here);
+    const script = "import { planFor, planHash } from './lab/gen/index.ts'; process.stdout.write(planHash(planFor(1234, '3')));";
+    const there = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(there).toBe(here);
+  });
+
+  it('differ between seeds and between paths', () => {
+    expect(planJson(planFor(1234, '0'))).not.toBe(planJson(planFor(1235, '0')));
+    expect(planJson(planFor(1234, '0'))).not.toBe(planJson(planFor(1234, '1')));
+  });
+
+  it('stay valid plans for every generated and every shrunk value', () => {
+    const constraints = { ...defaultPlanConstraints, faults: 'heavy' as const, opsMax: 30 };
+    let checked = 0;
+    // The property fails on any plan with 3 or more ops or any fault, so fast-check shrinks, and
+    // every candidate it shrinks to passes through assertValid.
+    const details = fc.check(
+      fc.property(planArbitrary(1234, constraints), (plan) => {
+        assertValid(plan);
+        checked += 1;
+        expect(opCount(plan)).toBeLessThanOrEqual(30);
+        return opCount(plan) < 3 && plan.faultSchedule.length === 0;
+      }),
+      { seed: 1234, numRuns: 200 },
+    );
+    expect(details.failed).toBe(true);
+    const smallest = details.counterexample?.[0];
+    // Shrunk to the edge: one fault and the one op a workload cannot lose, or three ops and no fault.
+    const shape = smallest === undefined ? 'none' : `${opCount(smallest)} ops, ${smallest.faultSchedule.length} faults`;
+    expect(['1 ops, 1 faults', '3 ops, 0 faults']).toContain(shape);
+    expect(checked).toBeGreaterThan(10);
+  });
+});

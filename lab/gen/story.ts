@@ -1,0 +1,49 @@
+// Prints a plan as a short story of ops and faults, so a shrunk counterexample reads at a glance.
+import type { Fault, FaultStep, Plan, PlanOp } from './plan.js';
+
+export function describeOp(op: PlanOp): string {
+  const retry = op.retries > 0 ? ` (retries ${op.retries})` : '';
+  switch (op.f) {
+    case 'query':
+      return `client ${op.client} query(${op.account}) at ${op.branch}${retry}`;
+    case 'transfer':
+      return `client ${op.client} transfer(${op.from} -> ${op.to}, ${op.amount}) at ${op.branch}${retry}`;
+    default:
+      return `client ${op.client} ${op.f}(${op.account}, ${op.amount}) at ${op.branch}${retry}`;
+  }
+}
+
+export function describeFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'kill':
+      return `kill -9 ${fault.node}`;
+    case 'pause':
+      return `pause ${fault.node}`;
+    case 'partition':
+      return `partition (${fault.mode}) ${fault.from.join(',')} ${fault.mode === 'one-way' ? '-/->' : '|'} ${fault.to.join(',')}`;
+    case 'toxic': {
+      const { kind, ...attributes } = fault.toxic;
+      const text = Object.entries(attributes).map(([key, value]) => `${key}=${value}`).join(' ');
+      return `${kind}(${text}) on ${fault.links.join(',')}`;
+    }
+  }
+}
+
+function healText(step: FaultStep): string {
+  return step.fault.kind === 'kill' ? `restart ${step.fault.node}` : step.fault.kind === 'pause' ? `resume ${step.fault.node}` : `heal ${describeFault(step.fault)}`;
+}
+
+/** One line per step that has anything in it. */
+export function describePlan(plan: Plan): string {
+  const { steps, branches, accounts } = plan.workload;
+  const lines = [`branches ${branches.join(',')}; accounts ${accounts.map((a) => `${a.account}=${a.balance}`).join(', ')}`];
+  for (let index = 0; index <= steps.length; index += 1) {
+    for (const step of plan.faultSchedule) {
+      if (step.healAtStep === index && index < steps.length) lines.push(`  step ${index}: ${healText(step)}`);
+      if (step.atStep === index) lines.push(`  step ${index}: ${describeFault(step.fault)} (until step ${step.healAtStep})`);
+    }
+    const ops = steps[index];
+    if (ops !== undefined && ops.length > 0) lines.push(`  step ${index}: ${ops.map(describeOp).join('; ')}`);
+  }
+  return lines.join('\n');
+}
