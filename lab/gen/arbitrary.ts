@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { branchIds, linkName } from '../cluster/links.js';
 import type { BranchId } from '../cluster/links.js';
-import type { Fault, FaultStep, LinkToxic, PartitionMode, PlanConstraints, PlanOp, Workload } from './plan.js';
+import type { Fault, FaultStep, LinkToxic, PartitionMode, PlanConstraints, PlanOp, ToxicStream, Workload } from './plan.js';
 
 const balanceMax = 100;
 const depositAmountMax = 30;
@@ -29,6 +29,7 @@ export interface RawFault {
   kind: 'partition' | 'toxic' | 'kill' | 'pause';
   mode: PartitionMode;
   toxic: LinkToxic;
+  stream: ToxicStream;
   target: RawTarget;
   split: number;
   atStep: number;
@@ -87,6 +88,7 @@ function rawFault(constraints: PlanConstraints): fc.Arbitrary<RawFault> {
     ),
     mode: fc.constantFrom<PartitionMode>('isolate', 'one-way', 'symmetric', 'majority'),
     toxic: linkToxic(constraints.faults),
+    stream: fc.constantFrom<ToxicStream>('downstream', 'upstream'),
     target: fc.record({ scope: fc.constantFrom('both' as const, 'out' as const, 'in' as const, 'client' as const), node: fc.nat({ max: 7 }) }),
     split: fc.nat({ max: 7 }),
     atStep: fc.nat({ max: 63 }),
@@ -175,7 +177,7 @@ function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {
     case 'partition':
       return partitionFault(raw, branches);
     case 'toxic':
-      return { kind: 'toxic', toxic: raw.toxic, links: targetLinks(raw.target, branches) };
+      return { kind: 'toxic', toxic: raw.toxic, stream: raw.stream, links: targetLinks(raw.target, branches) };
   }
 }
 

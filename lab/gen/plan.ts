@@ -47,6 +47,9 @@ export interface QueryOp extends OpBase { f: 'query'; account: string }
 export interface TransferOp extends OpBase { f: 'transfer'; from: string; to: string; amount: number; requestId: string }
 export type PlanOp = DepositOp | WithdrawOp | QueryOp | TransferOp;
 
+/** Upstream is the request direction of a link (from its dialer); downstream carries the replies. */
+export type ToxicStream = 'upstream' | 'downstream';
+
 export type PartitionMode = 'symmetric' | 'one-way' | 'isolate' | 'majority';
 export type LinkToxic =
   | { kind: 'latency'; latencyMs: number; jitterMs: number }
@@ -60,7 +63,7 @@ export type LinkToxic =
 /** A fault is data: what it does and to which links or nodes. */
 export type Fault =
   | { kind: 'partition'; mode: PartitionMode; from: BranchId[]; to: BranchId[]; links: string[] }
-  | { kind: 'toxic'; toxic: LinkToxic; links: string[] }
+  | { kind: 'toxic'; toxic: LinkToxic; stream: ToxicStream; links: string[] }
   | { kind: 'kill'; node: BranchId }
   | { kind: 'pause'; node: BranchId };
 

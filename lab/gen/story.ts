@@ -24,7 +24,7 @@ export function describeFault(fault: Fault): string {
     case 'toxic': {
       const { kind, ...attributes } = fault.toxic;
       const text = Object.entries(attributes).map(([key, value]) => `${key}=${value}`).join(' ');
-      return `${kind}(${text}) on ${fault.links.join(',')}`;
+      return `${kind}(${text}) ${fault.stream} on ${fault.links.join(',')}`;
     }
   }
 }
