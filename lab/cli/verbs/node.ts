@@ -1,0 +1,138 @@
+// `faultline node`: runs one branch server until SIGTERM/SIGINT or until its parent goes away.
+// Try it: `npx faultline node --id b1 --listen 127.0.0.1:0 --strategy lock --data-dir /tmp/b1 --accounts a1=100`.
+import { setLogger } from '@grpc/grpc-js';
+import { fstatSync } from 'node:fs';
+import { format } from 'node:util';
+import { choiceFlag, parseFlags, stringFlag } from '../args.js';
+import { exitCode, usageError } from '../exit.js';
+import type { Verb } from '../main.js';
+import { isBranchId } from '../../cluster/links.js';
+import { bugNames, ConfigError, parseAccounts, parseListen, parsePeers, strategyNames } from '../../node/config.js';
+import type { NodeConfig } from '../../node/config.js';
+import { AddressInUseError, startNode } from '../../node/node.js';
+import type { RunningNode } from '../../node/node.js';
+
+/** How often the node checks that its parent still lives (so no node is ever orphaned). */
+export const parentCheckMs = 500;
+/** If a stray handle keeps the process up after a clean stop, it exits anyway after this. */
+export const exitAfterStopMsMax = 2_000;
+
+const usage = `usage: faultline node --id b1 --listen 127.0.0.1:PORT --strategy unsafe|lock|lock-free --data-dir DIR
+  [--peers b2=127.0.0.1:P2,b3=127.0.0.1:P3] [--accounts a1=100,a2=50] [--seed S] [--bug ${bugNames.join('|')}]`;
+
+const options = {
+  id: { type: 'string' }, listen: { type: 'string' }, peers: { type: 'string' }, strategy: { type: 'string' },
+  'data-dir': { type: 'string' }, accounts: { type: 'string' }, seed: { type: 'string' }, bug: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw usageError(`--${name} is required (${usage.split('\n')[0]})`);
+  return value;
+}
+
+export function parseNodeArgs(argv: string[]): NodeConfig | 'help' {
+  const args = parseFlags(argv, options);
+  if (args.values.help === true) return 'help';
+  const id = parseBranchId(required(stringFlag(args, 'id'), 'id'));
+  const listen = required(stringFlag(args, 'listen'), 'listen');
+  const strategy = choiceFlag(args, 'strategy', strategyNames);
+  if (strategy === undefined) throw usageError(`--strategy is required (${strategyNames.join('|')})`);
+  const dataDir = required(stringFlag(args, 'data-dir'), 'data-dir');
+  const bug = choiceFlag(args, 'bug', bugNames);
+  try {
+    return {
+      id, ...parseListen(listen), strategy, dataDir, bug,
+      peers: parsePeers(stringFlag(args, 'peers') ?? '', id),
+      accounts: parseAccounts(stringFlag(args, 'accounts') ?? ''),
+      seed: stringFlag(args, 'seed') ?? '0',
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) throw usageError(error.message);
+    throw error;
+  }
+}
+
+function parseBranchId(id: string): string {
+  if (!isBranchId(id)) throw usageError(`--id must be a branch id like b1, got '${id}'`);
+  return id;
+}
+
+/** Calls `onGone` when the parent process dies: its stdin pipe closes, or we get a new parent. */
+function watchParent(onGone: (why: string) => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) onGone('the parent process is gone');
+  }, parentCheckMs);
+  timer.unref();
+  const stdin = fstatSync(0);
+  // Only a pipe says something when it closes; /dev/null ends at once and a terminal never does.
+  const watchStdin = stdin.isFIFO() || stdin.isSocket();
+  const onEnd = (): void => onGone('stdin closed');
+  if (watchStdin) {
+    process.stdin.on('end', onEnd);
+    process.stdin.on('error', onEnd);
+    process.stdin.resume();
+  }
+  return () => {
+    clearInterval(timer);
+    if (watchStdin) {
+      process.stdin.off('end', onEnd);
+      process.stdin.destroy();
+    }
+  };
+}
+
+/**
+ * grpc-js logs its own errors to stderr; give them the node's prefix, and drop its bind failure,
+ * which the node reports itself as one line ("address ... is in use").
+ */
+function routeGrpcLogs(log: (line: string) => void): void {
+  setLogger({
+    error: (...parts: unknown[]) => {
+      const line = format(...parts);
+      if (!line.includes('No address added')) log(`grpc: ${line}`);
+    },
+  });
+}
+
+async function serve(config: NodeConfig): Promise<number> {
+  const log = (line: string): void => {
+    process.stderr.write(`[${config.id}] ${line}\n`);
+  };
+  routeGrpcLogs(log);
+  let node: RunningNode;
+  try {
+    node = await startNode(config, log);
+  } catch (error) {
+    if (error instanceof AddressInUseError) throw usageError(error.message);
+    throw error;
+  }
+  process.stdout.write(`${JSON.stringify({ event: 'listening', id: config.id, address: node.address, pid: process.pid })}\n`);
+  const onDump = (): void => node.describeRecentCalls();
+  process.on('SIGUSR2', onDump);
+  let unwatch = (): void => undefined;
+  const why = await new Promise<string>((resolve) => {
+    unwatch = watchParent(resolve);
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log(`stopping: ${why}`);
+  unwatch();
+  process.off('SIGUSR2', onDump);
+  await node.stop();
+  setTimeout(() => process.exit(process.exitCode ?? exitCode.ok), exitAfterStopMsMax).unref();
+  return exitCode.ok;
+}
+
+export const verb: Verb = {
+  summary: 'start one branch server',
+  async run(argv: string[]): Promise<number> {
+    const config = parseNodeArgs(argv);
+    if (config === 'help') {
+      process.stdout.write(`${usage}\n`);
+      return exitCode.ok;
+    }
+    return serve(config);
+  },
+};

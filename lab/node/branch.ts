@@ -1,0 +1,150 @@
+// One branch of the bank, put together: its store, its serialization point, its strategy, its
+// propagation both ways, and the admin operations Snapshot and Reset. The gRPC server (server.ts)
+// only translates calls into these. Try it: `const branch = new Branch(config, store, log); branch.start()`.
+import { credentials, status } from '@grpc/grpc-js';
+import { BranchClient } from '../../proto/gen/bank.js';
+import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../proto/gen/bank.js';
+import { channelOptions } from './channel.js';
+import { isAccountName } from './config.js';
+import type { NodeConfig, StrategyName } from './config.js';
+import { statusError } from './errors.js';
+import { LeaseTable } from './leases.js';
+import { receivePropagation, refuseStream } from './propagation/receiver.js';
+import type { PropagateCall } from './propagation/receiver.js';
+import { Replication } from './propagation/replication.js';
+import { RemotePoint } from './remote-point.js';
+import { Sequencer, serializationPoint } from './sequencer.js';
+import type { SerializationPoint } from './sequencer.js';
+import { clearStats, emptyStats } from './stats.js';
+import type { ReplicaPolicy, Store } from './store.js';
+import { lockFreeStrategy } from './strategies/lock-free.js';
+import { lockStrategy } from './strategies/lock.js';
+import type { Strategy, StrategyDependencies } from './strategies/types.js';
+import { unsafeStrategy } from './strategies/unsafe.js';
+
+const strategies: Record<StrategyName, (dependencies: StrategyDependencies) => Strategy> = {
+  unsafe: unsafeStrategy,
+  lock: lockStrategy,
+  'lock-free': lockFreeStrategy,
+};
+
+export class Branch {
+  readonly stats: NodeStats = emptyStats();
+  readonly sequencer: Sequencer;
+  readonly strategy: Strategy;
+  private readonly leases: LeaseTable;
+  private readonly replication: Replication;
+  private readonly remotePoints = new Map<string, { client: BranchClient; point: RemotePoint }>();
+  private readonly incoming = new Set<PropagateCall>();
+  private readonly branches: string[];
+
+  constructor(readonly config: NodeConfig, readonly store: Store, private readonly log: (line: string) => void) {
+    this.branches = [config.id, ...config.peers.map((peer) => peer.id)];
+    const epoch = (): number => store.epoch();
+    this.leases = new LeaseTable(store.boot, () => {
+      this.stats.leaseExpiries += 1;
+    });
+    this.replication = new Replication({
+      self: config.id, peers: config.peers, store, mode: config.strategy === 'unsafe' ? 'once' : 'log',
+      seed: config.seed, epoch, log,
+    });
+    this.sequencer = new Sequencer({
+      self: config.id, store, leases: this.leases, replication: this.replication, stats: this.stats, bug: config.bug,
+    });
+    this.strategy = strategies[config.strategy]({
+      self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
+      epoch, stats: this.stats, seed: config.seed, bug: config.bug,
+    });
+  }
+
+  start(): void {
+    this.replication.start();
+  }
+
+  /** Resolves once propagation to every peer is up, or after `msMax` (a peer may be down). */
+  whenConnected(msMax: number): Promise<boolean> {
+    return this.replication.whenConnected(msMax);
+  }
+
+  stop(): void {
+    this.leases.clear('the branch is stopping');
+    for (const call of this.incoming) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');
+    this.incoming.clear();
+    this.replication.close();
+    for (const { client } of this.remotePoints.values()) client.close();
+    this.remotePoints.clear();
+  }
+
+  /** Where operations on these accounts are serialized: this branch itself, or a peer over gRPC. */
+  pointFor(accounts: readonly string[]): SerializationPoint {
+    const points = new Set(accounts.map((account) => serializationPoint(account, this.branches)));
+    const [point] = points;
+    if (point === undefined || points.size > 1) {
+      throw statusError(status.UNIMPLEMENTED, `accounts ${accounts.join(',')} are serialized at different branches`);
+    }
+    if (point === this.config.id) return this.sequencer;
+    let remote = this.remotePoints.get(point);
+    if (remote === undefined) {
+      const peer = this.config.peers.find((entry) => entry.id === point);
+      if (peer === undefined) throw new Error(`pointFor: ${point} is not a peer`);
+      const client = new BranchClient(peer.address, credentials.createInsecure(), channelOptions);
+      remote = { client, point: new RemotePoint(client, this.config.id) };
+      this.remotePoints.set(point, remote);
+    }
+    return remote.point;
+  }
+
+  receive(call: PropagateCall): void {
+    this.incoming.add(call);
+    const forget = (): boolean => this.incoming.delete(call);
+    call.on('close', forget);
+    call.on('cancelled', forget);
+    call.on('error', forget);
+    receivePropagation(call, {
+      self: this.config.id, peers: new Set(this.config.peers.map((peer) => peer.id)), store: this.store,
+      policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), stats: this.stats, log: this.log,
+    });
+  }
+
+  snapshot(): SnapshotReply {
+    return {
+      branch: this.config.id,
+      accounts: this.store.accounts(),
+      applied: this.store.appliedKeys(),
+      deadLetters: this.store.deadLetterCount(),
+      outbox: this.store.outbox(this.config.peers.map((peer) => peer.id)),
+      stats: { ...this.stats },
+      epoch: this.store.epoch(),
+    };
+  }
+
+  /** Starts a new run on this branch: nothing of the old one survives, in memory or on disk. */
+  reset(request: ResetRequest): ResetReply {
+    const current = this.store.epoch();
+    if (request.epoch < current) {
+      throw statusError(status.FAILED_PRECONDITION, `epoch ${request.epoch} is older than this branch's ${current}`);
+    }
+    for (const state of request.accounts) {
+      if (!isAccountName(state.account)) throw statusError(status.INVALID_ARGUMENT, `bad account name '${state.account}'`);
+      if (!Number.isSafeInteger(state.balance) || state.balance < 0 || !Number.isSafeInteger(state.version) || state.version < 0) {
+        throw statusError(status.INVALID_ARGUMENT, `account ${state.account} needs a whole balance and version of at least 0`);
+      }
+    }
+    if (new Set(request.accounts.map((state) => state.account)).size !== request.accounts.length) {
+      throw statusError(status.INVALID_ARGUMENT, 'an account is listed twice');
+    }
+    this.leases.clear('the branch was reset');
+    this.replication.stop();
+    for (const call of this.incoming) refuseStream(call, status.FAILED_PRECONDITION, 'the branch was reset');
+    this.incoming.clear();
+    this.store.reset(request.accounts, request.epoch);
+    clearStats(this.stats);
+    this.replication.start();
+    return { epoch: request.epoch };
+  }
+
+  private replicaPolicy(): ReplicaPolicy {
+    if (this.config.strategy === 'unsafe' || this.config.bug === 'no-dedup') return { dedup: false, ordered: false };
+    return { dedup: true, ordered: true };
+  }
+}

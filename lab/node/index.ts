@@ -1,0 +1,10 @@
+// The branch node of the bank: what the cluster starts as a process (`faultline node`), and the
+// parts other folders reuse. Try it: `npx faultline node --help`.
+export { channelOptions, metadataKeys } from './channel.js';
+export { bugNames, parseAccounts, parseListen, parsePeers, strategyNames } from './config.js';
+export type { BugName, InitialAccount, NodeConfig, Peer, StrategyName } from './config.js';
+export { serializationPoint } from './sequencer.js';
+export { startNode } from './node.js';
+export type { RunningNode } from './node.js';
+export { databasePath, readDeadLetters } from './store.js';
+export type { DeadLetter } from './store.js';

@@ -1,0 +1,100 @@
+// Starts and stops one branch node in this process: opens its store, builds its server, binds it
+// on 127.0.0.1, reports SERVING and starts propagation. `faultline node` is a thin shell around it.
+// Try it: `const node = await startNode(config, console.error); ...; await node.stop()`.
+import { ServerCredentials } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
+import { Branch } from './branch.js';
+import type { NodeConfig } from './config.js';
+import { describeCall } from './recent-calls.js';
+import { branchServiceName, createBranchServer } from './server.js';
+import { Store } from './store.js';
+
+/** In-flight calls get this long to finish at shutdown before they are cut. */
+export const shutdownGraceMs = 250;
+/**
+ * SERVING waits until the streams to every peer are up, so the first updates are not sent into
+ * the void; but no longer than this, because a peer may be down or cut off on purpose.
+ */
+export const readyWaitMsMax = 2_000;
+
+export class AddressInUseError extends Error {
+  readonly code = 'address-in-use';
+}
+
+export interface RunningNode {
+  id: string;
+  address: string;
+  port: number;
+  branch: Branch;
+  /** Dumps the recent-call ring to the log: what the node was doing. */
+  describeRecentCalls(): void;
+  /** Stops serving, closes the streams and the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startNode(config: NodeConfig, log: (line: string) => void): Promise<RunningNode> {
+  const store = Store.open(config.dataDir, config.accounts);
+  const branch = new Branch(config, store, log);
+  const { server, health, recentCalls } = createBranchServer(branch, log);
+  let port: number;
+  try {
+    port = await bind(server, config.host, config.port);
+  } catch (error) {
+    server.forceShutdown();
+    store.close();
+    throw error;
+  }
+  branch.start();
+  let stopped = false;
+  void branch.whenConnected(readyWaitMsMax).then((connected) => {
+    if (stopped) return;
+    if (!connected) log(`serving before every peer stream is up (waited ${readyWaitMsMax} ms)`);
+    health.setStatus('', 'SERVING');
+    health.setStatus(branchServiceName, 'SERVING');
+  });
+
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    stopped = true;
+    health.setStatus('', 'NOT_SERVING');
+    health.setStatus(branchServiceName, 'NOT_SERVING');
+    branch.stop();
+    await shutdown(server);
+    store.close();
+  }
+  return {
+    id: config.id,
+    address: `${config.host}:${port}`,
+    port,
+    branch,
+    describeRecentCalls: () => {
+      for (const record of recentCalls.list()) log(describeCall(record));
+    },
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+function bind(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
+      if (error === null) return resolve(bound);
+      if (/EADDRINUSE|address already in use/i.test(error.message)) {
+        return reject(new AddressInUseError(`address ${host}:${port} is in use`));
+      }
+      return reject(error);
+    });
+  });
+}
+
+function shutdown(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, shutdownGraceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

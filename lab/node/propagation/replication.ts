@@ -1,0 +1,77 @@
+// All of a branch's outgoing propagation: one sender per peer, started and stopped together, and
+// the question a lock sequencer asks before it answers: how many replicas acked this sequence.
+// Try it: `const replication = new Replication(options); replication.start(); await replication.acknowledged(5, deadline)`.
+import seedrandom from 'seedrandom';
+import type { Peer } from '../config.js';
+import type { Store, Update } from '../store.js';
+import { PeerSender } from './sender.js';
+import type { SendMode } from './sender.js';
+
+export interface ReplicationOptions {
+  self: string;
+  peers: readonly Peer[];
+  store: Store;
+  mode: SendMode;
+  seed: string;
+  epoch: () => number;
+  log: (line: string) => void;
+}
+
+export class Replication {
+  private readonly senders: PeerSender[];
+
+  constructor(options: ReplicationOptions) {
+    this.senders = options.peers.map((peer) => new PeerSender({
+      self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log,
+      random: seedrandom(`${options.seed}/${options.self}/propagate/${peer.id}`),
+    }));
+  }
+
+  get peerCount(): number {
+    return this.senders.length;
+  }
+
+  start(): void {
+    for (const sender of this.senders) sender.start();
+  }
+
+  /** After a Reset: drop every stream and start again from the (now empty) log. */
+  restart(): void {
+    this.stop();
+    this.start();
+  }
+
+  stop(): void {
+    for (const sender of this.senders) sender.stop();
+  }
+
+  close(): void {
+    for (const sender of this.senders) sender.close();
+  }
+
+  notify(): void {
+    for (const sender of this.senders) sender.notify();
+  }
+
+  sendOnce(requestId: string, updates: readonly Update[]): void {
+    for (const sender of this.senders) sender.sendOnce(requestId, updates);
+  }
+
+  /** Resolves when a stream to every peer is up, or after `msMax`; says which it was. */
+  async whenConnected(msMax: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), msMax);
+    });
+    const connected = Promise.all(this.senders.map((sender) => sender.whenConnected())).then(() => true);
+    const outcome = await Promise.race([connected, timeout]);
+    clearTimeout(timer);
+    return outcome;
+  }
+
+  /** How many peers acked `sequence` by the deadline. */
+  async acknowledged(sequence: number, deadline: number): Promise<number> {
+    const answers = await Promise.all(this.senders.map((sender) => sender.waitForAck(sequence, deadline)));
+    return answers.filter(Boolean).length;
+  }
+}

@@ -1,0 +1,259 @@
+// The sending half of log shipping: one long-lived Propagate stream to one peer. It says hello,
+// learns how far the peer got, sends every log row after that in order, and advances the durable
+// cursor only on acks. On any stream error it reconnects with seeded, jittered backoff.
+// Try it: see propagation.test.ts, or run two nodes and watch Snapshot's outbox drain.
+import { credentials, Metadata, status } from '@grpc/grpc-js';
+import type { ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
+import { AckStatus, BranchClient } from '../../../proto/gen/bank.js';
+import type { PropagateAck, PropagateMessage } from '../../../proto/gen/bank.js';
+import { channelOptions, metadataKeys } from '../channel.js';
+import type { Peer } from '../config.js';
+import type { LogEntry, Store, Update } from '../store.js';
+
+export const reconnectBackoffMsInitial = 100;
+export const reconnectBackoffMsMax = 1_000;
+/** A stream is a call too, so it has a deadline; when it runs out the sender simply reconnects. */
+export const streamLifetimeMs = 60_000;
+/** Log rows read from the store per round of sending. */
+export const sendBatchRowsMax = 256;
+/** Unacked rows allowed on the wire before the sender waits for acks. */
+export const inFlightRowsMax = 1_024;
+
+/**
+ * `log`: ship the durable log and resend from the acked cursor (lock, lock-free).
+ * `once`: unsafe's fire-and-forget, each update written once if a stream is up, never resent.
+ */
+export type SendMode = 'log' | 'once';
+
+export interface SenderOptions {
+  self: string;
+  peer: Peer;
+  store: Store;
+  mode: SendMode;
+  /** Seeded: the jitter of reconnects is part of what a seed replays. */
+  random: () => number;
+  epoch: () => number;
+  log: (line: string) => void;
+}
+
+interface AckWaiter {
+  sequence: number;
+  resolve: (acked: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class PeerSender {
+  private readonly client: BranchClient;
+  private call: ClientDuplexStream<PropagateMessage, PropagateAck> | undefined;
+  /** Bumped on every (re)connect and stop, so callbacks of an old stream do nothing. */
+  private generation = 0;
+  private connected = false;
+  private stopped = true;
+  private failures = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Highest sequence written on the current stream. */
+  private position = 0;
+  /** Highest sequence the peer acked; mirrors the durable cursor. */
+  private acked = 0;
+  private cursorFlushPending = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private waiters: AckWaiter[] = [];
+  private onceSequence = 0;
+  private connectedListeners: (() => void)[] = [];
+
+  constructor(private readonly options: SenderOptions) {
+    this.client = new BranchClient(options.peer.address, credentials.createInsecure(), channelOptions);
+  }
+
+  get peer(): string {
+    return this.options.peer.id;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.acked = this.options.mode === 'log' ? this.options.store.cursor(this.peer) : 0;
+    this.connect();
+  }
+
+  /** Closes the stream and fails every waiter; the channel stays open unless `close` follows. */
+  stop(): void {
+    this.stopped = true;
+    this.disconnect();
+    clearTimeout(this.reconnectTimer);
+    this.flushCursor();
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(false);
+    }
+  }
+
+  close(): void {
+    this.stop();
+    this.client.close();
+  }
+
+  /** Resolves once a stream is up (its hello answered). */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedListeners.push(resolve));
+  }
+
+  /** New log rows were committed: send them if the stream is up. */
+  notify(): void {
+    if (this.connected) void this.pump();
+  }
+
+  /** Unsafe's propagation: written once if a stream is up, else lost. */
+  sendOnce(requestId: string, updates: readonly Update[]): void {
+    if (!this.connected || this.call === undefined) return;
+    const sequence = ++this.onceSequence;
+    this.call.write(this.message({ sequence, key: `${this.options.self}/once/${sequence}`, requestId, updates: [...updates] }));
+  }
+
+  /** Resolves true once the peer acked `sequence`, false at the deadline (or on stop). */
+  waitForAck(sequence: number, deadline: number): Promise<boolean> {
+    if (this.acked >= sequence) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter: AckWaiter = { sequence, resolve, timer: setTimeout(() => this.expire(waiter), Math.max(0, deadline - Date.now())) };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const metadata = new Metadata();
+    metadata.set(metadataKeys.clientId, this.options.self);
+    const call = this.client.propagate(metadata, { deadline: Date.now() + streamLifetimeMs });
+    this.call = call;
+    call.on('data', (ack: PropagateAck) => {
+      if (generation === this.generation) this.onAck(ack);
+    });
+    call.on('error', () => undefined); // the status event below says what happened
+    call.on('status', (outcome: StatusObject) => {
+      if (generation === this.generation) this.onStreamEnd(outcome);
+    });
+    call.write({ key: 'hello', origin: this.options.self, sequence: 0, requestId: '', updates: [], hello: true, epoch: this.options.epoch() });
+  }
+
+  private onAck(ack: PropagateAck): void {
+    if (!this.connected) {
+      // The hello's answer: resend from whichever is further, the peer's word or our durable cursor
+      // (trusting only the peer would quietly repair a peer that acked and then lost an update).
+      this.connected = true;
+      this.failures = 0;
+      this.acknowledge(ack.sequence);
+      this.position = this.acked;
+      for (const listener of this.connectedListeners.splice(0)) listener();
+      void this.pump();
+      return;
+    }
+    if (ack.status === AckStatus.ACK_STATUS_UNSPECIFIED || ack.status === AckStatus.UNRECOGNIZED) return;
+    this.acknowledge(ack.sequence);
+    if (this.position - this.acked < inFlightRowsMax) void this.pump();
+  }
+
+  private acknowledge(sequence: number): void {
+    if (this.options.mode !== 'log' || sequence <= this.acked) return;
+    this.acked = sequence;
+    this.scheduleCursorFlush();
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.sequence > sequence) return true;
+      clearTimeout(waiter.timer);
+      waiter.resolve(true);
+      return false;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.options.mode !== 'log') return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    const generation = this.generation;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (generation === this.generation && this.connected && this.position - this.acked < inFlightRowsMax) {
+          const rows = this.options.store.logAfter(this.position, sendBatchRowsMax);
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            if (generation !== this.generation || this.call === undefined) return;
+            const flowing = this.call.write(this.message(row));
+            this.position = row.sequence;
+            if (!flowing) await this.drained(this.call);
+          }
+        }
+      } while (this.pumpAgain && generation === this.generation);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private drained(call: ClientDuplexStream<PropagateMessage, PropagateAck>): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        call.off('drain', done);
+        call.off('status', done);
+        resolve();
+      };
+      call.on('drain', done);
+      call.on('status', done);
+    });
+  }
+
+  private message(entry: LogEntry): PropagateMessage {
+    return {
+      key: entry.key, origin: this.options.self, sequence: entry.sequence, requestId: entry.requestId,
+      updates: entry.updates, hello: false, epoch: this.options.epoch(),
+    };
+  }
+
+  private onStreamEnd(outcome: StatusObject): void {
+    const wasConnected = this.connected;
+    this.disconnect();
+    if (this.stopped) return;
+    // A peer of another epoch is being Reset right now: ask again soon instead of backing off.
+    const epochRefused = outcome.code === status.FAILED_PRECONDITION;
+    if (!epochRefused && !wasConnected) this.failures += 1;
+    const ceiling = Math.min(reconnectBackoffMsMax, reconnectBackoffMsInitial * 2 ** this.failures);
+    const delay = epochRefused ? reconnectBackoffMsInitial : ceiling * (0.5 + 0.5 * this.options.random());
+    // Log when a stream goes down, not on every retry while a peer stays down; a stream that
+    // merely reached its lifetime is routine.
+    const news = wasConnected ? outcome.code !== status.DEADLINE_EXCEEDED : this.failures === 1;
+    if (news) {
+      this.options.log(`stream to ${this.peer} ended (${status[outcome.code] ?? outcome.code}: ${outcome.details}); again in ${Math.round(delay)} ms`);
+    }
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private disconnect(): void {
+    this.generation += 1;
+    this.connected = false;
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+  }
+
+  private expire(waiter: AckWaiter): void {
+    this.waiters = this.waiters.filter((entry) => entry !== waiter);
+    waiter.resolve(false);
+  }
+
+  private scheduleCursorFlush(): void {
+    if (this.cursorFlushPending) return;
+    this.cursorFlushPending = true;
+    // Many acks arrive together; one durable write covers them all.
+    setImmediate(() => this.flushCursor());
+  }
+
+  private flushCursor(): void {
+    if (!this.cursorFlushPending) return;
+    this.cursorFlushPending = false;
+    if (this.options.mode === 'log') this.options.store.setCursor(this.peer, this.acked);
+  }
+}

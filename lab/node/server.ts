@@ -1,0 +1,168 @@
+// The gRPC face of a branch: the Branch service, grpc.health.v1 and server reflection on one
+// grpc-js Server, with the call-recording interceptor. `createBranchServer` returns it unbound, so a
+// test can bind it wherever it likes. Try it: `npx faultline node --id b1 --listen 127.0.0.1:0 ...`.
+import { Server, status } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { fileURLToPath } from 'node:url';
+import { BranchService } from '../../proto/gen/bank.js';
+import type {
+  AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
+  DepositReply, DepositRequest, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
+  ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, SnapshotReply, SnapshotRequest, TransferReply,
+  TransferRequest, WithdrawReply, WithdrawRequest,
+} from '../../proto/gen/bank.js';
+import type { Branch } from './branch.js';
+import { metadataKeys } from './channel.js';
+import { isAccountName } from './config.js';
+import type { Operation } from './decide.js';
+import { incomingDeadline } from './deadline.js';
+import { statusError, toStatus } from './errors.js';
+import { RecentCalls, recordingInterceptor } from './recent-calls.js';
+import type { PointContext } from './sequencer.js';
+import type { OperationContext } from './strategies/types.js';
+
+export const branchServiceName = 'faultline.bank.v1.Branch';
+const bankProtoPath = fileURLToPath(new URL('../../proto/bank.proto', import.meta.url));
+
+let reflectionDefinition: PackageDefinition | undefined;
+
+/** The protos reflection describes, loaded once per process. */
+function reflectionPackage(): PackageDefinition {
+  reflectionDefinition ??= loadSync([bankProtoPath, healthProtoPath], { keepCase: true, longs: String, enums: String, defaults: true });
+  return reflectionDefinition;
+}
+
+export interface BranchServerParts {
+  server: Server;
+  health: HealthImplementation;
+  recentCalls: RecentCalls;
+}
+
+export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
+  const recentCalls = new RecentCalls();
+  const server = new Server({ interceptors: [recordingInterceptor(recentCalls, log)] });
+  server.addService(BranchService, branchHandlers(branch));
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
+  health.addToServer(server);
+  new ReflectionService(reflectionPackage()).addToServer(server);
+  return { server, health, recentCalls };
+}
+
+/** Runs `work` and calls back exactly once, with its reply or with the status its error maps to. */
+function answer<Reply>(callback: sendUnaryData<Reply>, work: () => Promise<Reply> | Reply): void {
+  Promise.resolve().then(work).then(
+    (reply) => callback(null, reply),
+    (error: unknown) => callback(toStatus(error)),
+  );
+}
+
+function cancelSignal(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
+  const controller = new AbortController();
+  call.once('cancelled', () => controller.abort());
+  return controller.signal;
+}
+
+function operationContext(call: ServerUnaryCall<unknown, unknown>, clientId: string, requestId: string): OperationContext {
+  return { deadline: incomingDeadline(call.getDeadline()), clientId, requestId, signal: cancelSignal(call) };
+}
+
+function pointContext(call: ServerUnaryCall<unknown, unknown>): PointContext {
+  return {
+    deadline: incomingDeadline(call.getDeadline()), clientId: firstValue(call.metadata, metadataKeys.clientId),
+    epoch: epochOf(call.metadata), signal: cancelSignal(call),
+  };
+}
+
+function firstValue(metadata: Metadata, key: string): string {
+  const value = metadata.get(key)[0];
+  return typeof value === 'string' ? value : '';
+}
+
+function epochOf(metadata: Metadata): number | undefined {
+  const text = firstValue(metadata, metadataKeys.epoch);
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+function checkAccount(account: string): void {
+  if (!isAccountName(account)) throw statusError(status.INVALID_ARGUMENT, `bad account name '${account}'`);
+}
+
+function checkAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw statusError(status.INVALID_ARGUMENT, `amount must be a whole number of cents above zero, got ${amount}`);
+  }
+}
+
+function checkRequestId(requestId: string): void {
+  if (requestId === '') throw statusError(status.INVALID_ARGUMENT, 'a mutating request needs a request_id');
+}
+
+function branchHandlers(branch: Branch): BranchServer {
+  const { strategy, sequencer } = branch;
+
+  function execute<Reply>(operation: Operation, context: OperationContext): Promise<Reply> {
+    return strategy.execute(operation, context) as Promise<Reply>;
+  }
+
+  return {
+    deposit: function deposit(call: ServerUnaryCall<DepositRequest, DepositReply>, callback: sendUnaryData<DepositReply>) {
+      const { account, amount, clientId, requestId } = call.request;
+      return answer(callback, () => {
+        checkAccount(account); checkAmount(amount); checkRequestId(requestId);
+        return execute<DepositReply>({ kind: 'deposit', account, amount }, operationContext(call, clientId, requestId));
+      });
+    },
+    withdraw: function withdraw(call: ServerUnaryCall<WithdrawRequest, WithdrawReply>, callback: sendUnaryData<WithdrawReply>) {
+      const { account, amount, clientId, requestId } = call.request;
+      return answer(callback, () => {
+        checkAccount(account); checkAmount(amount); checkRequestId(requestId);
+        return execute<WithdrawReply>({ kind: 'withdraw', account, amount }, operationContext(call, clientId, requestId));
+      });
+    },
+    query: function query(call: ServerUnaryCall<QueryRequest, QueryReply>, callback: sendUnaryData<QueryReply>) {
+      const { account, clientId } = call.request;
+      return answer(callback, async () => {
+        checkAccount(account);
+        const state = await strategy.query(account, operationContext(call, clientId, ''));
+        return { balance: state.balance, version: state.version };
+      });
+    },
+    transfer: function transfer(call: ServerUnaryCall<TransferRequest, TransferReply>, callback: sendUnaryData<TransferReply>) {
+      const { fromAccount, toAccount, amount, clientId, requestId } = call.request;
+      return answer(callback, () => {
+        checkAccount(fromAccount); checkAccount(toAccount); checkAmount(amount); checkRequestId(requestId);
+        if (fromAccount === toAccount) throw statusError(status.INVALID_ARGUMENT, 'a transfer needs two different accounts');
+        const operation: Operation = { kind: 'transfer', from: fromAccount, to: toAccount, amount };
+        return execute<TransferReply>(operation, operationContext(call, clientId, requestId));
+      });
+    },
+    propagate: function propagate(call: Parameters<handleBidiStreamingCall<PropagateMessage, PropagateAck>>[0]) {
+      branch.receive(call);
+    },
+    acquire: function acquire(call: ServerUnaryCall<AcquireRequest, AcquireReply>, callback: sendUnaryData<AcquireReply>) {
+      return answer(callback, () => sequencer.acquire(call.request, pointContext(call)));
+    },
+    commit: function commit(call: ServerUnaryCall<CommitRequest, CommitReply>, callback: sendUnaryData<CommitReply>) {
+      return answer(callback, () => sequencer.commit(call.request, pointContext(call)));
+    },
+    release: function release(call: ServerUnaryCall<ReleaseRequest, ReleaseReply>, callback: sendUnaryData<ReleaseReply>) {
+      return answer(callback, () => sequencer.release(call.request));
+    },
+    read: function read(call: ServerUnaryCall<ReadRequest, ReadReply>, callback: sendUnaryData<ReadReply>) {
+      return answer(callback, () => sequencer.read(call.request, pointContext(call)));
+    },
+    compareAndSet: function compareAndSet(call: ServerUnaryCall<CompareAndSetRequest, CompareAndSetReply>, callback: sendUnaryData<CompareAndSetReply>) {
+      return answer(callback, () => sequencer.compareAndSet(call.request, pointContext(call)));
+    },
+    snapshot: function snapshot(_call: ServerUnaryCall<SnapshotRequest, SnapshotReply>, callback: sendUnaryData<SnapshotReply>) {
+      return answer(callback, () => branch.snapshot());
+    },
+    reset: function reset(call: ServerUnaryCall<ResetRequest, ResetReply>, callback: sendUnaryData<ResetReply>) {
+      return answer(callback, () => branch.reset(call.request));
+    },
+  };
+}
