@@ -1,0 +1,65 @@
+// bench/loop: real-cluster runs per minute for 3 branches, 100 ops and light faults, with where the
+// time goes (cluster acquire, workload, quiescence, checker), reused cluster against a fresh one per run.
+// Run: npm run bench:loop [-- --runs 20 --strategy lock-free]
+import { parseArgs } from 'node:util';
+import { defaultPlanConstraints } from '../lab/gen/plan.js';
+import type { Strategy } from '../lab/gen/plan.js';
+import { planFor } from '../lab/gen/index.js';
+import { ClusterPool } from '../lab/run/pool.js';
+import { table } from '../lab/run/report.js';
+import { runPlan } from '../lab/run/runner.js';
+import type { RunResult } from '../lab/run/runner.js';
+import { runSeed } from '../lab/run/seeds.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, strategy: { type: 'string', default: 'lock-free' }, seed: { type: 'string', default: '7' } } });
+const runs = Number(values.runs);
+const strategy = values.strategy as Strategy;
+const root = Number(values.seed);
+const constraints = { ...defaultPlanConstraints, branchesMin: 3, branchesMax: 3, opsMax: 100, faults: 'light' as const };
+
+async function measure(reuse: boolean, count: number): Promise<{ results: RunResult[]; seconds: number }> {
+  const pool = new ClusterPool({ strategy, proxy: 'auto', seed: root, reuse, announce: (line) => console.log(line) });
+  const results: RunResult[] = [];
+  const started = performance.now();
+  try {
+    for (let index = 0; index < count; index += 1) {
+      const plan = planFor(runSeed(root, index), '0', constraints);
+      results.push(await runPlan({ plan, pool, artifactsRoot: null }));
+      if (!reuse) await pool.close();
+    }
+  } finally {
+    await pool.close();
+  }
+  return { results, seconds: (performance.now() - started) / 1000 };
+}
+
+function mean(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0) / Math.max(values.length, 1);
+}
+
+function row(name: string, measured: { results: RunResult[]; seconds: number }): string[] {
+  const phases = measured.results.map((run) => run.stats.phasesMs);
+  const ops = mean(measured.results.map((run) => run.stats.ops));
+  return [
+    name,
+    String(measured.results.length),
+    ((measured.results.length / measured.seconds) * 60).toFixed(1),
+    ops.toFixed(0),
+    mean(phases.map((phase) => phase.acquire)).toFixed(0),
+    mean(phases.map((phase) => phase.workload)).toFixed(0),
+    mean(phases.map((phase) => phase.quiesce)).toFixed(0),
+    mean(phases.map((phase) => phase.check)).toFixed(0),
+    String(measured.results.filter((run) => run.verdict !== 'ok').length),
+  ];
+}
+
+const reused = await measure(true, runs);
+const fresh = await measure(false, Math.max(3, Math.floor(runs / 4)));
+console.log(`\nbench:loop  strategy ${strategy}, 3 branches, up to 100 ops, light faults, seed ${root}; goal: 30 runs/min or more`);
+console.log(
+  table([
+    ['cluster', 'runs', 'runs/min', 'ops/run', 'acquire ms', 'workload ms', 'quiesce ms', 'check ms', 'not ok'],
+    row('reused (reset between runs)', reused),
+    row('fresh per run', fresh),
+  ]),
+);

@@ -1,0 +1,85 @@
+// Flags shared by the verbs that run plans (run, explore, replay, compare): strategy, proxy backend,
+// planted bug, plan constraints and limits, parsed once and checked once.
+import { choiceFlag, integerFlag, stringFlag } from './args.js';
+import type { OptionSpecs, ParsedArgs } from './args.js';
+import { usageError } from './exit.js';
+import { contentions, defaultPlanConstraints, faultLevels, strategies } from '../gen/plan.js';
+import type { PlanConstraints, Strategy } from '../gen/plan.js';
+import type { ProxyBackendChoice } from '../proxy/types.js';
+
+export const bugs = ['no-dedup', 'ack-before-apply'] as const;
+const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
+
+export const labOptionSpecs: OptionSpecs = {
+  strategy: { type: 'string' },
+  proxy: { type: 'string' },
+  bug: { type: 'string' },
+  branches: { type: 'string' },
+  'branches-min': { type: 'string' },
+  'branches-max': { type: 'string' },
+  ops: { type: 'string' },
+  accounts: { type: 'string' },
+  clients: { type: 'string' },
+  contention: { type: 'string' },
+  faults: { type: 'string' },
+  'deadline-ms': { type: 'string' },
+  'checker-ms': { type: 'string' },
+  artifacts: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-shrink': { type: 'boolean' },
+  'fresh-cluster': { type: 'boolean' },
+};
+
+export interface LabFlags {
+  strategy: Strategy;
+  proxy: ProxyBackendChoice;
+  bug: string | undefined;
+  constraints: PlanConstraints;
+  deadlineMs: number | undefined;
+  checkerMs: number | undefined;
+  artifactsRoot: string;
+  json: boolean;
+  shrink: boolean;
+  reuse: boolean;
+}
+
+export function seedFlag(args: ParsedArgs): number | undefined {
+  return integerFlag(args, 'seed', -2147483648, 2147483647);
+}
+
+function constraintsFrom(args: ParsedArgs): PlanConstraints {
+  const branches = integerFlag(args, 'branches', 2, 5);
+  const constraints: PlanConstraints = {
+    branchesMin: branches ?? integerFlag(args, 'branches-min', 2, 5) ?? defaultPlanConstraints.branchesMin,
+    branchesMax: branches ?? integerFlag(args, 'branches-max', 2, 5) ?? defaultPlanConstraints.branchesMax,
+    opsMax: integerFlag(args, 'ops', 1, 10_000) ?? defaultPlanConstraints.opsMax,
+    accountsMax: integerFlag(args, 'accounts', 1, 16) ?? defaultPlanConstraints.accountsMax,
+    clientsMax: integerFlag(args, 'clients', 1, 32) ?? defaultPlanConstraints.clientsMax,
+    contention: choiceFlag(args, 'contention', contentions) ?? defaultPlanConstraints.contention,
+    faults: choiceFlag(args, 'faults', faultLevels) ?? defaultPlanConstraints.faults,
+  };
+  if (constraints.branchesMin > constraints.branchesMax) throw usageError('--branches-min is above --branches-max');
+  return constraints;
+}
+
+export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
+  return {
+    strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
+    proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'auto',
+    bug: choiceFlag(args, 'bug', bugs),
+    constraints: constraintsFrom(args),
+    deadlineMs: integerFlag(args, 'deadline-ms', 50, 60_000),
+    checkerMs: integerFlag(args, 'checker-ms', 10, 3_600_000),
+    artifactsRoot: stringFlag(args, 'artifacts') ?? 'artifacts',
+    json: args.values.json === true,
+    shrink: args.values['no-shrink'] !== true,
+    reuse: args.values['fresh-cluster'] !== true,
+  };
+}
+
+export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax?: number } {
+  return {
+    ...(flags.deadlineMs === undefined ? {} : { deadlineMs: flags.deadlineMs }),
+    ...(flags.checkerMs === undefined ? {} : { checkerMsMax: flags.checkerMs }),
+  };
+}

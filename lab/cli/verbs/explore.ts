@@ -1,0 +1,64 @@
+// `faultline explore [--strategy S] [--runs N] [--seed S] [--minutes M] ...`: the main job. Run k gets
+// the seed derived from the root seed; every failure is shrunk and saved under artifacts/.
+import { randomInt } from 'node:crypto';
+import { integerFlag, parseFlags } from '../args.js';
+import { exitCode } from '../exit.js';
+import type { Verb } from '../main.js';
+import { labFlags, labOptionSpecs, limitsFrom, seedFlag } from '../lab-flags.js';
+import { planFor } from '../../gen/index.js';
+import { ClusterPool } from '../../run/pool.js';
+import { summarize, summaryTable } from '../../run/report.js';
+import type { RunResult } from '../../run/runner.js';
+import { runSeed } from '../../run/seeds.js';
+import { failureReport, trial } from '../../run/session.js';
+
+function progress(done: number, total: number, failures: number, elapsedMs: number): string {
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  const eta = done === 0 ? '?' : `${Math.round(((elapsedMs / done) * (total - done)) / 1000)}s`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs, ${failures} failed, ${Math.round(elapsedMs / 1000)}s elapsed, ETA ${eta}`;
+}
+
+export const verb: Verb = {
+  summary: 'many seeded runs against a real cluster (the main job)',
+  async run(argv) {
+    const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' } });
+    const flags = labFlags(args);
+    const root = seedFlag(args) ?? randomInt(0, 2 ** 31 - 1);
+    const runs = integerFlag(args, 'runs', 1, 1_000_000) ?? 20;
+    const minutes = integerFlag(args, 'minutes', 1, 10_000);
+    const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
+    const say = (line: string): void => void process.stderr.write(`${line}\n`);
+    say(`SEED=${root} strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
+    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, seed: root, reuse: flags.reuse, announce: say });
+    const results: RunResult[] = [];
+    const reports: string[] = [];
+    const started = performance.now();
+    const interactive = process.stderr.isTTY === true && !flags.json;
+    try {
+      for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
+        const plan = planFor(runSeed(root, index), '0', flags.constraints);
+        const outcome = await trial(plan, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink });
+        results.push(outcome.result);
+        if (outcome.result.verdict === 'illegal') {
+          const report = failureReport(outcome);
+          reports.push(report);
+          if (interactive) process.stderr.write('\r\x1b[K');
+          say(report);
+        }
+        const failures = results.filter((run) => run.verdict === 'illegal').length;
+        const line = progress(results.length, runs, failures, performance.now() - started);
+        if (interactive) process.stderr.write(`\r\x1b[K${line}`);
+        else if (results.length % 10 === 0 || results.length === runs) say(line);
+      }
+    } finally {
+      if (interactive) process.stderr.write('\n');
+      await pool.close();
+    }
+    const summary = summarize(results, (performance.now() - started) / 1000);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, strategy: flags.strategy, ...summary })}\n`);
+    else process.stdout.write(`${summaryTable(summary)}\n`);
+    if (summary.failedRuns > 0) return exitCode.violation;
+    return summary.unknown > 0 ? exitCode.unknown : exitCode.ok;
+  },
+};

@@ -1,0 +1,51 @@
+// `faultline replay <artifact-dir> [--times N]`: re-runs the recorded plan (no generation) and says
+// how many of the N replays reproduced the same violation kind.
+import { integerFlag, parseFlags } from '../args.js';
+import { dataError, exitCode, usageError } from '../exit.js';
+import type { Verb } from '../main.js';
+import { labFlags, labOptionSpecs, limitsFrom } from '../lab-flags.js';
+import { readRecordedRun } from '../../run/artifacts.js';
+import type { RecordedRun } from '../../run/artifacts.js';
+import { ClusterPool } from '../../run/pool.js';
+import { summaryLine } from '../../run/report.js';
+import { runOnce } from '../../run/session.js';
+import type { Strategy } from '../../gen/plan.js';
+
+function reproduced(recorded: RecordedRun, violations: string[]): boolean {
+  if (recorded.violations.length === 0) return violations.length === 0;
+  return recorded.violations.some((kind) => violations.includes(kind));
+}
+
+export const verb: Verb = {
+  summary: 're-run a recorded plan: replay <artifact-dir> [--times N]',
+  async run(argv) {
+    const args = parseFlags(argv, { ...labOptionSpecs, times: { type: 'string' } }, true);
+    const [directory, ...extra] = args.positionals;
+    if (directory === undefined || extra.length > 0) throw usageError('replay takes one artifact directory');
+    const times = integerFlag(args, 'times', 1, 10_000) ?? 1;
+    let recorded: RecordedRun;
+    try {
+      recorded = readRecordedRun(directory);
+    } catch (error) {
+      throw dataError(error instanceof Error ? error.message : String(error));
+    }
+    const flags = labFlags(args, { strategy: recorded.strategy as Strategy });
+    const bug = flags.bug ?? recorded.bug;
+    const pool = new ClusterPool({ strategy: flags.strategy, bug, proxy: flags.proxy, seed: recorded.plan.seed, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
+    let same = 0;
+    try {
+      for (let index = 0; index < times; index += 1) {
+        const run = await runOnce(recorded.plan, { pool, limits: limitsFrom(flags), artifactsRoot: null, shrink: false });
+        if (reproduced(recorded, run.violations)) same += 1;
+        if (!flags.json) process.stdout.write(`${summaryLine(run)}\n`);
+      }
+    } finally {
+      await pool.close();
+    }
+    const expected = recorded.violations.length === 0 ? 'a pass' : `the violation (${recorded.violations.join(', ')})`;
+    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations })}\n`);
+    else process.stdout.write(`reproduced ${expected} in ${same} of ${times} replays (${((100 * same) / times).toFixed(0)} %)\n`);
+    if (recorded.violations.length === 0) return same === times ? exitCode.ok : exitCode.violation;
+    return same > 0 ? exitCode.violation : exitCode.ok;
+  },
+};

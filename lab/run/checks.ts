@@ -1,0 +1,67 @@
+// Judges one run: linearizability against the bank model and the invariants over the history and the
+// final state of every branch. Exactly-once is checked only where the strategy claims it.
+import {
+  bankModel,
+  checkConservation,
+  checkConvergence,
+  checkExactlyOnce,
+  checkLinearizable,
+  checkNonNegative,
+} from '../../models/index.js';
+import type { BranchState, History } from '../../models/history.js';
+import type { Strategy } from '../gen/plan.js';
+
+export type Verdict = 'ok' | 'illegal' | 'unknown';
+
+export interface CheckResult {
+  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once';
+  verdict: Verdict;
+  summary: string;
+  details?: unknown;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  checks: CheckResult[];
+  /** Kinds of the violations found, in check order. */
+  violations: string[];
+}
+
+export interface CheckLimits {
+  checkerMsMax: number;
+  checkerCacheEntriesMax: number;
+}
+
+export function combine(verdicts: Verdict[]): Verdict {
+  if (verdicts.includes('illegal')) return 'illegal';
+  if (verdicts.includes('unknown')) return 'unknown';
+  return 'ok';
+}
+
+function summarize(result: { verdict: Verdict; reason?: string; summary?: string }, fallback: string): string {
+  return result.summary ?? result.reason ?? fallback;
+}
+
+export function judge(
+  history: History,
+  accounts: { account: string; balance: number }[],
+  finalStates: BranchState[],
+  strategy: Strategy,
+  limits: CheckLimits,
+): Judgement {
+  const checks: CheckResult[] = [];
+  const linear = checkLinearizable(bankModel(accounts), history, { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax });
+  checks.push({ kind: 'linearizability', verdict: linear.verdict, summary: summarize(linear, linear.verdict), details: linear });
+  const invariants = [
+    checkConservation(history, accounts, finalStates),
+    checkNonNegative(history, finalStates),
+    checkConvergence(finalStates),
+    ...(strategy === 'unsafe' ? [] : [checkExactlyOnce(history, finalStates)]),
+  ];
+  for (const result of invariants) {
+    const summary = result.details.length > 0 ? result.details.slice(0, 3).join('; ') : result.verdict;
+    checks.push({ kind: result.kind as CheckResult['kind'], verdict: result.verdict, summary, details: result.details });
+  }
+  const verdict = combine(checks.map((check) => check.verdict));
+  return { verdict, checks, violations: checks.filter((check) => check.verdict === 'illegal').map((check) => check.kind) };
+}

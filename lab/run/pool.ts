@@ -1,0 +1,85 @@
+// Keeps real clusters alive across runs, one per branch count, so a run pays for a Reset instead of
+// process start and proxy setup. Each cluster has its own Toxiproxy backend, so proxy names never clash.
+import { startCluster } from '../cluster/index.js';
+import type { Cluster } from '../cluster/index.js';
+import { startProxyBackend } from '../proxy/index.js';
+import type { ProxyBackend, ProxyBackendChoice } from '../proxy/types.js';
+import type { Strategy } from '../gen/plan.js';
+import { NemesisFaultDriver } from './nemesis-driver.js';
+
+export interface PoolOptions {
+  strategy: Strategy;
+  bug?: string | undefined;
+  proxy: ProxyBackendChoice;
+  /** Seeds the nodes' and the embedded proxy's PRNGs. */
+  seed: number;
+  /** false: a fresh cluster for every run (slower, nothing carried over). */
+  reuse: boolean;
+  /** Called once with a line saying which proxy backend runs. */
+  announce?: (line: string) => void;
+}
+
+export interface Lease {
+  cluster: Cluster;
+  driver: NemesisFaultDriver;
+  proxy: ProxyBackend;
+}
+
+export class ClusterPool {
+  private readonly leases = new Map<number, Lease>();
+  private announced = false;
+
+  constructor(private readonly options: PoolOptions) {}
+
+  get strategy(): Strategy {
+    return this.options.strategy;
+  }
+
+  get bug(): string | undefined {
+    return this.options.bug;
+  }
+
+  /** A cluster of `branches` nodes, healed and reset to these accounts. */
+  async acquire(branches: number, accounts: { account: string; balance: number }[]): Promise<Lease> {
+    const existing = this.leases.get(branches);
+    if (existing !== undefined && this.options.reuse) {
+      await existing.driver.healAll();
+      await existing.cluster.reset(accounts);
+      return existing;
+    }
+    if (existing !== undefined) await this.release(branches);
+    const proxy = await startProxyBackend({ choice: this.options.proxy, seed: this.options.seed });
+    if (!this.announced) {
+      this.announced = true;
+      this.options.announce?.(`proxy backend: ${proxy.kind} (${proxy.apiUrl})`);
+    }
+    try {
+      const cluster = await startCluster({
+        branches,
+        strategy: this.options.strategy,
+        accounts,
+        seed: this.options.seed,
+        proxy,
+        ...(this.options.bug === undefined ? {} : { bug: this.options.bug }),
+      });
+      const lease = { cluster, proxy, driver: new NemesisFaultDriver(cluster, proxy) };
+      this.leases.set(branches, lease);
+      return lease;
+    } catch (error) {
+      await proxy.stop();
+      throw error;
+    }
+  }
+
+  private async release(branches: number): Promise<void> {
+    const lease = this.leases.get(branches);
+    if (lease === undefined) return;
+    this.leases.delete(branches);
+    await lease.cluster.stop();
+    await lease.proxy.stop();
+  }
+
+  async close(): Promise<void> {
+    for (const branches of [...this.leases.keys()]) await this.release(branches);
+  }
+}

@@ -1,0 +1,61 @@
+// Records a run's history (DESIGN.md format) and its nemesis events on one monotonic timeline, and
+// hands out process ids: a client that got `info` gets a new process, never reusing the old one.
+import type { HistoryEvent } from '../../models/history.js';
+
+export interface NemesisEvent {
+  index: number;
+  type: 'start' | 'stop' | 'skip';
+  step: number;
+  fault: unknown;
+  description: string;
+  time: number;
+  error?: string;
+}
+
+export class Recorder {
+  readonly history: HistoryEvent[] = [];
+  readonly nemesis: NemesisEvent[] = [];
+  private readonly startNs = process.hrtime.bigint();
+  private readonly processOf: number[];
+  private nextProcess: number;
+  private lastTime = 0;
+
+  constructor(clients: number) {
+    this.processOf = Array.from({ length: clients }, (_, client) => client);
+    this.nextProcess = clients;
+  }
+
+  /** Nanoseconds since the run started, never going backwards. */
+  now(): number {
+    const time = Number(process.hrtime.bigint() - this.startNs);
+    this.lastTime = Math.max(this.lastTime, time);
+    return this.lastTime;
+  }
+
+  processFor(client: number): number {
+    const current = this.processOf[client];
+    if (current === undefined) throw new Error(`client ${client} does not exist`);
+    return current;
+  }
+
+  invoke(client: number, f: string, value: unknown): number {
+    const process = this.processFor(client);
+    this.history.push({ index: this.history.length, process, type: 'invoke', f, value, time: this.now() });
+    return process;
+  }
+
+  complete(client: number, type: 'ok' | 'fail' | 'info', f: string, value: unknown, error?: string): void {
+    const process = this.processFor(client);
+    const event: HistoryEvent = { index: this.history.length, process, type, f, value, time: this.now() };
+    if (error !== undefined) event.error = error;
+    this.history.push(event);
+    if (type === 'info') {
+      this.processOf[client] = this.nextProcess;
+      this.nextProcess += 1;
+    }
+  }
+
+  nemesisEvent(event: Omit<NemesisEvent, 'index' | 'time'>): void {
+    this.nemesis.push({ ...event, index: this.nemesis.length, time: this.now() });
+  }
+}

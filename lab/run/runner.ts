@@ -1,0 +1,172 @@
+// One run: a plan against a real cluster. Acquire a cluster, drive the workload and the faults in
+// logical steps, heal, wait for quiescence, read every branch's Snapshot, judge, write artifacts.
+import type { BranchState } from '../../models/history.js';
+import type { HistoryEvent } from '../../models/history.js';
+import type { Plan, Strategy } from '../gen/plan.js';
+import { planHash } from '../gen/index.js';
+import { writeArtifacts } from './artifacts.js';
+import { judge } from './checks.js';
+import type { CheckLimits, CheckResult, Verdict } from './checks.js';
+import type { ClusterPool } from './pool.js';
+import type { NemesisEvent } from './recorder.js';
+import { Recorder } from './recorder.js';
+import { runWorkload } from './steps.js';
+
+export interface RunLimits extends CheckLimits {
+  /** Deadline of every customer call. */
+  deadlineMs: number;
+  workloadMsMax: number;
+  /** How long to wait, after healing, for the branches to agree and their outboxes to drain. */
+  quiescenceMsMax: number;
+}
+
+export const defaultRunLimits: RunLimits = {
+  deadlineMs: 600,
+  workloadMsMax: 60_000,
+  quiescenceMsMax: 5_000,
+  checkerMsMax: 5_000,
+  checkerCacheEntriesMax: 2_000_000,
+};
+
+export interface RunStats {
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  faultsApplied: number;
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP99Ms: number;
+  durationMs: number;
+  quiesced: boolean;
+  truncated: boolean;
+  /** Where the run's time went: cluster acquire (start or reset), workload, quiescence, checking. */
+  phasesMs: { acquire: number; workload: number; quiesce: number; check: number };
+}
+
+export interface RunResult {
+  runId: string;
+  plan: Plan;
+  strategy: Strategy;
+  bug: string | undefined;
+  verdict: Verdict;
+  violations: string[];
+  checks: CheckResult[];
+  history: HistoryEvent[];
+  nemesis: NemesisEvent[];
+  finalStates: BranchState[];
+  /** Per branch: counters from the nodes (retries, lock waits). */
+  nodeStats: Record<string, unknown>[];
+  stats: RunStats;
+  latenciesNs: number[];
+  artifactDir?: string;
+}
+
+export function runIdFor(plan: Plan, strategy: string): string {
+  return `s${plan.seed}-p${plan.path.replaceAll(':', '.')}-${strategy}`;
+}
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+function statesAgree(states: BranchState[]): boolean {
+  const [first, ...rest] = states;
+  if (first === undefined) return true;
+  const key = (state: BranchState): string => JSON.stringify(Object.entries(state.accounts).sort(([a], [b]) => a.localeCompare(b)));
+  return rest.every((state) => key(state) === key(first));
+}
+
+const quietMsMin = 500;
+
+function stateKey(states: BranchState[]): string {
+  return JSON.stringify(states.map((state) => [state.branch, state.accounts, state.outbox]));
+}
+
+/**
+ * Polls Snapshot until every outbox is empty and the branches agree. A cluster whose outboxes are
+ * empty but whose branches disagree and stay unchanged for quietMsMin will not converge by itself
+ * (fire-and-forget propagation lost something), so waiting longer only costs time.
+ */
+async function quiesce(snapshot: () => Promise<BranchState[]>, boundMs: number): Promise<{ states: BranchState[]; quiesced: boolean }> {
+  const started = performance.now();
+  let states = await snapshot();
+  let key = stateKey(states);
+  let unchangedSince = performance.now();
+  for (;;) {
+    const drained = states.every((state) => state.outbox === 0);
+    if (drained && statesAgree(states)) return { states, quiesced: true };
+    const now = performance.now();
+    if (now - started >= boundMs || (drained && now - unchangedSince >= quietMsMin)) return { states, quiesced: false };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    states = await snapshot();
+    const next = stateKey(states);
+    if (next !== key) unchangedSince = performance.now();
+    key = next;
+  }
+}
+
+export interface RunRequest {
+  plan: Plan;
+  pool: ClusterPool;
+  limits?: Partial<RunLimits>;
+  /** Where artifacts/<run-id> goes; null writes nothing. */
+  artifactsRoot: string | null;
+  runId?: string;
+}
+
+export async function runPlan(request: RunRequest): Promise<RunResult> {
+  const { plan, pool } = request;
+  const limits = { ...defaultRunLimits, ...request.limits };
+  const runId = request.runId ?? runIdFor(plan, pool.strategy);
+  const started = performance.now();
+  const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts);
+  lease.driver.beginRun(planHash(plan).slice(0, 12));
+  const acquired = performance.now();
+  const recorder = new Recorder(plan.workload.clients);
+  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId });
+  await lease.driver.healAll();
+  recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
+  const worked = performance.now();
+  const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax);
+  const quiescedAt = performance.now();
+  const judgement = judge(recorder.history, plan.workload.accounts, states, pool.strategy, limits);
+  const checked = performance.now();
+  const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
+  const completions = recorder.history.filter((event) => event.type !== 'invoke');
+  const result: RunResult = {
+    runId,
+    plan,
+    strategy: pool.strategy,
+    bug: pool.bug,
+    verdict: judgement.verdict,
+    violations: judgement.violations,
+    checks: judgement.checks,
+    history: recorder.history,
+    nemesis: recorder.nemesis,
+    finalStates: states,
+    nodeStats: states.map((state) => ({ branch: state.branch, ...(state as BranchState & { stats?: object }).stats })),
+    latenciesNs: workload.latenciesNs,
+    stats: {
+      ops: completions.length,
+      ok: completions.filter((event) => event.type === 'ok').length,
+      fail: completions.filter((event) => event.type === 'fail').length,
+      info: completions.filter((event) => event.type === 'info').length,
+      faultsApplied: workload.faultsApplied,
+      latencyP50Ms: percentile(latencies, 0.5) / 1e6,
+      latencyP90Ms: percentile(latencies, 0.9) / 1e6,
+      latencyP99Ms: percentile(latencies, 0.99) / 1e6,
+      durationMs: performance.now() - started,
+      quiesced,
+      truncated: workload.truncated,
+      phasesMs: { acquire: acquired - started, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt },
+    },
+  };
+  if (request.artifactsRoot !== null) {
+    result.artifactDir = `${request.artifactsRoot}/${runId}`;
+    writeArtifacts(result.artifactDir, result);
+  }
+  return result;
+}

@@ -1,0 +1,27 @@
+// Hand-written plans with known verdicts (scenarios/plans/*.json), loaded and checked for shape here;
+// run by properties/scenarios.test.ts under every strategy they name.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plan, Strategy } from '../gen/plan.js';
+
+export type Expectation = 'pass' | 'caught' | 'any';
+
+export interface Scenario {
+  name: string;
+  description: string;
+  expect: Partial<Record<Strategy, Expectation>>;
+  plan: Plan;
+}
+
+export const scenariosDirectory = join(import.meta.dirname, '..', '..', 'scenarios', 'plans');
+
+export function loadScenarios(directory = scenariosDirectory): Scenario[] {
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => {
+      const scenario = JSON.parse(readFileSync(join(directory, name), 'utf8')) as Scenario;
+      if (scenario.plan?.version !== 1 || typeof scenario.expect !== 'object') throw new Error(`${name} is not a scenario`);
+      return scenario;
+    });
+}

@@ -1,0 +1,46 @@
+// Shrinks a failing plan on the real cluster: fast-check replays the plan's path and walks its shrink
+// tree, and each candidate is a real run. A budget in runs and in time bounds the walk.
+import fc from 'fast-check';
+import { planArbitrary } from '../gen/index.js';
+import type { Plan } from '../gen/plan.js';
+import { runIdFor } from './runner.js';
+import type { RunResult } from './runner.js';
+
+export interface ShrinkLimits {
+  shrinkRunsMax: number;
+  shrinkMsMax: number;
+}
+
+export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 40, shrinkMsMax: 120_000 };
+
+export interface ShrinkOutcome {
+  /** The smallest failing run found (the original when nothing smaller failed). */
+  smallest: RunResult;
+  runs: number;
+  ms: number;
+}
+
+/**
+ * `execute` runs a plan and returns its result; a candidate "fails" when its verdict is illegal.
+ * Returns the smallest failing run reached within the budget.
+ */
+export async function shrinkFailure(original: RunResult, execute: (plan: Plan) => Promise<RunResult>, limits: ShrinkLimits = defaultShrinkLimits): Promise<ShrinkOutcome> {
+  const started = performance.now();
+  let runs = 0;
+  let smallest = original;
+  let lastFailing: RunResult | undefined;
+  const property = fc.asyncProperty(planArbitrary(original.plan.seed, original.plan.constraints), async (candidate) => {
+    if (runs >= limits.shrinkRunsMax || performance.now() - started >= limits.shrinkMsMax) return true;
+    runs += 1;
+    const result = await execute(candidate);
+    if (result.verdict === 'illegal') lastFailing = result;
+    return result.verdict !== 'illegal';
+  });
+  const details = await fc.check(property, { seed: original.plan.seed, path: original.plan.path, numRuns: 1 });
+  // fast-check reports the last failing candidate; the property kept that candidate's run.
+  if (details.failed && details.counterexamplePath !== null && lastFailing !== undefined && details.counterexamplePath !== original.plan.path) {
+    const plan = { ...lastFailing.plan, path: details.counterexamplePath };
+    smallest = { ...lastFailing, plan, runId: runIdFor(plan, lastFailing.strategy) };
+  }
+  return { smallest, runs, ms: performance.now() - started };
+}

@@ -1,0 +1,66 @@
+// Drives a plan's workload in logical steps: at each boundary the faults due there are healed or
+// applied, then the step's ops go out together and the next step waits for all of them.
+import type { BranchClient } from '../../proto/gen/bank.js';
+import type { BranchId } from '../cluster/links.js';
+import { describeFault } from '../gen/story.js';
+import type { FaultStep, Plan } from '../gen/plan.js';
+import type { FaultDriver } from './faults.js';
+import { inputValue, perform } from './operation.js';
+import type { Recorder } from './recorder.js';
+
+export interface StepLimits {
+  deadlineMs: number;
+  /** A run whose workload takes longer than this stops issuing ops and is judged on what it has. */
+  workloadMsMax: number;
+}
+
+export interface WorkloadResult {
+  latenciesNs: number[];
+  faultsApplied: number;
+  truncated: boolean;
+}
+
+async function faultBoundary(step: number, schedule: FaultStep[], driver: FaultDriver, recorder: Recorder): Promise<number> {
+  let applied = 0;
+  for (const [index, entry] of schedule.entries()) {
+    if (entry.healAtStep !== step || entry.atStep === step) continue;
+    const error = await driver.heal(index, entry.fault);
+    recorder.nemesisEvent({ type: 'stop', step, fault: entry.fault, description: describeFault(entry.fault), ...(error ? { error } : {}) });
+  }
+  for (const [index, entry] of schedule.entries()) {
+    if (entry.atStep !== step) continue;
+    const error = await driver.apply(index, entry.fault);
+    recorder.nemesisEvent({ type: error === undefined ? 'start' : 'skip', step, fault: entry.fault, description: describeFault(entry.fault), ...(error ? { error } : {}) });
+    if (error === undefined) applied += 1;
+  }
+  return applied;
+}
+
+export async function runWorkload(
+  plan: Plan,
+  clientFor: (branch: BranchId) => BranchClient,
+  driver: FaultDriver,
+  recorder: Recorder,
+  limits: StepLimits & { runId: string },
+): Promise<WorkloadResult> {
+  const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false };
+  const started = performance.now();
+  const context = { clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId };
+  for (const [step, ops] of plan.workload.steps.entries()) {
+    if (performance.now() - started > limits.workloadMsMax) {
+      result.truncated = true;
+      break;
+    }
+    result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder);
+    await Promise.all(
+      ops.map(async (op) => {
+        const { f } = op;
+        recorder.invoke(op.client, f, inputValue(op));
+        const completion = await perform(op, context);
+        recorder.complete(op.client, completion.type, f, completion.value, completion.error);
+        if (completion.type === 'ok') result.latenciesNs.push(completion.latencyNs);
+      }),
+    );
+  }
+  return result;
+}
