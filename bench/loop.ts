@@ -3,8 +3,8 @@
 // Run: npm run bench:loop [-- --runs 20 --strategy lock-free]
 import { parseArgs } from 'node:util';
 import { defaultPlanConstraints } from '../lab/gen/plan.js';
-import type { Strategy } from '../lab/gen/plan.js';
-import { planFor } from '../lab/gen/index.js';
+import type { Plan, Strategy } from '../lab/gen/plan.js';
+import { opCount, planFor } from '../lab/gen/index.js';
 import { ClusterPool } from '../lab/run/pool.js';
 import { table } from '../lab/run/report.js';
 import { runPlan } from '../lab/run/runner.js';
@@ -17,13 +17,24 @@ const strategy = values.strategy as Strategy;
 const root = Number(values.seed);
 const constraints = { ...defaultPlanConstraints, branchesMin: 3, branchesMax: 3, opsMax: 100, faults: 'light' as const };
 
+const opsMin = 90;
+
+/** The first `count` plans of the seed sequence that have at least opsMin ops: runs of about 100 ops. */
+function fullPlans(count: number): Plan[] {
+  const plans: Plan[] = [];
+  for (let index = 0; plans.length < count; index += 1) {
+    const plan = planFor(runSeed(root, index), '0', constraints);
+    if (opCount(plan) >= opsMin) plans.push(plan);
+  }
+  return plans;
+}
+
 async function measure(reuse: boolean, count: number): Promise<{ results: RunResult[]; seconds: number }> {
   const pool = new ClusterPool({ strategy, proxy: 'auto', seed: root, reuse, announce: (line) => console.log(line) });
   const results: RunResult[] = [];
   const started = performance.now();
   try {
-    for (let index = 0; index < count; index += 1) {
-      const plan = planFor(runSeed(root, index), '0', constraints);
+    for (const plan of fullPlans(count)) {
       results.push(await runPlan({ plan, pool, artifactsRoot: null }));
       if (!reuse) await pool.close();
     }
@@ -55,7 +66,7 @@ function row(name: string, measured: { results: RunResult[]; seconds: number }):
 
 const reused = await measure(true, runs);
 const fresh = await measure(false, Math.max(3, Math.floor(runs / 4)));
-console.log(`\nbench:loop  strategy ${strategy}, 3 branches, up to 100 ops, light faults, seed ${root}; goal: 30 runs/min or more`);
+console.log(`\nbench:loop  strategy ${strategy}, 3 branches, 90 to 100 ops, light faults, seed ${root}; goal: 30 runs/min or more`);
 console.log(
   table([
     ['cluster', 'runs', 'runs/min', 'ops/run', 'acquire ms', 'workload ms', 'quiesce ms', 'check ms', 'not ok'],

@@ -13,6 +13,8 @@ export interface HistoryEvent<Value = unknown> {
   time: number;
   /** Why an operation failed or is unknown (a gRPC status name, say). */
   error?: string;
+  /** Where the event sits in the file it was read from (1-based); set by parseHistory, for errors. */
+  line?: number;
 }
 
 export type History<Value = unknown> = HistoryEvent<Value>[];

@@ -18,7 +18,7 @@ describe(`unsafe is caught (seed ${seed})`, () => {
     const runsMax = suiteRuns(10);
     for (let run = 0; run < runsMax; run += 1) {
       const plan = planFor(runSeed(seed, run), '0', constraints);
-      const outcome = await trial(plan, { pool, limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: true, shrinkLimits: { shrinkRunsMax: 15, shrinkMsMax: 60_000 } });
+      const outcome = await trial(plan, { pool, limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: true, shrinkLimits: { shrinkRunsMax: 20, shrinkMsMax: 60_000, confirmRuns: 2 } });
       if (outcome.result.verdict !== 'illegal') continue;
       const smallest = outcome.shrunk?.smallest ?? outcome.result;
       expect(smallest.verdict).toBe('illegal');

@@ -3,9 +3,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planJson } from '../gen/index.js';
-import type { Plan, PlanConstraints } from '../gen/plan.js';
+import type { Plan, PlanConstraints, Strategy } from '../gen/plan.js';
+import type { BranchState } from '../../models/history.js';
 import { defaultPlanConstraints } from '../gen/plan.js';
 import type { RunResult } from './runner.js';
+
+/** Beside history.jsonl: what `faultline check` needs to judge the invariants as the run did. */
+export const finalStatesFileName = 'final-states.json';
+
+export interface FinalStatesFile {
+  strategy: Strategy;
+  accounts: { account: string; balance: number }[];
+  states: BranchState[];
+}
 
 function jsonLines(items: readonly unknown[]): string {
   return items.map((item) => JSON.stringify(item)).join('\n') + (items.length > 0 ? '\n' : '');
@@ -48,9 +58,10 @@ export function writeArtifacts(directory: string, result: RunResult): void {
     violations: result.violations,
     checks: result.checks,
     stats: result.stats,
-    finalStates: result.finalStates,
   };
   writeFileSync(join(directory, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
+  const finalStates: FinalStatesFile = { strategy: result.strategy, accounts: result.plan.workload.accounts, states: result.finalStates };
+  writeFileSync(join(directory, finalStatesFileName), `${JSON.stringify(finalStates, null, 2)}\n`);
   const replay = [
     `npx faultline replay ${directory}${result.bug !== undefined ? ` --bug ${result.bug}` : ''}`,
     runCommand(result.plan, result.strategy, result.bug),

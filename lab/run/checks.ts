@@ -38,8 +38,27 @@ export function combine(verdicts: Verdict[]): Verdict {
   return 'ok';
 }
 
-function summarize(result: { verdict: Verdict; reason?: string; summary?: string }, fallback: string): string {
-  return result.summary ?? result.reason ?? fallback;
+function summarize(result: { verdict: Verdict; reason?: string }, fallback: string): string {
+  return result.reason ?? fallback;
+}
+
+/** The invariants over the history and the final states; exactly-once only where the strategy claims it. */
+export function judgeInvariants(
+  history: History,
+  accounts: { account: string; balance: number }[],
+  finalStates: BranchState[],
+  strategy: Strategy,
+): CheckResult[] {
+  const invariants = [
+    checkConservation(history, accounts, finalStates),
+    checkNonNegative(history, finalStates),
+    checkConvergence(finalStates),
+    ...(strategy === 'unsafe' ? [] : [checkExactlyOnce(history, finalStates)]),
+  ];
+  return invariants.map((result) => {
+    const summary = result.details.length > 0 ? result.details.slice(0, 3).join('; ') : result.verdict;
+    return { kind: result.kind as CheckResult['kind'], verdict: result.verdict, summary, details: result.details };
+  });
 }
 
 export function judge(
@@ -49,19 +68,11 @@ export function judge(
   strategy: Strategy,
   limits: CheckLimits,
 ): Judgement {
-  const checks: CheckResult[] = [];
   const linear = checkLinearizable(bankModel(accounts), history, { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax });
-  checks.push({ kind: 'linearizability', verdict: linear.verdict, summary: summarize(linear, linear.verdict), details: linear });
-  const invariants = [
-    checkConservation(history, accounts, finalStates),
-    checkNonNegative(history, finalStates),
-    checkConvergence(finalStates),
-    ...(strategy === 'unsafe' ? [] : [checkExactlyOnce(history, finalStates)]),
+  const checks: CheckResult[] = [
+    { kind: 'linearizability', verdict: linear.verdict, summary: summarize(linear, linear.verdict), details: linear },
+    ...judgeInvariants(history, accounts, finalStates, strategy),
   ];
-  for (const result of invariants) {
-    const summary = result.details.length > 0 ? result.details.slice(0, 3).join('; ') : result.verdict;
-    checks.push({ kind: result.kind as CheckResult['kind'], verdict: result.verdict, summary, details: result.details });
-  }
   const verdict = combine(checks.map((check) => check.verdict));
   return { verdict, checks, violations: checks.filter((check) => check.verdict === 'illegal').map((check) => check.kind) };
 }

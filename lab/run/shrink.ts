@@ -9,9 +9,15 @@ import type { RunResult } from './runner.js';
 export interface ShrinkLimits {
   shrinkRunsMax: number;
   shrinkMsMax: number;
+  /**
+   * A candidate counts as failing only when it fails this many runs in a row. Timing-dependent
+   * failures (a race that the OS wins one time in three) then do not become the counterexample, so
+   * the shrunk plan replays.
+   */
+  confirmRuns: number;
 }
 
-export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 40, shrinkMsMax: 120_000 };
+export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 60, shrinkMsMax: 120_000, confirmRuns: 2 };
 
 export interface ShrinkOutcome {
   /** The smallest failing run found (the original when nothing smaller failed). */
@@ -31,10 +37,14 @@ export async function shrinkFailure(original: RunResult, execute: (plan: Plan) =
   let lastFailing: RunResult | undefined;
   const property = fc.asyncProperty(planArbitrary(original.plan.seed, original.plan.constraints), async (candidate) => {
     if (runs >= limits.shrinkRunsMax || performance.now() - started >= limits.shrinkMsMax) return true;
-    runs += 1;
-    const result = await execute(candidate);
-    if (result.verdict === 'illegal') lastFailing = result;
-    return result.verdict !== 'illegal';
+    let result: RunResult | undefined;
+    for (let confirmation = 0; confirmation < limits.confirmRuns; confirmation += 1) {
+      runs += 1;
+      result = await execute(candidate);
+      if (result.verdict !== 'illegal') return true;
+    }
+    if (result !== undefined) lastFailing = result;
+    return false;
   });
   const details = await fc.check(property, { seed: original.plan.seed, path: original.plan.path, numRuns: 1 });
   // fast-check reports the last failing candidate; the property kept that candidate's run.

@@ -1,0 +1,138 @@
+// Tests of `faultline check`, run in-process through the CLI's main: every hand-written fixture gives
+// its verdict and exit code, and usage, bad data, plan.json and the time budget behave as documented.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../main.js';
+
+const fixturesDirectory = join(import.meta.dirname, '../../../models/fixtures');
+
+interface Fixture {
+  file: string;
+  model: string;
+  format: string;
+  initial?: string;
+  verdict: 'ok' | 'illegal';
+}
+
+const { fixtures } = JSON.parse(readFileSync(join(fixturesDirectory, 'fixtures.json'), 'utf8')) as { fixtures: Fixture[] };
+const exitOf = { ok: 0, illegal: 1, unknown: 2 } as const;
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const scratch = mkdtempSync(join(tmpdir(), 'faultline-check-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const jsonl = (events: object[]) => `${events.map((item) => JSON.stringify(item)).join('\n')}\n`;
+
+describe('faultline check on the fixtures', () => {
+  it('lists every fixture file, and names each after its verdict', () => {
+    const files = readdirSync(fixturesDirectory).filter((name) => name !== 'fixtures.json').sort();
+    expect(fixtures.map((fixture) => fixture.file).sort()).toEqual(files);
+    for (const fixture of fixtures) expect(fixture.file.includes(fixture.verdict === 'ok' ? '-ok.' : '-bad.')).toBe(true);
+  });
+
+  for (const fixture of fixtures) {
+    it(`${fixture.file}: ${fixture.verdict} with --model ${fixture.model} --format ${fixture.format}`, async () => {
+      const initial = fixture.initial === undefined ? [] : ['--initial', fixture.initial];
+      const code = await main(['check', join(fixturesDirectory, fixture.file), '--model', fixture.model, '--format', fixture.format, ...initial, '--json']);
+      const summary = JSON.parse(stdout) as { verdict: string; model: string; format: string };
+      expect(summary).toMatchObject({ verdict: fixture.verdict, model: fixture.model, format: fixture.format });
+      expect(code).toBe(exitOf[fixture.verdict]);
+    });
+
+    it(`${fixture.file}: the same verdict with the format detected and the model inferred`, async () => {
+      const initial = fixture.initial === undefined ? [] : ['--initial', fixture.initial];
+      const code = await main(['check', join(fixturesDirectory, fixture.file), ...initial, '--json']);
+      const summary = JSON.parse(stdout) as { verdict: string; format: string };
+      expect(summary.format).toBe(fixture.format);
+      expect(code).toBe(exitOf[fixture.verdict]);
+    });
+  }
+});
+
+describe('faultline check', () => {
+  it('explains a violation in words', async () => {
+    const code = await main(['check', join(fixturesDirectory, 'bank-lost-update-bad.jsonl'), '--initial', '{"a1":100,"a2":50}']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('illegal: not linearizable');
+    expect(stdout).toContain('deposit(a1, 10) → 110');
+    expect(stdout).toMatch(/Then op 1 \(process 2, deposit\(a1, 20\) → 120\) has no legal point/);
+  });
+
+  it('prints one JSON object with the verdict, counts, time, reason and witness', async () => {
+    await main(['check', join(fixturesDirectory, 'register-ok.log'), '--json']);
+    const summary = JSON.parse(stdout) as Record<string, unknown>;
+    expect(Object.keys(summary)).toEqual(expect.arrayContaining(['verdict', 'ops', 'partitions', 'ms', 'reason', 'witness']));
+    expect(summary).toMatchObject({ verdict: 'ok', ops: 7, partitions: 1, reason: null, witness: { kind: 'linearization' } });
+  });
+
+  it('takes initial balances from plan.json beside the history', async () => {
+    const directory = mkdtempSync(join(scratch, 'run-'));
+    writeFileSync(join(directory, 'plan.json'), JSON.stringify({ workload: { accounts: [{ account: 'a1', balance: 7 }] } }));
+    const history = join(directory, 'history.jsonl');
+    writeFileSync(history, jsonl([
+      { index: 0, process: 1, type: 'invoke', f: 'query', value: { account: 'a1' }, time: 1 },
+      { index: 1, process: 1, type: 'ok', f: 'query', value: { account: 'a1', balance: 7 }, time: 2 },
+    ]));
+    expect(await main(['check', history])).toBe(0);
+    // Without plan.json every account starts at 0, so the same read of 7 is a violation.
+    const alone = write('alone.jsonl', readFileSync(history, 'utf8'));
+    expect(await main(['check', alone, '--model', 'bank'])).toBe(1);
+  });
+
+  it('ends unknown with exit 2 when the time budget runs out', async () => {
+    const events: object[] = [];
+    for (let process = 0; process < 40; process += 1) events.push({ index: 0, process, type: 'invoke', f: 'write', value: process + 1, time: 0 });
+    for (let process = 0; process < 40; process += 1) events.push({ index: 0, process, type: 'info', f: 'write', value: process + 1, time: 0 });
+    for (const value of [1, 2, 1]) events.push({ index: 0, process: 99, type: 'invoke', f: 'read', value: null, time: 0 }, { index: 0, process: 99, type: 'ok', f: 'read', value, time: 0 });
+    const path = write('pile-up.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
+    expect(await main(['check', path, '--model', 'register', '--timeout-ms', '200'])).toBe(2);
+    expect(stdout).toContain('unknown: no verdict within the budget');
+    expect(stdout).toContain('warning: partition 1 has 40 info operations');
+  });
+
+  it('exits 64 on usage errors', async () => {
+    expect(await main(['check'])).toBe(64);
+    expect(await main(['check', 'a', 'b'])).toBe(64);
+    expect(await main(['check', join(fixturesDirectory, 'register-ok.log'), '--model', 'queue'])).toBe(64);
+    expect(await main(['check', join(fixturesDirectory, 'register-ok.log'), '--timeout-ms', 'soon'])).toBe(64);
+    expect(await main(['check', join(fixturesDirectory, 'bank-ok.jsonl'), '--initial', '{"a1":'])).toBe(64);
+    expect(await main(['check', join(scratch, 'missing.jsonl')])).toBe(64);
+    expect(stderr).toContain('missing.jsonl');
+  });
+
+  it('exits 65 with the line number on bad data', async () => {
+    const path = write('orphan.jsonl', jsonl([
+      { index: 0, process: 1, type: 'invoke', f: 'read', value: null, time: 1 },
+      { index: 1, process: 2, type: 'ok', f: 'read', value: 1, time: 2 },
+    ]));
+    expect(await main(['check', path])).toBe(65);
+    expect(stderr).toContain('line 2: ok completion of read for process 2, which has no open invoke');
+    expect(await main(['check', join(fixturesDirectory, 'bank-ok.jsonl'), '--initial', '{"a1":100}'])).toBe(65);
+    expect(stderr).toContain("which has no initial balance");
+  });
+});

@@ -1,0 +1,97 @@
+// Pairs a history's events into calls (an invoke and its completion) and validates the history on
+// the way; a model's `decode` then turns calls into operations. Try it: `npx vitest run models/formats.test.ts`.
+import { HistoryError } from './errors.js';
+import type { EventType, History, HistoryEvent } from './history.js';
+import type { AnyModel, Operation } from './model.js';
+
+/** The tool that wrote a history; it decides what `fail` and a nil read mean. */
+export type HistoryFormat = 'jsonl' | 'edn' | 'porcupine-etcd' | 'porcupine-kv';
+
+/** How a call ended: `open` means the history ends before any completion. */
+export type Completion = 'ok' | 'fail' | 'info' | 'open';
+
+export interface Call {
+  process: number;
+  f: string;
+  /** The invoke's value (the operation's input). */
+  invoke: unknown;
+  completion: Completion;
+  /** The completion's value; undefined while open. */
+  value: unknown;
+  error: string | undefined;
+  /** The invoke's `index` field. */
+  index: number;
+  /** Source lines of the invoke and the completion, for errors. */
+  line: number;
+  completionLine: number | undefined;
+  /** Positions of the invoke and of the completion among the events (real-time order). */
+  call: number;
+  return: number;
+}
+
+const eventTypes: ReadonlySet<string> = new Set<EventType>(['invoke', 'ok', 'fail', 'info']);
+
+function lineOf(event: HistoryEvent, position: number): number {
+  return event.line ?? position + 1;
+}
+
+/**
+ * Validates the history (a completion with no invoke, two open invokes on one process, a time going
+ * backwards, an unknown type) and pairs each invoke with the next completion of its process.
+ */
+export function pairCalls(history: History): Call[] {
+  const calls: Call[] = [];
+  const open = new Map<number, Call>();
+  let lastTime = -Infinity;
+  history.forEach((event, position) => {
+    const line = lineOf(event, position);
+    if (!eventTypes.has(event.type)) throw new HistoryError(line, `unknown type '${String(event.type)}'`);
+    if (typeof event.process !== 'number' || !Number.isInteger(event.process)) {
+      throw new HistoryError(line, `process must be an integer, got ${JSON.stringify(event.process)}`);
+    }
+    if (typeof event.f !== 'string') throw new HistoryError(line, `f must be a string, got ${JSON.stringify(event.f)}`);
+    if (typeof event.time === 'number') {
+      if (event.time < lastTime) throw new HistoryError(line, `time ${event.time} is earlier than the previous event's ${lastTime}`);
+      lastTime = event.time;
+    }
+    const pending = open.get(event.process);
+    if (event.type === 'invoke') {
+      if (pending !== undefined) {
+        throw new HistoryError(line, `process ${event.process} invokes ${event.f} while its ${pending.f} from line ${pending.line} is still open`);
+      }
+      const call: Call = {
+        process: event.process, f: event.f, invoke: event.value, completion: 'open', value: undefined, error: undefined,
+        index: typeof event.index === 'number' ? event.index : position, line, completionLine: undefined, call: position, return: Infinity,
+      };
+      calls.push(call);
+      open.set(event.process, call);
+      return;
+    }
+    if (pending === undefined) throw new HistoryError(line, `${event.type} completion of ${event.f} for process ${event.process}, which has no open invoke`);
+    if (pending.f !== event.f) {
+      throw new HistoryError(line, `${event.type} completion of ${event.f} for process ${event.process}, whose open invoke (line ${pending.line}) is ${pending.f}`);
+    }
+    pending.completion = event.type;
+    pending.value = event.value;
+    pending.error = event.error;
+    pending.completionLine = line;
+    pending.return = event.type === 'info' ? Infinity : position;
+    open.delete(event.process);
+  });
+  return calls;
+}
+
+/** Decodes calls into the model's operations, dropping those the model says cannot matter. */
+export function toOperations(model: AnyModel, calls: readonly Call[], dialect: HistoryFormat): Operation[] {
+  const operations: Operation[] = [];
+  for (const call of calls) {
+    const decoded = model.decode(call, dialect);
+    if (decoded === undefined) continue;
+    const unfinished = call.completion === 'info' || call.completion === 'open';
+    operations.push({
+      id: operations.length, process: call.process, input: decoded.input, output: decoded.output,
+      call: call.call, return: unfinished ? Infinity : call.return, index: call.index,
+    });
+  }
+  return operations;
+}

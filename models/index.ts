@@ -1,0 +1,57 @@
+// The one public entry of models/: history formats, the models, the linearizability checker and the
+// invariant checkers. Everything here is pure. Try it: `npx faultline check FILE --model bank`.
+import type { HistoryFormat } from './calls.js';
+import type { History } from './history.js';
+
+export type { BankFunction, BranchState, DepositValue, EventType, History, HistoryEvent, QueryValue, TransferValue, WithdrawValue } from './history.js';
+export { HistoryError, isHistoryError, ModelInputError } from './errors.js';
+export { detectFormat, historyFormats, parseHistory } from './formats.js';
+export type { FormatChoice } from './formats.js';
+export { pairCalls, toOperations } from './calls.js';
+export type { Call, Completion, HistoryFormat } from './calls.js';
+export { combineVerdicts, noPartition, shallowEqual } from './model.js';
+export type { AnyModel, Decoded, Model, Operation, StepResult, Verdict } from './model.js';
+export { bankModel } from './bank.js';
+export type { BankInput, BankOutput, BankState, InitialAccount } from './bank.js';
+export { registerModel } from './register.js';
+export type { RegisterConstraints, RegisterInput, RegisterOutput, RegisterValue } from './register.js';
+export { kvModel } from './kv.js';
+export type { KvConstraints, KvInput, KvOutput, KvState } from './kv.js';
+export { multiRegisterModel } from './multi-register.js';
+export type { MultiRegisterConstraints, MultiRegisterInput, MultiRegisterState } from './multi-register.js';
+export { cacheEntriesMaxDefault, checkLinearizable, checkOperations, openOperationsWarnCount, timeoutMsDefault } from './checker.js';
+export type { BlockedOperation, CheckConstraints, LinearizabilityResult, LinearizationStep, Witness } from './checker.js';
+export { checkConservation, checkConvergence, checkExactlyOnce, checkNonNegative, detailsMax } from './invariants.js';
+export type { InvariantKind, InvariantResult } from './invariants.js';
+
+export const modelNames = ['bank', 'register', 'cas-register', 'kv', 'multi-register'] as const;
+export type ModelName = (typeof modelNames)[number];
+
+const bankFunctions = new Set(['deposit', 'withdraw', 'query', 'transfer']);
+const kvFunctions = new Set(['get', 'put', 'append']);
+
+/** The model a history most likely wants, from its format and its functions. */
+export function inferModelName(format: HistoryFormat, history: History): ModelName {
+  if (format === 'porcupine-etcd') return 'register';
+  if (format === 'porcupine-kv') return 'kv';
+  const functions = new Set(history.map((event) => event.f));
+  const only = (allowed: Set<string>) => functions.size > 0 && [...functions].every((f) => allowed.has(f));
+  if (functions.has('txn')) return 'multi-register';
+  if (only(bankFunctions)) return 'bank';
+  if (only(kvFunctions)) return 'kv';
+  return format === 'edn' ? 'cas-register' : 'register';
+}
+
+/** Every account a bank history names, for a check that starts them all at 0. */
+export function accountsOf(history: History): string[] {
+  const accounts = new Set<string>();
+  for (const event of history) {
+    if (event.type !== 'invoke' || typeof event.value !== 'object' || event.value === null) continue;
+    const value = event.value as Record<string, unknown>;
+    for (const field of ['account', 'from', 'to']) {
+      const account = value[field];
+      if (typeof account === 'string') accounts.add(account);
+    }
+  }
+  return [...accounts].sort();
+}

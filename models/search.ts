@@ -1,0 +1,332 @@
+// The search for one partition: Wing & Gong's algorithm with Lowe's improvements (an entry list with
+// lift/unlift, and a cache of (linearized set as a bitset, state) that prunes what was seen). Pure: the
+// caller hands in the budget. Try it: `npx vitest run models/checker.test.ts`.
+import type { AnyModel, Operation } from './model.js';
+
+export type SearchOutcome =
+  | { verdict: 'ok'; order: number[]; cacheEntries: number }
+  | { verdict: 'illegal'; longest: number[]; statesAfter: unknown[]; blocked: number; cacheEntries: number }
+  | { verdict: 'unknown'; reason: 'timeout' | 'cache'; cacheEntries: number; steps: number };
+
+const budgetCheckStepMask = 0x3ff;
+/** The cache's bitsets grow with the partition: a cap on their bytes keeps long partitions in memory. */
+export const cacheBitsetBytesMax = 256 * 1024 * 1024;
+const hashKeyMask = 0x3fffffff;
+
+// A fixed mixing of each operation id into the bitset's hash; XOR makes it cheap to update both ways.
+function mixId(id: number): number {
+  let hash = Math.imul(id + 1, 0x9e3779b1);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) | 0;
+}
+
+/**
+ * Seen (bitset, state) pairs: bitsets packed in one word pool, chained per hash key, and an
+ * open-addressing table from hash key to the newest entry of its chain.
+ */
+class SeenCache {
+  private pool: Uint32Array;
+  private chain: Int32Array;
+  private readonly states: unknown[] = [];
+  /** Slot -> 1 + the newest entry with that key; 0 is an empty slot. */
+  private heads = new Int32Array(1024);
+  private keys = new Int32Array(1024);
+  private headCount = 0;
+  size = 0;
+
+  constructor(private readonly words: number, private readonly equal: (a: unknown, b: unknown) => boolean) {
+    this.pool = new Uint32Array(words * 1024);
+    this.chain = new Int32Array(1024);
+  }
+
+  private slotOf(key: number): number {
+    const mask = this.heads.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+    while (this.heads[slot] !== 0 && this.keys[slot] !== key) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  /** Adds the pair unless it is there already; returns whether it was added. */
+  add(bits: Uint32Array, key: number, state: unknown): boolean {
+    const words = this.words;
+    const slot = this.slotOf(key);
+    const head = (this.heads[slot] as number) - 1;
+    for (let entry = head; entry !== -1; entry = this.chain[entry] as number) {
+      const base = entry * words;
+      let same = true;
+      for (let word = 0; word < words; word += 1) {
+        if (this.pool[base + word] !== bits[word]) {
+          same = false;
+          break;
+        }
+      }
+      if (same && this.equal(this.states[entry], state)) return false;
+    }
+    if (this.size === this.chain.length) this.grow();
+    const entry = this.size;
+    this.pool.set(bits, entry * words);
+    this.chain[entry] = head;
+    this.states.push(state);
+    this.size += 1;
+    if (head === -1) {
+      this.keys[slot] = key;
+      this.headCount += 1;
+    }
+    this.heads[slot] = entry + 1;
+    if (this.headCount * 2 > this.heads.length) this.rehash();
+    return true;
+  }
+
+  private grow(): void {
+    const pool = new Uint32Array(this.pool.length * 2);
+    pool.set(this.pool);
+    this.pool = pool;
+    const chain = new Int32Array(this.chain.length * 2);
+    chain.set(this.chain);
+    this.chain = chain;
+  }
+
+  private rehash(): void {
+    const { heads, keys } = this;
+    this.heads = new Int32Array(heads.length * 2);
+    this.keys = new Int32Array(keys.length * 2);
+    for (let slot = 0; slot < heads.length; slot += 1) {
+      if (heads[slot] === 0) continue;
+      const target = this.slotOf(keys[slot] as number);
+      this.heads[target] = heads[slot] as number;
+      this.keys[target] = keys[slot] as number;
+    }
+  }
+}
+
+/** The entry list: every call, and the return of every completed operation, in real-time order. */
+interface EntryList {
+  next: Int32Array;
+  prev: Int32Array;
+  head: number;
+  entryOperation: Int32Array;
+  isReturn: Uint8Array;
+  callEntry: Int32Array;
+  /** -1 for an operation that never returns (info, or no completion). */
+  returnEntry: Int32Array;
+  completed: number;
+}
+
+function buildEntries(operations: readonly Operation[]): EntryList {
+  const count = operations.length;
+  const order: { time: number; isReturn: number; operation: number }[] = [];
+  operations.forEach((operation, id) => {
+    order.push({ time: operation.call, isReturn: 0, operation: id });
+    if (operation.return !== Infinity) order.push({ time: operation.return, isReturn: 1, operation: id });
+  });
+  // On a tie a call goes first: the two operations then overlap, the permissive reading.
+  order.sort((a, b) => a.time - b.time || a.isReturn - b.isReturn || a.operation - b.operation);
+  const size = order.length;
+  const head = size;
+  const list: EntryList = {
+    next: new Int32Array(size + 1), prev: new Int32Array(size + 1), head,
+    entryOperation: new Int32Array(size), isReturn: new Uint8Array(size),
+    callEntry: new Int32Array(count), returnEntry: new Int32Array(count).fill(-1), completed: size - count,
+  };
+  let previous = head;
+  order.forEach((entry, position) => {
+    list.entryOperation[position] = entry.operation;
+    list.isReturn[position] = entry.isReturn;
+    if (entry.isReturn === 1) list.returnEntry[entry.operation] = position;
+    else list.callEntry[entry.operation] = position;
+    list.next[previous] = position;
+    list.prev[position] = previous;
+    previous = position;
+  });
+  list.next[previous] = -1;
+  list.prev[head] = -1;
+  return list;
+}
+
+function unlink(list: EntryList, entry: number): void {
+  const { next, prev } = list;
+  next[prev[entry] as number] = next[entry] as number;
+  const after = next[entry] as number;
+  if (after !== -1) prev[after] = prev[entry] as number;
+}
+
+// Dancing links: a removed entry keeps its neighbours, so re-linking in reverse order restores the list.
+function relink(list: EntryList, entry: number): void {
+  const { next, prev } = list;
+  next[prev[entry] as number] = entry;
+  const after = next[entry] as number;
+  if (after !== -1) prev[after] = entry;
+}
+
+function lift(list: EntryList, operation: number): void {
+  unlink(list, list.callEntry[operation] as number);
+  const returned = list.returnEntry[operation] as number;
+  if (returned !== -1) unlink(list, returned);
+}
+
+function unlift(list: EntryList, operation: number): void {
+  const returned = list.returnEntry[operation] as number;
+  if (returned !== -1) relink(list, returned);
+  relink(list, list.callEntry[operation] as number);
+}
+
+/**
+ * The search for a linearization of one partition, resumable so that partitions can take turns (as
+ * Porcupine runs them in parallel) and the first illegal one stops the check early. Operations that
+ * never return need not be linearized: once every completed operation is, the rest may take effect
+ * later, or never.
+ */
+export class PartitionSearch {
+  private readonly list: EntryList;
+  private readonly inputs: unknown[];
+  private readonly outputs: unknown[];
+  private readonly mixes: Int32Array;
+  private readonly step: AnyModel['step'];
+  private readonly hashState: ((state: unknown) => number) | undefined;
+  private readonly bits: Uint32Array;
+  private cache: SeenCache | undefined;
+  private readonly stackOperations: Int32Array;
+  private readonly stackStates: unknown[];
+  private state: unknown;
+  private depth = 0;
+  private linearizedCompleted = 0;
+  private bitsHash = 0;
+  private recordedDepth = -1;
+  private longest: number[] = [];
+  private statesAfter: unknown[] = [];
+  private blocked = -1;
+  private entry: number;
+  private steps = 0;
+  outcome: SearchOutcome | undefined;
+
+  private readonly cacheEntriesMax: number;
+
+  constructor(model: AnyModel, operations: readonly Operation[], cacheEntriesMax: number) {
+    const count = operations.length;
+    this.list = buildEntries(operations);
+    this.inputs = operations.map((operation) => operation.input);
+    this.outputs = operations.map((operation) => operation.output);
+    this.mixes = new Int32Array(count).map((_, id) => mixId(id));
+    this.step = model.step.bind(model);
+    this.hashState = model.hash?.bind(model);
+    const equal = model.equal?.bind(model) ?? ((a: unknown, b: unknown) => a === b);
+    this.bits = new Uint32Array(Math.max(1, (count + 31) >>> 5));
+    this.cacheEntriesMax = Math.min(cacheEntriesMax, Math.floor(cacheBitsetBytesMax / this.bits.byteLength));
+    this.cache = new SeenCache(this.bits.length, equal);
+    this.stackOperations = new Int32Array(count);
+    this.stackStates = new Array<unknown>(count);
+    this.state = model.init();
+    this.entry = this.list.next[this.list.head] as number;
+    if (this.list.completed === 0) this.finish({ verdict: 'ok', order: [], cacheEntries: 0 });
+  }
+
+  get cacheEntries(): number {
+    return this.cache?.size ?? this.outcome?.cacheEntries ?? 0;
+  }
+
+  /** Bytes the live cache's bitsets take. */
+  get cacheBytes(): number {
+    return (this.cache?.size ?? 0) * this.bits.byteLength;
+  }
+
+  /** Stops the search as unknown (its time or cache budget ran out) and frees its cache. */
+  abandon(reason: 'timeout' | 'cache'): SearchOutcome {
+    return this.finish({ verdict: 'unknown', reason, cacheEntries: this.cacheEntries, steps: this.steps });
+  }
+
+  private finish(outcome: SearchOutcome): SearchOutcome {
+    this.outcome = outcome;
+    this.cache = undefined;
+    this.stackStates.fill(undefined);
+    return outcome;
+  }
+
+  /** Keeps the deepest dead end: its prefix is the longest partial linearization. */
+  private recordLongest(depth: number, state: unknown, blocked: number): void {
+    this.recordedDepth = depth;
+    this.longest = Array.from(this.stackOperations.subarray(0, depth));
+    this.statesAfter = depth === 0 ? [] : [...this.stackStates.slice(1, depth), state];
+    this.blocked = blocked;
+  }
+
+  /** Takes at most `stepsMax` more steps; returns the outcome once there is one. */
+  run(stepsMax: number, expired: () => boolean): SearchOutcome | undefined {
+    if (this.outcome !== undefined) return this.outcome;
+    const cache = this.cache as SeenCache;
+    const { next, isReturn, entryOperation, returnEntry, callEntry, completed, head } = this.list;
+    const { inputs, outputs, mixes, step, hashState, bits, stackOperations, stackStates, cacheEntriesMax } = this;
+    let { state, depth, linearizedCompleted, bitsHash, entry, steps } = this;
+    const stepsEnd = steps + stepsMax;
+    const save = () => {
+      this.state = state;
+      this.depth = depth;
+      this.linearizedCompleted = linearizedCompleted;
+      this.bitsHash = bitsHash;
+      this.entry = entry;
+      this.steps = steps;
+    };
+    while (steps < stepsEnd) {
+      steps += 1;
+      if ((steps & budgetCheckStepMask) === 0 && expired()) {
+        save();
+        return this.abandon('timeout');
+      }
+      if (entry === -1) throw new Error('linearizability search ran off the entry list: a return entry must stop every scan');
+      if (isReturn[entry] === 0) {
+        const operation = entryOperation[entry] as number;
+        const result = step(state, inputs[operation], outputs[operation]);
+        if (result.ok) {
+          const word = operation >>> 5;
+          const bit = 1 << (operation & 31);
+          bits[word] = (bits[word] as number) | bit;
+          bitsHash ^= mixes[operation] as number;
+          const key = (hashState === undefined ? bitsHash : bitsHash ^ Math.imul(hashState(result.state), 0x9e3779b1)) & hashKeyMask;
+          if (cache.add(bits, key, result.state)) {
+            if (cache.size > cacheEntriesMax) {
+              save();
+              return this.abandon('cache');
+            }
+            stackOperations[depth] = operation;
+            stackStates[depth] = state;
+            depth += 1;
+            state = result.state;
+            lift(this.list, operation);
+            if (returnEntry[operation] !== -1) {
+              linearizedCompleted += 1;
+              if (linearizedCompleted === completed) {
+                save();
+                return this.finish({ verdict: 'ok', order: Array.from(stackOperations.subarray(0, depth)), cacheEntries: cache.size });
+              }
+            }
+            entry = next[head] as number;
+            continue;
+          }
+          bits[word] = (bits[word] as number) & ~bit;
+          bitsHash ^= mixes[operation] as number;
+        }
+        entry = next[entry] as number;
+        continue;
+      }
+      // A return: the operation it closes found no legal point, so undo the last choice.
+      if (depth > this.recordedDepth) this.recordLongest(depth, state, entryOperation[entry] as number);
+      if (depth === 0) {
+        save();
+        return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries: cache.size });
+      }
+      depth -= 1;
+      const operation = stackOperations[depth] as number;
+      state = stackStates[depth];
+      stackStates[depth] = undefined;
+      bits[operation >>> 5] = (bits[operation >>> 5] as number) & ~(1 << (operation & 31));
+      bitsHash ^= mixes[operation] as number;
+      if (returnEntry[operation] !== -1) linearizedCompleted -= 1;
+      unlift(this.list, operation);
+      entry = next[callEntry[operation] as number] as number;
+    }
+    save();
+    return undefined;
+  }
+}
