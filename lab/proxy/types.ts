@@ -1,6 +1,7 @@
 // What the rest of the lab needs from a Toxiproxy backend, whichever one runs (external, the real
 // binary, or faultline's embedded server). Implementations live beside this file.
 import type { Toxiproxy } from 'toxiproxy-node-client';
+import type { DecisionDump, ToxiproxyAdapter } from './adapter.js';
 
 export type ProxyBackendKind = 'external' | 'binary' | 'embedded';
 export type ProxyBackendChoice = ProxyBackendKind | 'auto';
@@ -11,12 +12,20 @@ export interface ProxyBackend {
   readonly apiUrl: string;
   /** The client, for nemesis primitives (through the adapter that hides its quirks). */
   readonly client: Toxiproxy;
+  /** The adapter over `client`: the way every part of the lab should drive the server. */
+  readonly adapter: ToxiproxyAdapter;
+  /** One line saying which backend runs, for the caller to print once at the start of a run. */
+  readonly description: string;
+  /** True when toxicity, jitter and slicing replay from the seed (the embedded backend only). */
+  readonly seeded: boolean;
   /** Creates (or replaces) a proxy listening on a free loopback port; returns host:port it listens on. */
   createProxy(name: string, upstream: string): Promise<string>;
   /** Removes every proxy this backend knows of. */
   deleteAllProxies(): Promise<void>;
   /** Re-enables every proxy and removes every toxic (POST /reset). */
   reset(): Promise<void>;
+  /** The embedded server's decision log; undefined for servers that keep none. */
+  decisions(): Promise<DecisionDump | undefined>;
   /** Stops the server if this backend started it. Idempotent. */
   stop(): Promise<void>;
 }

@@ -1,15 +1,15 @@
-// The FaultDriver of a proxied cluster: partitions disable the links' proxies (counted, so overlapping
-// partitions heal correctly), toxics are named per fault and per plan (so the embedded proxy's seeded
-// decisions repeat with the plan), kill and pause use the cluster's real signals.
+// The FaultDriver of a proxied cluster, over the nemesis primitives: partitions cut the links' proxies
+// (counted, so overlapping partitions heal correctly), toxics are named per fault and per plan (so the
+// embedded proxy's seeded decisions repeat with the plan), kill and pause use the cluster's signals.
 import type { Cluster } from '../cluster/index.js';
-import type { Fault } from '../gen/plan.js';
-import type { LinkToxic } from '../gen/plan.js';
+import type { Fault, LinkToxic } from '../gen/plan.js';
+import { addLinkToxic, cutLinks, healAll, kill, nemesisContext, pause, removeLinkToxic, restart, restoreLinks, resume } from '../nemesis/index.js';
+import type { LinkToxic as NemesisToxic, NemesisContext } from '../nemesis/index.js';
+import { linksNamed } from '../nemesis/context.js';
 import type { ProxyBackend } from '../proxy/types.js';
 import type { FaultDriver } from './faults.js';
 
-type ProxyToxic = { type: string; attributes: Record<string, number> };
-
-function toxicAttributes(toxic: LinkToxic): ProxyToxic {
+function nemesisToxic(toxic: LinkToxic): NemesisToxic {
   switch (toxic.kind) {
     case 'latency':
       return { type: 'latency', attributes: { latency: toxic.latencyMs, jitter: toxic.jitterMs } };
@@ -33,15 +33,12 @@ function message(error: unknown): string {
 }
 
 export class NemesisFaultDriver implements FaultDriver {
-  private readonly disabled = new Map<string, number>();
-  private readonly killed = new Set<string>();
-  private readonly paused = new Set<string>();
+  private readonly context: NemesisContext;
   private tag = 'run';
 
-  constructor(
-    private readonly cluster: Cluster,
-    private readonly proxy: ProxyBackend,
-  ) {}
+  constructor(cluster: Cluster, proxy: ProxyBackend) {
+    this.context = nemesisContext({ proxy: proxy.adapter, branches: cluster.branches, processes: cluster });
+  }
 
   /** Names this run's toxics after the plan, so the same plan draws the same seeded decisions. */
   beginRun(tag: string): void {
@@ -52,46 +49,47 @@ export class NemesisFaultDriver implements FaultDriver {
     return `fault${index}-${this.tag}`;
   }
 
-  private async setEnabled(link: string, enabled: boolean): Promise<void> {
-    const proxy = await this.proxy.client.get(link);
-    await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
+  private async act(index: number, fault: Fault): Promise<string | undefined> {
+    const { context } = this;
+    switch (fault.kind) {
+      case 'partition':
+        await cutLinks(context, linksNamed(context, fault.links), 'disable', `partition ${fault.mode}`);
+        return undefined;
+      case 'toxic':
+        await addLinkToxic(context, fault.links, nemesisToxic(fault.toxic), { stream: fault.stream, name: this.toxicName(index) });
+        return undefined;
+      case 'kill':
+        if (context.downed.has(fault.node)) return `${fault.node} is ${context.downed.get(fault.node)} already`;
+        await kill(context, fault.node);
+        return undefined;
+      case 'pause':
+        if (context.downed.has(fault.node)) return `${fault.node} is ${context.downed.get(fault.node)} already`;
+        await pause(context, fault.node);
+        return undefined;
+    }
   }
 
-  private async cut(links: string[], delta: 1 | -1): Promise<void> {
-    for (const link of links) {
-      const before = this.disabled.get(link) ?? 0;
-      const after = Math.max(0, before + delta);
-      this.disabled.set(link, after);
-      if (before === 0 && after > 0) await this.setEnabled(link, false);
-      if (before > 0 && after === 0) await this.setEnabled(link, true);
+  private async undo(index: number, fault: Fault): Promise<void> {
+    const { context } = this;
+    switch (fault.kind) {
+      case 'partition':
+        await restoreLinks(context, linksNamed(context, fault.links), 'disable', `heal partition ${fault.mode}`);
+        return;
+      case 'toxic':
+        await removeLinkToxic(context, fault.links, this.toxicName(index), fault.stream);
+        return;
+      case 'kill':
+        if (context.downed.get(fault.node) === 'killed') await restart(context, fault.node);
+        return;
+      case 'pause':
+        if (context.downed.get(fault.node) === 'paused') await resume(context, fault.node);
+        return;
     }
   }
 
   async apply(index: number, fault: Fault): Promise<string | undefined> {
     try {
-      switch (fault.kind) {
-        case 'partition':
-          await this.cut(fault.links, 1);
-          return undefined;
-        case 'toxic': {
-          const { type, attributes } = toxicAttributes(fault.toxic);
-          for (const link of fault.links) {
-            const proxy = await this.proxy.client.get(link);
-            await proxy.addToxic({ name: this.toxicName(index), type: type as never, stream: fault.stream, toxicity: 1, attributes: attributes as never });
-          }
-          return undefined;
-        }
-        case 'kill':
-          if (this.killed.has(fault.node)) return `${fault.node} is already down`;
-          this.killed.add(fault.node);
-          await this.cluster.kill(fault.node);
-          return undefined;
-        case 'pause':
-          if (this.killed.has(fault.node) || this.paused.has(fault.node)) return `${fault.node} is down or paused already`;
-          this.paused.add(fault.node);
-          await this.cluster.pause(fault.node);
-          return undefined;
-      }
+      return await this.act(index, fault);
     } catch (error) {
       return message(error);
     }
@@ -99,38 +97,14 @@ export class NemesisFaultDriver implements FaultDriver {
 
   async heal(index: number, fault: Fault): Promise<string | undefined> {
     try {
-      switch (fault.kind) {
-        case 'partition':
-          await this.cut(fault.links, -1);
-          return undefined;
-        case 'toxic':
-          for (const link of fault.links) {
-            const proxy = await this.proxy.client.get(link);
-            const toxic = await proxy.getToxic(this.toxicName(index));
-            await toxic.remove();
-          }
-          return undefined;
-        case 'kill':
-          if (!this.killed.delete(fault.node)) return undefined;
-          this.paused.delete(fault.node);
-          await this.cluster.restart(fault.node);
-          return undefined;
-        case 'pause':
-          if (!this.paused.delete(fault.node)) return undefined;
-          await this.cluster.resume(fault.node);
-          return undefined;
-      }
+      await this.undo(index, fault);
+      return undefined;
     } catch (error) {
       return message(error);
     }
   }
 
   async healAll(): Promise<void> {
-    this.disabled.clear();
-    await this.proxy.reset();
-    for (const node of this.paused) if (!this.killed.has(node)) await this.cluster.resume(node);
-    this.paused.clear();
-    for (const node of this.killed) await this.cluster.restart(node);
-    this.killed.clear();
+    await healAll(this.context);
   }
 }

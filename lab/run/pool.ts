@@ -51,7 +51,7 @@ export class ClusterPool {
     const proxy = await startProxyBackend({ choice: this.options.proxy, seed: this.options.seed });
     if (!this.announced) {
       this.announced = true;
-      this.options.announce?.(`proxy backend: ${proxy.kind} (${proxy.apiUrl})`);
+      this.options.announce?.(`proxy backend: ${proxy.description}`);
     }
     try {
       const cluster = await startCluster({

@@ -1,0 +1,38 @@
+// `faultline toxiproxy`: the embedded, seeded Toxiproxy server on its own, for any language's
+// Toxiproxy client. Try: `npx faultline toxiproxy --port 8474 --seed 7`, then `curl 127.0.0.1:8474/proxies`.
+import { randomInt } from 'node:crypto';
+import { EmbeddedToxiproxyServer } from '../../proxy/embedded/server.js';
+import { integerFlag, parseFlags, stringFlag } from '../args.js';
+import { exitCode } from '../exit.js';
+import type { Verb } from '../main.js';
+
+const defaultPort = 8474;
+const portMax = 65_535;
+const seedMax = 2 ** 31 - 1;
+
+const options = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseFlags(argv, options);
+  const host = stringFlag(args, 'host') ?? '127.0.0.1';
+  const port = integerFlag(args, 'port', 0, portMax) ?? defaultPort;
+  // Without --seed the server picks one and prints it, so a session can still be replayed.
+  const seed = stringFlag(args, 'seed') ?? String(randomInt(seedMax));
+  const server = await EmbeddedToxiproxyServer.start({ seed, host, port });
+  process.stdout.write(`faultline toxiproxy: listening on ${server.url} (seed ${seed}; Toxiproxy 2.12 API; GET /faultline/decisions)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return exitCode.ok;
+}
+
+export const verb: Verb = {
+  summary: 'run the embedded, seeded Toxiproxy server on its own',
+  run,
+};

@@ -1,0 +1,125 @@
+// Runs the real Shopify toxiproxy-server (put in .tools/bin by `npm run setup:toxiproxy`) on a free
+// loopback port for the length of a run. Try: `const server = await startToxiproxyBinary(path); await server.stop()`.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const loopbackHost = '127.0.0.1';
+const startMsMax = 10_000;
+const startPollMs = 20;
+const stopMsMax = 5_000;
+const logTailLinesMax = 20;
+const portAttemptsMax = 3;
+
+/** Where `npm run setup:toxiproxy` installs the server, relative to the repository root. */
+export const installedBinaryPath = fileURLToPath(new URL('../../.tools/bin/toxiproxy-server', import.meta.url));
+
+/** .tools/bin first, then toxiproxy-server on PATH; undefined when neither is there. */
+export function findToxiproxyBinary(path = process.env['PATH'] ?? ''): string | undefined {
+  const candidates = [installedBinaryPath, ...path.split(delimiter).filter((entry) => entry.length > 0).map((entry) => join(entry, 'toxiproxy-server'))];
+  return candidates.find((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface RunningBinary {
+  url: string;
+  path: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+// Every server this process started, so none outlives it even when the run is interrupted.
+const liveServers = new Set<ChildProcess>();
+function killLiveServers(): void {
+  for (const child of liveServers) child.kill('SIGKILL');
+}
+
+export async function startToxiproxyBinary(path: string): Promise<RunningBinary> {
+  let lastError: Error | undefined;
+  for (let attempt = 1; attempt <= portAttemptsMax; attempt += 1) {
+    try {
+      return await startOnce(path, await freeLoopbackPort());
+    } catch (error) {
+      // The port picked can be taken before the server binds it: try another.
+      lastError = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  throw lastError ?? new Error('toxiproxy-server did not start');
+}
+
+async function startOnce(path: string, port: number): Promise<RunningBinary> {
+  const child = spawn(path, ['-host', loopbackHost, '-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  if (liveServers.size === 0) process.once('exit', killLiveServers);
+  liveServers.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => {
+    liveServers.delete(child);
+    if (liveServers.size === 0) process.off('exit', killLiveServers);
+  });
+  const tail = keepTail(child);
+  const url = `http://${loopbackHost}:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), stopMsMax);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitUntilServing(url, child, tail);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, path, pid: child.pid ?? -1, stop };
+}
+
+/** The server logs one JSON object a line; the last few explain a failed start. */
+function keepTail(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  const keep = (data: Buffer): void => {
+    lines.push(...data.toString('utf8').split('\n').filter((line) => line.length > 0));
+    lines.splice(0, Math.max(0, lines.length - logTailLinesMax));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return lines;
+}
+
+async function waitUntilServing(url: string, child: ChildProcess, tail: string[]): Promise<void> {
+  const deadline = performance.now() + startMsMax;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`toxiproxy-server exited with ${child.exitCode}: ${tail.join(' | ')}`);
+    // A failed listen is only logged: the process stays up, so the log is the place to look.
+    if (tail.some((line) => line.includes('Server finished with error'))) throw new Error(`toxiproxy-server could not listen: ${tail.join(' | ')}`);
+    try {
+      const response = await fetch(`${url}/version`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, startPollMs));
+  }
+  throw new Error(`toxiproxy-server did not answer on ${url} within ${startMsMax} ms: ${tail.join(' | ')}`);
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host: loopbackHost, port: 0, exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
