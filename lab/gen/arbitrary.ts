@@ -45,7 +45,8 @@ export interface RawPlan {
 }
 
 function rawOp(constraints: PlanConstraints): fc.Arbitrary<RawOp> {
-  const hotWeight = constraints.contention === 'high' ? 4 : 1;
+  // Low contention spreads ops over the accounts; high sends nine ops in ten to the hot account a1.
+  const hot = constraints.contention === 'high' ? fc.oneof({ arbitrary: fc.constant(false), weight: 1 }, { arbitrary: fc.constant(true), weight: 9 }) : fc.constant(false);
   return fc.record({
     kind: fc.oneof(
       { arbitrary: fc.constant('deposit' as const), weight: 3 },
@@ -53,7 +54,7 @@ function rawOp(constraints: PlanConstraints): fc.Arbitrary<RawOp> {
       { arbitrary: fc.constant('query' as const), weight: 2 },
       { arbitrary: fc.constant('transfer' as const), weight: 2 },
     ),
-    hot: fc.oneof({ arbitrary: fc.constant(false), weight: 1 }, { arbitrary: fc.constant(true), weight: hotWeight }),
+    hot,
     account: fc.nat({ max: 63 }),
     other: fc.nat({ max: 63 }),
     amount: fc.integer({ min: 1, max: withdrawAmountMax }),

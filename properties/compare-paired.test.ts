@@ -1,0 +1,64 @@
+// Property: `faultline compare` runs every strategy on the same plan per seed, alternately, finds no
+// violation under lock or lock-free, writes compare.json and compare.html, and two sessions with the
+// same root seed give the same verdict grid. Seed: fixed in CI, random locally, FAULTLINE_SEED.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CompareDocument } from '../lab/compare/index.js';
+import { suiteSeed } from './support.js';
+
+const seed = suiteSeed();
+const sessionMsMax = 90_000;
+const scratch = mkdtempSync(join(tmpdir(), 'faultline-compare-'));
+
+interface Session {
+  code: number;
+  stdout: string;
+  stderr: string;
+  document: CompareDocument;
+}
+
+function compare(out: string): Promise<Session> {
+  const argv = ['bin/faultline.mjs', 'compare', '--strategies', 'lock,lock-free', '--seeds', '2', '--seed', String(seed), '--faults', 'light', '--ops', '30', '--json', '--out', out];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, argv, { timeout: sessionMsMax, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      if (code < 0) return reject(new Error(`compare did not finish: ${error?.message}\n${stderr}`));
+      try {
+        resolve({ code, stdout, stderr, document: JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as CompareDocument });
+      } catch (parseError) {
+        reject(new Error(`compare exited ${code} without a readable compare.json: ${String(parseError)}\n${stderr}`));
+      }
+    });
+  });
+}
+
+describe(`compare: paired, alternating, reproducible (seed ${seed})`, () => {
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  let first: Session;
+
+  it('runs lock and lock-free alternately on identical plans and finds no violation', async () => {
+    first = await compare(join(scratch, 'first'));
+    expect(first.code, first.stderr).not.toBe(1);
+    const { runs, grid } = first.document;
+    expect(runs.map((run) => `${run.index}:${run.strategy}`)).toEqual(['0:lock', '0:lock-free', '1:lock', '1:lock-free']);
+    for (const row of grid) {
+      const hashes = runs.filter((run) => run.index === row.index).map((run) => run.planHash);
+      expect(hashes).toEqual([row.planHash, row.planHash]);
+      for (const cell of row.cells) expect(cell.verdict, `${cell.command}\n${first.stderr}`).not.toBe('illegal');
+    }
+    const summary = JSON.parse(first.stdout) as { grid: unknown; summaries: { strategy: string }[]; html: string };
+    expect(summary.grid).toEqual(grid);
+    expect(summary.summaries.map((item) => item.strategy)).toEqual(['lock', 'lock-free']);
+    const html = readFileSync(summary.html, 'utf8');
+    expect(html).toContain('<table class="grid">');
+    expect(html).toContain(`href="#run-1-lock-free"`);
+  });
+
+  it('gives the same verdict grid when run again with the same seeds', async () => {
+    const second = await compare(join(scratch, 'second'));
+    expect(second.document.grid).toEqual(first.document.grid);
+  });
+});
