@@ -15,6 +15,8 @@ export interface FinalStatesFile {
   strategy: Strategy;
   accounts: { account: string; balance: number }[];
   states: BranchState[];
+  /** How long the run waited for quiescence after the heal. */
+  quiescenceMs: number;
 }
 
 function jsonLines(items: readonly unknown[]): string {
@@ -60,7 +62,7 @@ export function writeArtifacts(directory: string, result: RunResult): void {
     stats: result.stats,
   };
   writeFileSync(join(directory, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
-  const finalStates: FinalStatesFile = { strategy: result.strategy, accounts: result.plan.workload.accounts, states: result.finalStates };
+  const finalStates: FinalStatesFile = { strategy: result.strategy, accounts: result.plan.workload.accounts, states: result.finalStates, quiescenceMs: Math.round(result.stats.phasesMs.quiesce) };
   writeFileSync(join(directory, finalStatesFileName), `${JSON.stringify(finalStates, null, 2)}\n`);
   const replay = [
     `npx faultline replay ${directory}${result.bug !== undefined ? ` --bug ${result.bug}` : ''}`,

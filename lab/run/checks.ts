@@ -14,7 +14,7 @@ import type { Strategy } from '../gen/plan.js';
 export type Verdict = 'ok' | 'illegal' | 'unknown';
 
 export interface CheckResult {
-  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once';
+  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once' | 'liveness';
   verdict: Verdict;
   summary: string;
   details?: unknown;
@@ -61,17 +61,29 @@ export function judgeInvariants(
   });
 }
 
+/**
+ * Liveness: after the heal and the quiescence wait, every outbox must be empty. An update still
+ * waiting means propagation did not recover from a fault (the replicas' disagreement follows from it).
+ */
+export function judgeLiveness(finalStates: BranchState[], quiescenceMs: number): CheckResult {
+  const stuck = finalStates.filter((state) => state.outbox > 0);
+  if (stuck.length === 0) return { kind: 'liveness', verdict: 'ok', summary: 'every outbox drained' };
+  const summary = `${quiescenceMs} ms after the heal, ${stuck.map((state) => `${state.branch}'s outbox still holds ${state.outbox}`).join(', ')}`;
+  return { kind: 'liveness', verdict: 'illegal', summary };
+}
+
 export function judge(
   history: History,
   accounts: { account: string; balance: number }[],
   finalStates: BranchState[],
   strategy: Strategy,
-  limits: CheckLimits,
+  limits: CheckLimits & { quiescenceMsMax: number },
 ): Judgement {
   const linear = checkLinearizable(bankModel(accounts), history, { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax });
   const checks: CheckResult[] = [
     { kind: 'linearizability', verdict: linear.verdict, summary: summarize(linear, linear.verdict), details: linear },
     ...judgeInvariants(history, accounts, finalStates, strategy),
+    judgeLiveness(finalStates, limits.quiescenceMsMax),
   ];
   const verdict = combine(checks.map((check) => check.verdict));
   return { verdict, checks, violations: checks.filter((check) => check.verdict === 'illegal').map((check) => check.kind) };

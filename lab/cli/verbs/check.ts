@@ -13,7 +13,7 @@ import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { finalStatesFileName } from '../../run/artifacts.js';
 import type { FinalStatesFile } from '../../run/artifacts.js';
-import { combine, judgeInvariants } from '../../run/checks.js';
+import { combine, judgeInvariants, judgeLiveness } from '../../run/checks.js';
 import type { CheckResult } from '../../run/checks.js';
 
 const timeoutMsMax = 3_600_000;
@@ -181,7 +181,7 @@ function invariantsBeside(file: string, history: History): CheckResult[] {
   if (!Array.isArray(saved.states) || !Array.isArray(saved.accounts) || typeof saved.strategy !== 'string') {
     throw dataError(`${path} is not a faultline final-states file`);
   }
-  return judgeInvariants(history, saved.accounts, saved.states, saved.strategy);
+  return [...judgeInvariants(history, saved.accounts, saved.states, saved.strategy), judgeLiveness(saved.states, saved.quiescenceMs ?? 0)];
 }
 
 /** Indices and steps beyond these counts are elided from the human explanation (--json has them all). */
