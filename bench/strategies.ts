@@ -1,0 +1,149 @@
+// npm run bench:strategies [-- --seconds 5 --clients 8]: ops/s and p50/p99 latency of each strategy
+// on a 3-branch cluster (no faults, no proxies), against a raw grpc-js unary echo on the same loopback,
+// the ceiling, measured in the same run with the same channel options and the same closed loop.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
+import seedrandom from 'seedrandom';
+import { adoptChild } from '../lab/cluster/children.js';
+import { callUnary, channelOptions, startCluster, strategies } from '../lab/cluster/index.js';
+import type { Strategy, UnaryMethod } from '../lab/cluster/index.js';
+import { DepositRequest } from '../proto/gen/bank.js';
+import { echoService } from './strategies-echo.js';
+
+const seed = 'bench-strategies';
+const branchCount = 3;
+const accountCount = 8;
+const warmupMs = 500;
+const callDeadlineMs = 5_000;
+const echoStartMsMax = 20_000;
+
+interface Measurement {
+  label: string;
+  ok: number;
+  errors: number;
+  elapsedMs: number;
+  latenciesMs: number[];
+}
+
+type Operation = (client: number, sequence: number) => Promise<void>;
+
+/** Each client issues its next call as soon as the last one answered, for durationMs. */
+async function closedLoop(label: string, clients: number, durationMs: number, operation: Operation): Promise<Measurement> {
+  const measurement: Measurement = { label, ok: 0, errors: 0, elapsedMs: 0, latenciesMs: [] };
+  const run = async (client: number, untilMs: number, record: boolean): Promise<void> => {
+    for (let sequence = 0; performance.now() < untilMs; sequence += 1) {
+      const started = performance.now();
+      try {
+        await operation(client, sequence + (record ? 1_000_000 : 0));
+        if (record) {
+          measurement.ok += 1;
+          measurement.latenciesMs.push(performance.now() - started);
+        }
+      } catch {
+        if (record) measurement.errors += 1;
+      }
+    }
+  };
+  const warmupUntil = performance.now() + warmupMs;
+  await Promise.all(Array.from({ length: clients }, (_, client) => run(client, warmupUntil, false)));
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, client) => run(client, started + durationMs, true)));
+  measurement.elapsedMs = performance.now() - started;
+  return measurement;
+}
+
+async function measureStrategy(strategy: Strategy, clients: number, durationMs: number): Promise<Measurement> {
+  const accounts = Array.from({ length: accountCount }, (_, index) => ({ account: `a${index + 1}`, balance: 1_000_000 }));
+  const cluster = await startCluster({ branches: branchCount, strategy, accounts, seed });
+  try {
+    const pickers = Array.from({ length: clients }, (_, client) => seedrandom(`${seed}/${strategy}/${client}`));
+    return await closedLoop(strategy, clients, durationMs, async (client, sequence) => {
+      const branch = cluster.branches[client % cluster.branches.length] ?? 'b1';
+      const bankClient = cluster.client(branch);
+      const account = accounts[Math.floor((pickers[client]?.() ?? 0) * accountCount)]?.account ?? 'a1';
+      const identity = { clientId: `bench-${client}`, requestId: `bench-${client}-${sequence}` };
+      await callUnary(bankClient.deposit.bind(bankClient), { ...identity, account, amount: 1 }, callDeadlineMs, identity);
+    });
+  } finally {
+    await cluster.stop();
+  }
+}
+
+interface EchoClient {
+  echo: UnaryMethod<Buffer, Buffer>;
+  close(): void;
+}
+
+async function measureEcho(clients: number, durationMs: number): Promise<Measurement> {
+  const script = fileURLToPath(new URL('./strategies-echo-server.ts', import.meta.url));
+  const server = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  adoptChild(server);
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  try {
+    const address = await listeningAddress(server.stdout);
+    const EchoClientConstructor = makeGenericClientConstructor(echoService, 'Echo');
+    const client = new EchoClientConstructor(address, credentials.createInsecure(), channelOptions) as unknown as EchoClient;
+    // The payload a bank deposit carries, so both sides move the same bytes.
+    const payload = Buffer.from(DepositRequest.encode({ clientId: 'bench-0', requestId: 'bench-0-1000000', account: 'a1', amount: 1 }).finish());
+    const measurement = await closedLoop('echo (ceiling)', clients, durationMs, async () => {
+      await callUnary(client.echo.bind(client), payload, callDeadlineMs);
+    });
+    client.close();
+    return measurement;
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+  }
+}
+
+function listeningAddress(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error('the echo server did not start')), echoStartMsMax);
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffered += chunk;
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(buffered.slice(0, newline)) as { address: string }).address);
+    });
+  });
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function printTable(rows: Measurement[], ceiling: Measurement): void {
+  const rate = (row: Measurement): number => (row.ok * 1_000) / row.elapsedMs;
+  const header = ['', 'ops/s', 'p50 ms', 'p99 ms', 'errors', 'of ceiling'];
+  const lines = [ceiling, ...rows].map((row) => {
+    const sorted = [...row.latenciesMs].sort((left, right) => left - right);
+    return [
+      row.label, rate(row).toFixed(0), percentile(sorted, 0.5).toFixed(2), percentile(sorted, 0.99).toFixed(2),
+      String(row.errors), `${((100 * rate(row)) / rate(ceiling)).toFixed(1)} %`,
+    ];
+  });
+  const widths = header.map((_, column) => Math.max(...[header, ...lines].map((line) => (line[column] ?? '').length)));
+  for (const line of [header, ...lines]) {
+    process.stdout.write(`${line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, clients: { type: 'string', default: '8' } } });
+  const durationMs = Number(values.seconds) * 1_000;
+  const clients = Number(values.clients);
+  if (!(durationMs > 0) || !Number.isInteger(clients) || clients < 1) throw new Error('--seconds and --clients take positive numbers');
+  process.stdout.write(`SEED=${seed} branches=${branchCount} clients=${clients} seconds=${durationMs / 1_000} accounts=${accountCount} op=deposit(1) to a seeded random account, client i through branch i mod ${branchCount}\n`);
+  const ceiling = await measureEcho(clients, durationMs);
+  const rows: Measurement[] = [];
+  for (const strategy of strategies) rows.push(await measureStrategy(strategy, clients, durationMs));
+  printTable(rows, ceiling);
+}
+
+await main();

@@ -1,0 +1,337 @@
+// startCluster: N branch nodes as real OS processes on 127.0.0.1, optionally with a Toxiproxy proxy on
+// every link, and the controls the lab needs (kill -9, restart, pause, resume, snapshot, reset, stop).
+// Try: `const cluster = await startCluster({ branches: 3, strategy: 'lock' }); ...; await cluster.stop();`
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BranchState } from '../../models/history.js';
+import type { BranchClient, NodeStats, SnapshotReply } from '../../proto/gen/bank.js';
+import type { ProxyBackend } from '../proxy/types.js';
+import { adoptTemporaryDirectory, releaseTemporaryDirectory } from './children.js';
+import { branchIds, clusterLinks, isBranchId, linkName } from './links.js';
+import type { BranchId, Link } from './links.js';
+import { launchNode, strategies } from './node-process.js';
+import type { AccountBalance, NodeLaunch, NodeProcess, Strategy } from './node-process.js';
+import { freeLoopbackPort, loopbackHost } from './ports.js';
+import { branchClient, callUnary } from './rpc.js';
+
+export interface ClusterOptions {
+  branches: number | BranchId[];
+  strategy: Strategy;
+  accounts?: AccountBalance[] | undefined;
+  /** Each node keeps its state in dataDir/<branch>. Without it, a temporary dir removed by stop(). */
+  dataDir?: string | undefined;
+  seed?: string | number | undefined;
+  bug?: string | undefined;
+  /** Puts a proxy on every link; the caller owns the backend and stops it. */
+  proxy?: ProxyBackend | undefined;
+  startTimeoutMs?: number | undefined;
+}
+
+export interface Cluster {
+  readonly branches: BranchId[];
+  readonly strategy: Strategy;
+  readonly links: Link[];
+  readonly dataDir: string;
+  /** Where a customer dials: the client-<branch> proxy when proxied, else the node itself. */
+  address(branch: BranchId): string;
+  nodeAddress(branch: BranchId): string;
+  /** One cached channel per branch, dialing address(branch). */
+  client(branch: BranchId): BranchClient;
+  snapshot(): Promise<BranchState[]>;
+  snapshotReplies(): Promise<SnapshotReply[]>;
+  /** Wipes every branch back to these accounts under a new epoch, so one cluster serves many runs. */
+  reset(accounts: AccountBalance[]): Promise<void>;
+  kill(branch: BranchId): Promise<void>;
+  restart(branch: BranchId): Promise<void>;
+  pause(branch: BranchId): void;
+  resume(branch: BranchId): void;
+  isRunning(branch: BranchId): boolean;
+  isPaused(branch: BranchId): boolean;
+  pids(): Record<BranchId, number>;
+  stop(): Promise<void>;
+}
+
+export class ClusterOptionsError extends Error {
+  readonly code = 'cluster-options';
+}
+
+const branchCountMax = 16;
+const startTimeoutDefaultMs = 20_000;
+const stopGraceMs = 2_000;
+const adminCallDeadlineMs = 5_000;
+const clientReadyAfterRestartMs = 2_000;
+const accountPattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const branches = resolveBranches(options.branches);
+  checkOptions(options);
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-cluster-'));
+  if (ownsDataDir) adoptTemporaryDirectory(dataDir);
+  const launches: NodeLaunch[] = [];
+  const timeoutMs = options.startTimeoutMs ?? startTimeoutDefaultMs;
+  const started: NodeProcess[] = [];
+  try {
+    const plan = await planAddresses(branches, options.proxy);
+    for (const branch of branches) {
+      const nodeDir = join(dataDir, branch);
+      mkdirSync(nodeDir, { recursive: true });
+      const peers = branches.filter((peer) => peer !== branch).map((peer) => ({ id: peer, address: plan.peerAddress(branch, peer) }));
+      launches.push({
+        id: branch, port: plan.ports.get(branch) ?? 0, peers, strategy: options.strategy, dataDir: nodeDir,
+        accounts: options.accounts ?? [], seed: options.seed === undefined ? undefined : String(options.seed), bug: options.bug,
+      });
+    }
+    const results = await Promise.allSettled(launches.map((launch) => launchNode(launch, timeoutMs)));
+    for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    return new LocalCluster({
+      branches, strategy: options.strategy, dataDir, ownsDataDir, launches, nodes: started, clientAddresses: plan.clientAddresses, startTimeoutMs: timeoutMs,
+    });
+  } catch (error) {
+    await Promise.all(started.map((node) => terminate(node)));
+    if (ownsDataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      releaseTemporaryDirectory(dataDir);
+    }
+    throw error;
+  }
+}
+
+function resolveBranches(branches: number | BranchId[]): BranchId[] {
+  const count = typeof branches === 'number' ? branches : branches.length;
+  if (!Number.isInteger(count) || count < 1 || count > branchCountMax) {
+    throw new ClusterOptionsError(`a cluster has 1 to ${branchCountMax} branches, got ${count}`);
+  }
+  const ids = typeof branches === 'number' ? branchIds(branches) : [...branches];
+  for (const id of ids) if (!isBranchId(id)) throw new ClusterOptionsError(`'${id}' is not a branch id (a lowercase letter, then letters or digits)`);
+  if (new Set(ids).size !== ids.length) throw new ClusterOptionsError(`branch ids repeat: ${ids.join(',')}`);
+  return ids;
+}
+
+function checkOptions(options: ClusterOptions): void {
+  if (!(strategies as readonly string[]).includes(options.strategy)) {
+    throw new ClusterOptionsError(`strategy must be one of ${strategies.join('|')}, got '${String(options.strategy)}'`);
+  }
+  for (const entry of options.accounts ?? []) {
+    if (!accountPattern.test(entry.account)) throw new ClusterOptionsError(`'${entry.account}' is not an account name`);
+    if (!Number.isSafeInteger(entry.balance) || entry.balance < 0) {
+      throw new ClusterOptionsError(`account ${entry.account} needs a whole, non-negative balance, got ${entry.balance}`);
+    }
+  }
+}
+
+interface AddressPlan {
+  ports: Map<BranchId, number>;
+  clientAddresses: Map<BranchId, string>;
+  peerAddress(from: BranchId, to: BranchId): string;
+}
+
+/** Ports are fixed before any node starts, because each proxy needs its upstream and each node its peers. */
+async function planAddresses(branches: BranchId[], proxy: ProxyBackend | undefined): Promise<AddressPlan> {
+  const ports = new Map<BranchId, number>();
+  for (const branch of branches) ports.set(branch, await freeLoopbackPort());
+  const direct = (branch: BranchId): string => `${loopbackHost}:${ports.get(branch) ?? 0}`;
+  const proxied = new Map<string, string>();
+  if (proxy !== undefined) {
+    for (const link of clusterLinks(branches)) proxied.set(link.name, await proxy.createProxy(link.name, direct(link.to)));
+  }
+  const viaLink = (from: BranchId | 'client', to: BranchId): string => proxied.get(linkName(from, to)) ?? direct(to);
+  return {
+    ports,
+    clientAddresses: new Map(branches.map((branch) => [branch, viaLink('client', branch)])),
+    peerAddress: viaLink,
+  };
+}
+
+/** SIGTERM, then SIGKILL after a bound; a paused node is continued first so it can see the SIGTERM. */
+async function terminate(node: NodeProcess): Promise<void> {
+  if (!node.isRunning()) return;
+  node.child.kill('SIGCONT');
+  node.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), stopGraceMs);
+  });
+  const outcome = await Promise.race([node.exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    node.child.kill('SIGKILL');
+    await node.exited;
+  }
+}
+
+interface ClusterParts {
+  branches: BranchId[];
+  strategy: Strategy;
+  dataDir: string;
+  ownsDataDir: boolean;
+  launches: NodeLaunch[];
+  nodes: NodeProcess[];
+  clientAddresses: Map<BranchId, string>;
+  startTimeoutMs: number;
+}
+
+class LocalCluster implements Cluster {
+  readonly branches: BranchId[];
+  readonly strategy: Strategy;
+  readonly links: Link[];
+  readonly dataDir: string;
+  private readonly ownsDataDir: boolean;
+  private readonly launches = new Map<BranchId, NodeLaunch>();
+  private readonly nodes = new Map<BranchId, NodeProcess>();
+  private readonly clientAddresses: Map<BranchId, string>;
+  private readonly clients = new Map<BranchId, BranchClient>();
+  private readonly adminClients = new Map<BranchId, BranchClient>();
+  private readonly paused = new Set<BranchId>();
+  private readonly startTimeoutMs: number;
+  private stopping: Promise<void> | undefined;
+
+  constructor(parts: ClusterParts) {
+    this.branches = parts.branches;
+    this.strategy = parts.strategy;
+    this.links = clusterLinks(parts.branches);
+    this.dataDir = parts.dataDir;
+    this.ownsDataDir = parts.ownsDataDir;
+    this.clientAddresses = parts.clientAddresses;
+    this.startTimeoutMs = parts.startTimeoutMs;
+    for (const launch of parts.launches) this.launches.set(launch.id, launch);
+    for (const node of parts.nodes) this.nodes.set(node.id, node);
+  }
+
+  address(branch: BranchId): string {
+    const address = this.clientAddresses.get(branch);
+    if (address === undefined) throw new ClusterOptionsError(`no branch '${branch}' in this cluster`);
+    return address;
+  }
+
+  nodeAddress(branch: BranchId): string {
+    return `${loopbackHost}:${this.launch(branch).port}`;
+  }
+
+  client(branch: BranchId): BranchClient {
+    return cached(this.clients, branch, () => branchClient(this.address(branch)));
+  }
+
+  /** Admin calls go straight to the node, so a faulted proxy never hides the final state. */
+  private adminClient(branch: BranchId): BranchClient {
+    return cached(this.adminClients, branch, () => branchClient(this.nodeAddress(branch)));
+  }
+
+  async snapshotReplies(): Promise<SnapshotReply[]> {
+    return Promise.all(this.branches.map((branch) => {
+      const client = this.adminClient(branch);
+      return callUnary(client.snapshot.bind(client), {}, adminCallDeadlineMs);
+    }));
+  }
+
+  async snapshot(): Promise<BranchState[]> {
+    return (await this.snapshotReplies()).map(toBranchState);
+  }
+
+  async reset(accounts: AccountBalance[]): Promise<void> {
+    checkOptions({ branches: this.branches, strategy: this.strategy, accounts });
+    const epoch = Math.max(...(await this.snapshotReplies()).map((reply) => reply.epoch)) + 1;
+    const states = accounts.map((entry) => ({ account: entry.account, balance: entry.balance, version: 0 }));
+    await Promise.all(this.branches.map((branch) => {
+      const client = this.adminClient(branch);
+      return callUnary(client.reset.bind(client), { accounts: states, epoch }, adminCallDeadlineMs);
+    }));
+  }
+
+  async kill(branch: BranchId): Promise<void> {
+    const node = this.node(branch);
+    node.child.kill('SIGKILL');
+    await node.exited;
+    this.paused.delete(branch);
+  }
+
+  /** Same port and data dir; the accounts come from the data dir, so no --accounts is passed again. */
+  async restart(branch: BranchId): Promise<void> {
+    const node = this.node(branch);
+    await terminate(node);
+    this.paused.delete(branch);
+    const launch = { ...this.launch(branch), accounts: [] };
+    this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
+    await Promise.all([this.clients.get(branch), this.adminClients.get(branch)].map((client) => waitForReady(client)));
+  }
+
+  pause(branch: BranchId): void {
+    this.node(branch).child.kill('SIGSTOP');
+    this.paused.add(branch);
+  }
+
+  resume(branch: BranchId): void {
+    this.node(branch).child.kill('SIGCONT');
+    this.paused.delete(branch);
+  }
+
+  isRunning(branch: BranchId): boolean {
+    return this.node(branch).isRunning();
+  }
+
+  isPaused(branch: BranchId): boolean {
+    return this.paused.has(branch) && this.isRunning(branch);
+  }
+
+  pids(): Record<BranchId, number> {
+    return Object.fromEntries(this.branches.map((branch) => [branch, this.node(branch).pid]));
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopEverything();
+    return this.stopping;
+  }
+
+  private async stopEverything(): Promise<void> {
+    for (const client of [...this.clients.values(), ...this.adminClients.values()]) client.close();
+    this.clients.clear();
+    this.adminClients.clear();
+    await Promise.all([...this.nodes.values()].map((node) => terminate(node)));
+    if (this.ownsDataDir) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      releaseTemporaryDirectory(this.dataDir);
+    }
+  }
+
+  private node(branch: BranchId): NodeProcess {
+    const node = this.nodes.get(branch);
+    if (node === undefined) throw new ClusterOptionsError(`no branch '${branch}' in this cluster`);
+    return node;
+  }
+
+  private launch(branch: BranchId): NodeLaunch {
+    const launch = this.launches.get(branch);
+    if (launch === undefined) throw new ClusterOptionsError(`no branch '${branch}' in this cluster`);
+    return launch;
+  }
+}
+
+function cached(clients: Map<BranchId, BranchClient>, branch: BranchId, create: () => BranchClient): BranchClient {
+  let client = clients.get(branch);
+  if (client === undefined) {
+    client = create();
+    clients.set(branch, client);
+  }
+  return client;
+}
+
+/** A channel that saw the node die may sit in reconnect backoff; wait (bounded) until it is back. */
+function waitForReady(client: BranchClient | undefined): Promise<void> {
+  if (client === undefined) return Promise.resolve();
+  return new Promise((resolve) => client.waitForReady(Date.now() + clientReadyAfterRestartMs, () => resolve()));
+}
+
+export function toBranchState(reply: SnapshotReply): BranchState & { stats?: NodeStats } {
+  return {
+    branch: reply.branch,
+    accounts: Object.fromEntries(reply.accounts.map((state) => [state.account, { balance: state.balance, version: state.version }])),
+    applied: reply.applied.map((key) => ({ requestId: key.requestId, account: key.account, times: key.times })),
+    deadLetters: reply.deadLetters,
+    outbox: reply.outbox,
+    // The node's counters since its Reset: the runner passes them on as nodeStats (faultline compare).
+    ...(reply.stats === undefined ? {} : { stats: reply.stats }),
+  };
+}

@@ -1,0 +1,21 @@
+// lab/cluster: start and stop branch processes, name their links, read their state.
+// Everything the rest of the lab imports from this folder comes through here.
+export { startCluster, toBranchState, ClusterOptionsError } from './cluster.js';
+export type { Cluster, ClusterOptions } from './cluster.js';
+export { waitForSettled, balancesAgree, balancesOfAccount } from './convergence.js';
+export type { Settled, SettleConstraints } from './convergence.js';
+export { branchIds, clusterLinks, isBranchId, linkName } from './links.js';
+export type { BranchId, Endpoint, Link } from './links.js';
+export { faultlineBinPath, NodeStartError, nodeArguments, strategies } from './node-process.js';
+export type { AccountBalance, Strategy } from './node-process.js';
+export { freeLoopbackPort, isListening, loopbackHost, splitAddress } from './ports.js';
+export { fileContainingSymbol, listServices } from './reflection.js';
+export { branchClient, callUnary, isServiceError, retryAborted, sleep, waitForServing } from './rpc.js';
+export type { CallIdentity, RetryConstraints, UnaryMethod } from './rpc.js';
+export { channelOptions, metadataKeys } from '../node/channel.js';
+export { finished, isGone, listeningAddresses, processesMentioning, processState, runFaultline, spawnFaultline } from './processes.js';
+export type { CommandConstraints, CommandResult } from './processes.js';
+export { courseAccount, courseBranchId, CourseInputError, CourseRunError, parseCourseInput, runCourse } from './course.js';
+export type { CourseEvent, CourseInput, CourseOutputEntry, CourseReceipt } from './course.js';
+export { depositStorm, judgeDepositStorm } from './deposit-storm.js';
+export type { DepositStormConstraints, DepositStormOutcome, StormVerdict } from './deposit-storm.js';

@@ -1,0 +1,183 @@
+// One branch node as its own OS process: spawn `faultline node`, wait for its listening line and for
+// health to say SERVING, keep the tail of its stderr for error messages. Used by cluster.ts.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BranchId } from './links.js';
+import { strategyNames } from '../node/config.js';
+import type { StrategyName } from '../node/config.js';
+import { adoptChild } from './children.js';
+import { loopbackHost } from './ports.js';
+import { waitForServing } from './rpc.js';
+
+/** The strategies a node runs, as lab/node defines them. */
+export const strategies = strategyNames;
+export type Strategy = StrategyName;
+
+export interface AccountBalance {
+  account: string;
+  balance: number;
+}
+
+export interface NodeLaunch {
+  id: BranchId;
+  port: number;
+  /** Where this node dials each peer: the peer itself, or the proxy of the link id→peer. */
+  peers: { id: BranchId; address: string }[];
+  strategy: Strategy;
+  dataDir: string;
+  accounts: AccountBalance[];
+  seed?: string | undefined;
+  bug?: string | undefined;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface NodeProcess {
+  readonly id: BranchId;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<ExitStatus>;
+  isRunning(): boolean;
+  stderrTail(): string;
+}
+
+export class NodeStartError extends Error {
+  readonly code = 'node-start';
+  readonly branch: BranchId;
+
+  constructor(branch: BranchId, reason: string, stderrTail: string) {
+    // One line, so a CLI can print it as its one-line error.
+    const tail = stderrTail.trim().replace(/\s*\n\s*/g, ' | ');
+    super(`branch ${branch} did not start: ${reason}${tail === '' ? '' : `; its stderr ends with: ${tail}`}`);
+    this.name = 'NodeStartError';
+    this.branch = branch;
+  }
+}
+
+/** The `faultline` command's entry point, run with this same node binary. */
+export const faultlineBinPath = fileURLToPath(new URL('../../bin/faultline.mjs', import.meta.url));
+const stderrTailCharsMax = 2_000;
+
+export function nodeArguments(launch: NodeLaunch): string[] {
+  const args = ['node', '--id', launch.id, '--listen', `${loopbackHost}:${launch.port}`];
+  if (launch.peers.length > 0) args.push('--peers', launch.peers.map((peer) => `${peer.id}=${peer.address}`).join(','));
+  args.push('--strategy', launch.strategy, '--data-dir', launch.dataDir);
+  if (launch.accounts.length > 0) {
+    args.push('--accounts', launch.accounts.map((entry) => `${entry.account}=${entry.balance}`).join(','));
+  }
+  if (launch.seed !== undefined) args.push('--seed', launch.seed);
+  if (launch.bug !== undefined) args.push('--bug', launch.bug);
+  return args;
+}
+
+/** Starts the node and resolves once it serves; on failure it leaves no process behind. */
+export async function launchNode(launch: NodeLaunch, timeoutMs: number): Promise<NodeProcess> {
+  const started = performance.now();
+  const node = spawnNode(launch);
+  const giveUp = new AbortController();
+  try {
+    const address = await waitForListeningLine(node, timeoutMs);
+    const expected = `${loopbackHost}:${launch.port}`;
+    if (address !== expected) throw new Error(`it listens on ${address}, not on ${expected}`);
+    const remainingMs = Math.max(0, timeoutMs - (performance.now() - started));
+    await Promise.race([waitForServing(address, remainingMs, giveUp.signal), node.exited.then(describeExit)]);
+    return node;
+  } catch (error) {
+    giveUp.abort();
+    node.child.kill('SIGKILL');
+    await node.exited;
+    throw new NodeStartError(launch.id, error instanceof Error ? error.message : String(error), node.stderrTail());
+  }
+}
+
+function spawnNode(launch: NodeLaunch): NodeProcess & { stdoutLines: AsyncIterable<string> } {
+  const child = spawn(process.execPath, [faultlineBinPath, ...nodeArguments(launch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  adoptChild(child);
+  let tail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-stderrTailCharsMax);
+  });
+  // A node whose parent vanished sees EOF here; an error on a closed pipe is not ours to report.
+  child.stdin?.on('error', () => undefined);
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new NodeStartError(launch.id, 'spawn returned no pid', '');
+  return {
+    id: launch.id,
+    pid,
+    child,
+    exited,
+    isRunning: () => child.exitCode === null && child.signalCode === null,
+    stderrTail: () => tail,
+    stdoutLines: stdoutLines(child),
+  };
+}
+
+async function* stdoutLines(child: ChildProcess): AsyncIterable<string> {
+  const stream = child.stdout;
+  if (stream === null) return;
+  stream.setEncoding('utf8');
+  let buffered = '';
+  for await (const chunk of stream) {
+    buffered += chunk as string;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      yield buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+    }
+  }
+}
+
+/** Resolves with the address of the node's `{"event":"listening",...}` line. */
+async function waitForListeningLine(node: ReturnType<typeof spawnNode>, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no listening line within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([readListeningLine(node), timeout, node.exited.then(describeExit)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readListeningLine(node: ReturnType<typeof spawnNode>): Promise<string> {
+  const lines = node.stdoutLines[Symbol.asyncIterator]();
+  for (let next = await lines.next(); next.done !== true; next = await lines.next()) {
+    const event = parseEvent(next.value);
+    if (event?.event === 'listening' && typeof event.address === 'string') {
+      if (event.id !== node.id) throw new Error(`its listening line names '${String(event.id)}'`);
+      void drain(lines);
+      return event.address;
+    }
+  }
+  throw new Error('its stdout closed before the listening line');
+}
+
+/** Keeps reading stdout so a chatty node never blocks on a full pipe. */
+async function drain(lines: AsyncIterator<string>): Promise<void> {
+  for (let next = await lines.next(); next.done !== true; next = await lines.next()) {
+    // Later lines carry nothing the cluster needs.
+  }
+}
+
+function parseEvent(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeExit(status: ExitStatus): never {
+  throw new Error(`it exited (${status.signal ?? `code ${String(status.code)}`})`);
+}
