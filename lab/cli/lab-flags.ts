@@ -83,3 +83,17 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
     ...(flags.checkerMs === undefined ? {} : { checkerMsMax: flags.checkerMs }),
   };
 }
+
+/** The shared flags, for `--help`. */
+export const labUsage = [
+  '  --strategy unsafe|lock|lock-free   the strategy every node runs (default lock-free)',
+  '  --proxy auto|external|binary|embedded  the Toxiproxy backend (auto: TOXIPROXY_URL, then .tools/bin, then embedded)',
+  '  --bug no-dedup|ack-before-apply    a planted bug, passed to every node',
+  '  --branches N | --branches-min N --branches-max N   cluster size, 2 to 5',
+  '  --ops N  --accounts N  --clients N  plan limits (defaults 100, 4, 5)',
+  '  --contention low|high  --faults none|light|heavy',
+  '  --deadline-ms N  --checker-ms N     limits of each call and of the checker',
+  '  --artifacts DIR                     where artifacts/<run-id> go (default artifacts)',
+  '  --fresh-cluster                     a new cluster per run instead of a reset one',
+  '  --no-shrink  --json',
+].join('\n');

@@ -4,6 +4,8 @@ import { CliError, exitCode } from './exit.js';
 
 export interface Verb {
   summary: string;
+  /** The verb's flags, one per line, printed by `faultline <verb> --help`. */
+  usage?: string;
   run(argv: string[]): Promise<number>;
 }
 
@@ -38,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const { verb } = await entry.load();
+    if ((rest.includes('--help') || rest.includes('-h')) && verb.usage !== undefined) {
+      process.stdout.write(`faultline ${name}: ${verb.summary}\n${verb.usage}\n`);
+      return exitCode.ok;
+    }
     return await verb.run(rest);
   } catch (error) {
     if (error instanceof CliError) {

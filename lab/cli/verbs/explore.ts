@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { integerFlag, parseFlags } from '../args.js';
 import { exitCode } from '../exit.js';
 import type { Verb } from '../main.js';
-import { labFlags, labOptionSpecs, limitsFrom, seedFlag } from '../lab-flags.js';
+import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { planFor } from '../../gen/index.js';
 import { ClusterPool } from '../../run/pool.js';
 import { summarize, summaryTable } from '../../run/report.js';
@@ -21,6 +21,7 @@ function progress(done: number, total: number, failures: number, elapsedMs: numb
 
 export const verb: Verb = {
   summary: 'many seeded runs against a real cluster (the main job)',
+  usage: `  --seed S (default: random, printed)  --runs N (default 20)  --minutes M\n${labUsage}`,
   async run(argv) {
     const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' } });
     const flags = labFlags(args);

@@ -3,7 +3,7 @@
 import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
-import { labFlags, labOptionSpecs, limitsFrom } from '../lab-flags.js';
+import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
 import { readRecordedRun } from '../../run/artifacts.js';
 import type { RecordedRun } from '../../run/artifacts.js';
 import { ClusterPool } from '../../run/pool.js';
@@ -18,6 +18,7 @@ function reproduced(recorded: RecordedRun, violations: string[]): boolean {
 
 export const verb: Verb = {
   summary: 're-run a recorded plan: replay <artifact-dir> [--times N]',
+  usage: `  replay <artifact-dir> [--times N]\n${labUsage}`,
   async run(argv) {
     const args = parseFlags(argv, { ...labOptionSpecs, times: { type: 'string' } }, true);
     const [directory, ...extra] = args.positionals;

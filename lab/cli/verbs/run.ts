@@ -3,7 +3,7 @@
 import { parseFlags } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
-import { labFlags, labOptionSpecs, limitsFrom, seedFlag } from '../lab-flags.js';
+import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { describePlan, planFor, planHash, planJson } from '../../gen/index.js';
 import { ClusterPool } from '../../run/pool.js';
 import { failureReport, trial } from '../../run/session.js';
@@ -11,6 +11,7 @@ import { summaryLine } from '../../run/report.js';
 
 export const verb: Verb = {
   summary: 'one run from --seed (and --path)',
+  usage: `  --seed S (required)  --path P (default 0)  --dry-run (print the plan only)\n${labUsage}`,
   async run(argv) {
     const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' } });
     const seed = seedFlag(args);
