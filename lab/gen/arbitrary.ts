@@ -66,7 +66,10 @@ function rawOp(constraints: PlanConstraints): fc.Arbitrary<RawOp> {
 function linkToxic(level: PlanConstraints['faults']): fc.Arbitrary<LinkToxic> {
   const mild = [
     fc.record({ kind: fc.constant('latency' as const), latencyMs: fc.integer({ min: 5, max: 150 }), jitterMs: fc.integer({ min: 0, max: 50 }) }),
-    fc.record({ kind: fc.constant('slicer' as const), averageSize: fc.integer({ min: 1, max: 64 }), sizeVariation: fc.integer({ min: 0, max: 16 }), delayUs: fc.integer({ min: 0, max: 2000 }) }),
+    // The real server needs size_variation below average_size (it loops or crashes otherwise).
+    fc
+      .record({ averageSize: fc.integer({ min: 2, max: 64 }), sizeVariation: fc.nat({ max: 16 }), delayUs: fc.integer({ min: 0, max: 2000 }) })
+      .map(({ averageSize, sizeVariation, delayUs }) => ({ kind: 'slicer' as const, averageSize, sizeVariation: sizeVariation % averageSize, delayUs })),
     fc.record({ kind: fc.constant('bandwidth' as const), rateKBps: fc.integer({ min: 8, max: 256 }) }),
   ];
   const harsh = [

@@ -14,7 +14,7 @@ import type { Strategy } from '../gen/plan.js';
 export type Verdict = 'ok' | 'illegal' | 'unknown';
 
 export interface CheckResult {
-  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once' | 'liveness';
+  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once' | 'liveness' | 'lab';
   verdict: Verdict;
   summary: string;
   details?: unknown;

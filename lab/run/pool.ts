@@ -71,12 +71,23 @@ export class ClusterPool {
     }
   }
 
+  /** Stops and forgets the cluster of this size, after the lab failed on it; the next acquire starts afresh. */
+  async discard(branches: number): Promise<void> {
+    try {
+      await this.release(branches);
+    } catch {
+      // A cluster whose proxy or nodes already died may fail to stop cleanly; its children are still
+      // in the cluster's registry, which kills them when this process exits.
+    }
+  }
+
   private async release(branches: number): Promise<void> {
     const lease = this.leases.get(branches);
     if (lease === undefined) return;
     this.leases.delete(branches);
-    await lease.cluster.stop();
-    await lease.proxy.stop();
+    const stopped = await Promise.allSettled([lease.cluster.stop(), lease.proxy.stop()]);
+    const failure = stopped.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
   }
 
   async close(): Promise<void> {

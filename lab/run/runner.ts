@@ -6,11 +6,12 @@ import type { Plan, Strategy } from '../gen/plan.js';
 import { planHash } from '../gen/index.js';
 import { writeArtifacts } from './artifacts.js';
 import { judge } from './checks.js';
-import type { CheckLimits, CheckResult, Verdict } from './checks.js';
+import type { CheckLimits, CheckResult, Judgement, Verdict } from './checks.js';
 import type { ClusterPool } from './pool.js';
 import type { NemesisEvent } from './recorder.js';
 import { Recorder } from './recorder.js';
 import { runWorkload } from './steps.js';
+import type { WorkloadResult } from './steps.js';
 
 export interface RunLimits extends CheckLimits {
   /** Deadline of every customer call. */
@@ -117,23 +118,60 @@ export interface RunRequest {
   runId?: string;
 }
 
+interface Execution {
+  states: BranchState[];
+  quiesced: boolean;
+  workload: WorkloadResult;
+  judgement: Judgement;
+}
+
+async function execute(request: RunRequest, limits: RunLimits, runId: string, recorder: Recorder, marks: number[]): Promise<Execution> {
+  const { plan, pool } = request;
+  const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts);
+  lease.driver.beginRun(planHash(plan).slice(0, 12));
+  marks.push(performance.now());
+  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId });
+  await lease.driver.healAll();
+  recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
+  marks.push(performance.now());
+  const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax);
+  marks.push(performance.now());
+  const judgement = judge(recorder.history, plan.workload.accounts, states, pool.strategy, limits);
+  marks.push(performance.now());
+  return { states, quiesced, workload, judgement };
+}
+
+/**
+ * A failure of the lab itself (a proxy server that died, a node that would not restart) is no verdict
+ * on the system: the run is `unknown`, the cluster is thrown away, and the session goes on.
+ */
+async function labFailure(request: RunRequest, error: unknown): Promise<Execution> {
+  await request.pool.discard(request.plan.workload.branches.length);
+  const summary = `the lab failed before a verdict: ${error instanceof Error ? error.message : String(error)}`;
+  return {
+    states: [],
+    quiesced: false,
+    workload: { latenciesNs: [], faultsApplied: 0, truncated: true },
+    judgement: { verdict: 'unknown', checks: [{ kind: 'lab', verdict: 'unknown', summary }], violations: [] },
+  };
+}
+
 export async function runPlan(request: RunRequest): Promise<RunResult> {
   const { plan, pool } = request;
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(plan, pool.strategy);
   const started = performance.now();
-  const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts);
-  lease.driver.beginRun(planHash(plan).slice(0, 12));
-  const acquired = performance.now();
   const recorder = new Recorder(plan.workload.clients);
-  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId });
-  await lease.driver.healAll();
-  recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
-  const worked = performance.now();
-  const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax);
-  const quiescedAt = performance.now();
-  const judgement = judge(recorder.history, plan.workload.accounts, states, pool.strategy, limits);
-  const checked = performance.now();
+  const marks = [started];
+  let execution: Execution;
+  try {
+    execution = await execute(request, limits, runId, recorder, marks);
+  } catch (error) {
+    execution = await labFailure(request, error);
+  }
+  while (marks.length < 5) marks.push(performance.now());
+  const [, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
+  const { states, quiesced, workload, judgement } = execution;
   const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
   const completions = recorder.history.filter((event) => event.type !== 'invoke');
   const result: RunResult = {
