@@ -103,16 +103,18 @@ function rawFault(constraints: PlanConstraints): fc.Arbitrary<RawFault> {
 /** The raw arbitrary that fast-check generates and shrinks. */
 export function rawPlanArbitrary(constraints: PlanConstraints): fc.Arbitrary<RawPlan> {
   const faultsMax = faultsMaxByLevel[constraints.faults];
+  // fast-check shrinks a record's fields in order: the ops and the faults first, where most of a
+  // counterexample's size is, then the cluster.
   return fc.record({
-    branches: fc.integer({ min: constraints.branchesMin, max: constraints.branchesMax }),
-    balances: fc.array(fc.integer({ min: 0, max: balanceMax }), { minLength: 1, maxLength: constraints.accountsMax }),
-    clients: fc.integer({ min: 1, max: constraints.clientsMax }),
     steps: fc.array(fc.array(rawOp(constraints), { minLength: 1, maxLength: constraints.clientsMax }), {
       minLength: 1,
       maxLength: Math.max(1, Math.ceil(constraints.opsMax / 2)),
       size: 'max',
     }),
     faults: fc.array(rawFault(constraints), { maxLength: faultsMax }),
+    clients: fc.integer({ min: 1, max: constraints.clientsMax }),
+    branches: fc.integer({ min: constraints.branchesMin, max: constraints.branchesMax }),
+    balances: fc.array(fc.integer({ min: 0, max: balanceMax }), { minLength: 1, maxLength: constraints.accountsMax }),
   });
 }
 

@@ -17,7 +17,7 @@ export interface ShrinkLimits {
   confirmRuns: number;
 }
 
-export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 60, shrinkMsMax: 120_000, confirmRuns: 2 };
+export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 100, shrinkMsMax: 120_000, confirmRuns: 2 };
 
 export interface ShrinkOutcome {
   /** The smallest failing run found (the original when nothing smaller failed). */
