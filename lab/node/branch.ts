@@ -22,6 +22,11 @@ import { lockStrategy } from './strategies/lock.js';
 import type { Strategy, StrategyDependencies } from './strategies/types.js';
 import { unsafeStrategy } from './strategies/unsafe.js';
 
+/** The dedup store is purged this often (or four times per window, if that is more often)... */
+export const dedupPurgeEveryMsMax = 10_000;
+/** ...this many keys per transaction, yielding between them, so a purge never holds the event loop long. */
+export const dedupPurgeRowsMax = 5_000;
+
 const strategies: Record<StrategyName, (dependencies: StrategyDependencies) => Strategy> = {
   unsafe: unsafeStrategy,
   lock: lockStrategy,
@@ -37,6 +42,8 @@ export class Branch {
   private readonly remotePoints = new Map<string, { client: BranchClient; point: RemotePoint }>();
   private readonly incoming = new Set<PropagateCall>();
   private readonly branches: string[];
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private purging = false;
 
   constructor(readonly config: NodeConfig, readonly store: Store, private readonly log: (line: string) => void) {
     this.branches = [config.id, ...config.peers.map((peer) => peer.id)];
@@ -50,6 +57,7 @@ export class Branch {
     });
     this.sequencer = new Sequencer({
       self: config.id, store, leases: this.leases, replication: this.replication, stats: this.stats, bug: config.bug,
+      outbox: { rowsMax: config.outboxRowsMax, bytesMax: config.outboxBytesMax },
     });
     this.strategy = strategies[config.strategy]({
       self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
@@ -59,6 +67,34 @@ export class Branch {
 
   start(): void {
     this.replication.start();
+    const everyMs = Math.min(dedupPurgeEveryMsMax, Math.ceil(this.config.dedupWindowMs / 4));
+    this.purgeTimer = setInterval(() => void this.purgeDedup(), everyMs);
+    this.purgeTimer.unref();
+  }
+
+  /**
+   * Forgets the dedup keys older than the window, a chunk at a time until none is left, so the
+   * store holds about rate x (window + purge interval) keys whatever the rate. Returns how many.
+   */
+  async purgeDedup(): Promise<number> {
+    if (this.purging) return 0;
+    this.purging = true;
+    const before = Date.now() - this.config.dedupWindowMs;
+    let purged = 0;
+    try {
+      for (;;) {
+        const chunk = this.store.purgeDedup(before, dedupPurgeRowsMax);
+        purged += chunk;
+        if (chunk < dedupPurgeRowsMax || this.purgeTimer === undefined) return purged;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      // Only a closing store throws here; the next purge, if any, starts over.
+      this.log(`dedup purge stopped: ${String(error)}`);
+      return purged;
+    } finally {
+      this.purging = false;
+    }
   }
 
   /** Resolves once propagation to every peer is up, or after `msMax` (a peer may be down). */
@@ -67,6 +103,8 @@ export class Branch {
   }
 
   stop(): void {
+    clearInterval(this.purgeTimer);
+    this.purgeTimer = undefined;
     this.leases.clear('the branch is stopping');
     for (const call of this.incoming) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');
     this.incoming.clear();
@@ -102,7 +140,8 @@ export class Branch {
     call.on('error', forget);
     receivePropagation(call, {
       self: this.config.id, peers: new Set(this.config.peers.map((peer) => peer.id)), store: this.store,
-      policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), stats: this.stats, log: this.log,
+      policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), now: () => Date.now(),
+      stats: this.stats, log: this.log,
     });
   }
 

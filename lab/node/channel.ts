@@ -23,4 +23,6 @@ export const metadataKeys = {
   requestId: 'x-request-id',
   /** A branch's Reset epoch on its calls to a serialization point: calls of another epoch are refused. */
   epoch: 'x-faultline-epoch',
+  /** Trailing metadata of a definite refusal by a serialization point (errors.ts). */
+  refusal: 'x-faultline-refusal',
 } as const;

@@ -1,6 +1,7 @@
 // The `faultline node` flag values: what parses, and what is refused with a reason.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseAccounts, parseListen, parsePeers } from './config.js';
+import { parseNodeArgs } from '../cli/verbs/node.js';
+import { ConfigError, dedupWindowMsDefault, outboxBytesMaxDefault, outboxRowsMaxDefault, parseAccounts, parseListen, parsePeers } from './config.js';
 
 describe('node config', () => {
   it('listens on the IPv4 loopback only', () => {
@@ -25,6 +26,16 @@ describe('node config', () => {
     expect(parseAccounts('a1=100,a2=0')).toEqual([{ account: 'a1', balance: 100 }, { account: 'a2', balance: 0 }]);
     for (const text of ['a1=-1', 'a1=1.5', 'a1', 'a1=1,a1=2', '=5']) {
       expect(() => parseAccounts(text), text).toThrow(ConfigError);
+    }
+  });
+
+  it('takes the propagation limits as whole numbers in range, with defaults', () => {
+    const base = ['--id', 'b1', '--listen', '127.0.0.1:0', '--strategy', 'lock', '--data-dir', '/tmp/unused'];
+    expect(parseNodeArgs(base)).toMatchObject({ dedupWindowMs: dedupWindowMsDefault, outboxRowsMax: outboxRowsMaxDefault, outboxBytesMax: outboxBytesMaxDefault });
+    expect(parseNodeArgs([...base, '--dedup-window-ms', '60000', '--outbox-max', '3', '--outbox-bytes-max', '150']))
+      .toMatchObject({ dedupWindowMs: 60_000, outboxRowsMax: 3, outboxBytesMax: 150 });
+    for (const flags of [['--dedup-window-ms', '10'], ['--outbox-max', '0'], ['--outbox-bytes-max', 'lots']]) {
+      expect(() => parseNodeArgs([...base, ...flags]), flags.join(' ')).toThrow(/must be from|whole number/);
     }
   });
 });

@@ -32,7 +32,28 @@ export interface NodeConfig {
   accounts: InitialAccount[];
   seed: string;
   bug: BugName | undefined;
+  /** How long a receiver remembers an applied idempotency key (the dedup store's TTL). */
+  dedupWindowMs: number;
+  /** Backpressure: new customer ops are refused once this many log rows wait for some peer's ack. */
+  outboxRowsMax: number;
+  /** Backpressure: the same, in bytes of update payload. */
+  outboxBytesMax: number;
 }
+
+/**
+ * A duplicate reaches a receiver when an update was applied but its ack was lost, and the sender
+ * resends it after reconnecting: as late as the longest outage. Five minutes covers every lab run and
+ * the 30 s partitions of bench/propagation; beyond it, version order still refuses a stale update.
+ */
+export const dedupWindowMsDefault = 300_000;
+/** The receiver must remember a key at least as long as a reconnect takes, or a resend slips through. */
+export const dedupWindowMsMin = 1_000;
+export const dedupWindowMsMax = 7 * 24 * 3_600_000;
+/** Room for a 30 s outage at a few hundred ops per second before customers are turned away. */
+export const outboxRowsMaxDefault = 20_000;
+export const outboxBytesMaxDefault = 8 * 1024 * 1024;
+export const outboxRowsMaxLimit = 10_000_000;
+export const outboxBytesMaxLimit = 1024 * 1024 * 1024;
 
 /** A problem with a flag value; the CLI turns it into a usage error. */
 export class ConfigError extends Error {

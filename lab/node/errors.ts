@@ -1,22 +1,41 @@
 // gRPC statuses a branch answers with, and the rule that keeps them honest: a definite code only
 // when nothing was applied and nothing will be. Try it: `throw statusError(status.NOT_FOUND, '...')`.
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
+import { metadataKeys } from './channel.js';
+
+/**
+ * Why a serialization point turned an operation away, sent as trailing metadata: grpc-js makes up
+ * RESOURCE_EXHAUSTED locally too, so only this literal proves the point itself refused.
+ */
+export type Refusal = 'outbox-full';
 
 /** An error that carries the gRPC status a handler should answer with. */
 export class StatusError extends Error {
   readonly code: status;
   readonly details: string;
+  readonly refusal: Refusal | undefined;
 
-  constructor(code: status, details: string) {
+  constructor(code: status, details: string, refusal?: Refusal) {
     super(details);
     this.name = 'StatusError';
     this.code = code;
     this.details = details;
+    this.refusal = refusal;
   }
 }
 
-export function statusError(code: status, details: string): StatusError {
-  return new StatusError(code, details);
+export function statusError(code: status, details: string, refusal?: Refusal): StatusError {
+  return new StatusError(code, details, refusal);
+}
+
+/** The refusal an error carries: set by this process, or in the trailers of a peer's answer. */
+export function refusalOf(error: unknown): Refusal | undefined {
+  if (error instanceof StatusError) return error.refusal;
+  if (typeof error === 'object' && error !== null && 'metadata' in error && error.metadata instanceof Metadata) {
+    const value = error.metadata.get(metadataKeys.refusal)[0];
+    return value === 'outbox-full' ? value : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -51,6 +70,7 @@ export function detailsOf(error: unknown): string {
 export function failedBeforeCommit(step: string, error: unknown): StatusError {
   const code = codeOf(error);
   if (code === status.INVALID_ARGUMENT || code === status.NOT_FOUND) return statusError(code, detailsOf(error));
+  if (refusalOf(error) === 'outbox-full') return statusError(status.RESOURCE_EXHAUSTED, detailsOf(error), 'outbox-full');
   return statusError(status.ABORTED, `${step} at the serialization point failed: ${detailsOf(error)}`);
 }
 
@@ -60,6 +80,8 @@ export function failedBeforeCommit(step: string, error: unknown): StatusError {
  */
 export function failedDuringCommit(step: string, error: unknown): StatusError {
   const code = codeOf(error);
+  // The point refused before it wrote anything: backpressure, a definite failure.
+  if (refusalOf(error) === 'outbox-full') return statusError(status.RESOURCE_EXHAUSTED, detailsOf(error), 'outbox-full');
   if (code !== undefined && refusalCodes.has(code)) {
     return statusError(status.ABORTED, `${step} refused by the serialization point: ${detailsOf(error)}`);
   }
@@ -68,7 +90,10 @@ export function failedDuringCommit(step: string, error: unknown): StatusError {
 }
 
 /** Turns anything a handler threw into the status object grpc-js sends. */
-export function toStatus(error: unknown): { code: status; details: string } {
-  if (error instanceof StatusError) return { code: error.code, details: error.details };
-  return { code: status.INTERNAL, details: detailsOf(error) };
+export function toStatus(error: unknown): { code: status; details: string; metadata?: Metadata } {
+  if (!(error instanceof StatusError)) return { code: status.INTERNAL, details: detailsOf(error) };
+  if (error.refusal === undefined) return { code: error.code, details: error.details };
+  const metadata = new Metadata();
+  metadata.set(metadataKeys.refusal, error.refusal);
+  return { code: error.code, details: error.details, metadata };
 }

@@ -2,11 +2,10 @@
 // Run: `npx vitest run lab/node/node.test.ts`.
 import { status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchClient, SnapshotReply } from '../../proto/gen/bank.js';
 import {
-  call, eventually, healthStatus, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory,
+  call, eventually, freePorts, healthStatus, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory,
 } from './test-support.js';
 import type { TestNode } from './test-support.js';
 
@@ -92,29 +91,6 @@ describe.each(['unsafe', 'lock', 'lock-free'])('one %s node', (strategy) => {
     expect(await codeOf(deposit(client, 'a1', 5, ''))).toBe(status.INVALID_ARGUMENT);
   });
 });
-
-/** Below Linux's ephemeral range, so no outgoing connection takes a port between our check and the bind. */
-const portBase = 20_000;
-const portSpan = 12_000;
-let portCursor = (process.pid * 97) % portSpan;
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-/** Free loopback ports known before the nodes start, so peers can name each other up front. */
-async function freePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  while (ports.length < count) {
-    portCursor = (portCursor + 1) % portSpan;
-    if (await portIsFree(portBase + portCursor)) ports.push(portBase + portCursor);
-  }
-  return ports;
-}
 
 interface ClusterOptions {
   strategy: string;

@@ -44,6 +44,11 @@ export interface SerializationPoint {
   compareAndSet(request: CompareAndSetRequest, context: PointContext): Promise<CompareAndSetReply>;
 }
 
+export interface OutboxLimits {
+  rowsMax: number;
+  bytesMax: number;
+}
+
 export interface SequencerOptions {
   self: string;
   store: Store;
@@ -51,6 +56,7 @@ export interface SequencerOptions {
   replication: Replication;
   stats: NodeStats;
   bug: BugName | undefined;
+  outbox: OutboxLimits;
 }
 
 export class Sequencer implements SerializationPoint {
@@ -69,6 +75,12 @@ export class Sequencer implements SerializationPoint {
     if (previousReply !== '') {
       this.options.leases.release(grant.token);
       return { token: 0, accounts: [], previousReply, waitedMs: grant.waitedMs };
+    }
+    try {
+      this.admit();
+    } catch (error) {
+      this.options.leases.release(grant.token);
+      throw error;
     }
     return { token: grant.token, accounts: this.states(request.accounts), previousReply: '', waitedMs: grant.waitedMs };
   }
@@ -95,6 +107,8 @@ export class Sequencer implements SerializationPoint {
     this.checkEpoch(context);
     const previousReply = this.previousReply(request.requestId);
     if (previousReply !== '') return { accounts: [], previousReply };
+    // A read with a request id is the first step of a customer's operation; a query has none.
+    if (request.requestId !== '') this.admit();
     return { accounts: this.states(request.accounts), previousReply: '' };
   }
 
@@ -117,9 +131,24 @@ export class Sequencer implements SerializationPoint {
       const problem = updateProblem(update, this.options.store.account(update.account));
       if (problem !== undefined) throw statusError(status.FAILED_PRECONDITION, problem);
     }
+    if (updates.length > 0) this.admit();
     const sequence = this.options.store.commit(this.options.self, requestId, updates, reply);
     if (sequence > 0) this.options.replication.notify();
     return sequence;
+  }
+
+  /**
+   * Backpressure: while the outbox (log rows some peer has not acked) is at its cap in rows or bytes,
+   * a new operation is refused, definitely, instead of being accepted with nowhere durable to wait.
+   * Called only for operations not yet decided, so a retry of a decided one still gets its reply.
+   */
+  private admit(): void {
+    const usage = this.options.store.outboxUsage();
+    const { rowsMax, bytesMax } = this.options.outbox;
+    if (usage.rows < rowsMax && usage.bytes < bytesMax) return;
+    throw statusError(status.RESOURCE_EXHAUSTED,
+      `the outbox is full (${usage.rows} of ${rowsMax} rows, ${usage.bytes} of ${bytesMax} bytes wait for a peer's ack); try again later`,
+      'outbox-full');
   }
 
   private previousReply(requestId: string): string {

@@ -36,6 +36,15 @@ function reflectionPackage(): PackageDefinition {
   return reflectionDefinition;
 }
 
+/**
+ * The server pings its clients too, so an incoming Propagate stream whose sender vanished behind a
+ * half-open connection is dropped within keepalive_time + keepalive_timeout, not held forever.
+ */
+export const serverKeepaliveOptions = {
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 1_000,
+} as const;
+
 export interface BranchServerParts {
   server: Server;
   health: HealthImplementation;
@@ -44,7 +53,7 @@ export interface BranchServerParts {
 
 export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
   const recentCalls = new RecentCalls();
-  const server = new Server({ interceptors: [recordingInterceptor(recentCalls, log)] });
+  const server = new Server({ ...serverKeepaliveOptions, interceptors: [recordingInterceptor(recentCalls, log)] });
   server.addService(BranchService, branchHandlers(branch));
   const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);

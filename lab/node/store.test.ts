@@ -1,5 +1,5 @@
-// A branch's durable state: one transaction per decision, dedup per origin, order per account,
-// and nothing lost across a close and reopen.
+// A branch's durable state: one transaction per decision, a dedup store of keys with a window, order
+// per account, an outbox that shrinks only on acks, and nothing lost across a close and reopen.
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, updateProblem } from './decide.js';
 import { Store } from './store.js';
@@ -51,6 +51,67 @@ describe('Store', () => {
     store.close();
   });
 
+  it('remembers applied keys for the window: a purge forgets old keys only, and version order still refuses a stale resend', () => {
+    const { store } = open();
+    const policy = { dedup: true, ordered: true };
+    const first = { origin: 'b1', sequence: 1, key: 'b1/1', requestId: 'r1', updates: [{ account: 'a1', balance: 15, version: 1, delta: 5 }] };
+    const second = { origin: 'b1', sequence: 2, key: 'b1/2', requestId: 'r2', updates: [{ account: 'a1', balance: 12, version: 2, delta: -3 }] };
+    expect(store.applyReplica(first, policy, 1_000)).toBe('applied');
+    expect(store.applyReplica(second, policy, 5_000)).toBe('applied');
+    expect(store.applyReplica(first, policy, 5_001)).toBe('duplicate');
+    expect(store.dedupSize()).toBe(2);
+    expect(store.purgeDedup(2_000, 100)).toBe(1);
+    expect(store.dedupSize()).toBe(1);
+    expect(store.applyReplica(second, policy, 6_000)).toBe('duplicate');
+    // b1/1 left the window: the key store no longer knows it, but a1 already holds version 1.
+    expect(store.applyReplica(first, policy, 6_001)).toBe('stale');
+    expect(store.account('a1')).toEqual({ account: 'a1', balance: 12, version: 2 });
+    expect(store.appliedKeys().map((key) => key.times)).toEqual([1, 1]);
+    expect(store.purgeDedup(10_000, 1)).toBe(1);
+    expect(store.purgeDedup(10_000, 100)).toBe(1);
+    store.close();
+  });
+
+  it('dead-letters what it cannot apply, once per key, and records the key in the same transaction', () => {
+    const { store } = open();
+    const policy = { dedup: true, ordered: true };
+    const unknown = { origin: 'b1', sequence: 1, key: 'b1/1', requestId: 'r1', updates: [{ account: 'zz', balance: 1, version: 1, delta: 1 }] };
+    const malformed = { origin: 'b1', sequence: 2, key: 'b1/2', requestId: 'r2', updates: [] };
+    expect(store.applyReplica(unknown, policy, 1)).toBe('dead-letter');
+    expect(store.applyReplica(unknown, policy, 2)).toBe('duplicate');
+    expect(store.applyReplica(malformed, policy, 3)).toBe('dead-letter');
+    expect(store.deadLetters().map((letter) => [letter.key, letter.reason])).toEqual([
+      ['b1/1', 'unknown account zz'], ['b1/2', 'the update changes no account'],
+    ]);
+    expect(store.accounts().map((account) => account.account)).toEqual(['a1', 'a2']);
+    store.close();
+  });
+
+  it('counts the outbox in rows and bytes, and prunes only rows every peer acked', () => {
+    const { store, directory } = open();
+    for (const [index, amount] of [1, 2, 3].entries()) {
+      const decision = decide({ kind: 'deposit', account: 'a1', amount }, store.accounts());
+      store.commit('b1', `r${index}`, decision.updates, JSON.stringify(decision.reply));
+    }
+    const usage = store.outboxUsage();
+    expect(usage.rows).toBe(3);
+    expect(usage.bytes).toBe(store.logAfter(0, 10).reduce((sum, row) => sum + JSON.stringify(row.updates).length, 0));
+    store.setCursor('b2', 3);
+    store.setCursor('b3', 1);
+    expect(store.pruneLog(['b2', 'b3'])).toBe(1);
+    expect(store.outboxUsage().rows).toBe(2);
+    expect(store.logAfter(1, 10).map((row) => row.sequence)).toEqual([2, 3]);
+    store.close();
+    // The counters and the sequence survive a reopen although the first row is gone.
+    const reopened = Store.open(directory, []);
+    expect(reopened.outboxUsage().rows).toBe(2);
+    expect(reopened.lastSequence()).toBe(3);
+    expect(reopened.pruneLog([])).toBe(2);
+    expect(reopened.outboxUsage()).toEqual({ rows: 0, bytes: 0 });
+    expect(reopened.commit('b1', 'r9', decide({ kind: 'deposit', account: 'a2', amount: 1 }, reopened.accounts()).updates, '{}')).toBe(4);
+    reopened.close();
+  });
+
   it('resets every table and sets the epoch', () => {
     const { store } = open();
     store.commit('b1', 'r1', decide({ kind: 'deposit', account: 'a1', amount: 1 }, store.accounts()).updates, '{}');
@@ -59,6 +120,7 @@ describe('Store', () => {
     expect(store.epoch()).toBe(4);
     expect(store.accounts()).toEqual([{ account: 'z', balance: 3, version: 0 }]);
     expect([store.lastSequence(), store.cursor('b2'), store.appliedKeys().length, store.reply('r1')]).toEqual([0, 0, 0, undefined]);
+    expect([store.outboxUsage().rows, store.dedupSize()]).toEqual([0, 0]);
     store.close();
   });
 });

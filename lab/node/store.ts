@@ -1,10 +1,12 @@
 // A branch's durable state: one SQLite file (WAL, synchronous=FULL) in the node's data directory.
-// Every multi-row change is one transaction, so a kill -9 loses nothing that was acknowledged.
+// Every multi-row change is one transaction, so a kill -9 loses nothing that was acknowledged: a
+// decision and its outbox row, a replica's dedup check and its apply, a dead letter and its key.
 // Try it: `const store = Store.open(dir, [{ account: 'a1', balance: 100 }]); store.accounts()`.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InitialAccount } from './config.js';
+import { replicaVerdict } from './propagation/verdict.js';
 
 export const databaseFileName = 'branch.sqlite';
 
@@ -33,13 +35,20 @@ export interface ReplicaMessage extends LogEntry {
 }
 
 export interface ReplicaPolicy {
-  /** Skip a sequence already applied from its origin (the idempotency check). */
+  /** Skip an update whose idempotency key is in the dedup store (the idempotency check). */
   dedup: boolean;
   /** Apply an account's updates in version order only; a gap goes to the dead letters. */
   ordered: boolean;
 }
 
-export type ReplicaOutcome = 'applied' | 'duplicate' | 'dead-letter';
+/** `stale`: not in the dedup store, but every account already holds it (its key outlived the window). */
+export type ReplicaOutcome = 'applied' | 'duplicate' | 'stale' | 'dead-letter';
+
+/** The log rows some peer has not acked yet: what backpressure measures. */
+export interface OutboxUsage {
+  rows: number;
+  bytes: number;
+}
 
 export interface DeadLetter {
   id: number;
@@ -71,10 +80,14 @@ const schema = `
   CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL,
     sequence INTEGER NOT NULL, key TEXT NOT NULL, request_id TEXT NOT NULL, payload TEXT NOT NULL,
     reason TEXT NOT NULL, epoch INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, origin TEXT NOT NULL, sequence INTEGER NOT NULL,
+    outcome TEXT NOT NULL, applied_ms INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS dedup_by_age ON dedup (applied_ms);
+  INSERT OR IGNORE INTO meta (key, value) SELECT 'sequence', COALESCE(MAX(sequence), 0) FROM log;
 `;
 
 /** Tables a Reset empties; meta keeps the boot count. */
-const resetTables = ['accounts', 'requests', 'applied', 'log', 'cursors', 'origins', 'dead_letters'] as const;
+const resetTables = ['accounts', 'requests', 'applied', 'log', 'cursors', 'origins', 'dead_letters', 'dedup'] as const;
 
 export function databasePath(dataDir: string): string {
   return join(dataDir, databaseFileName);
@@ -87,12 +100,15 @@ export class Store {
   readonly boot: number;
   private readonly db: Database.Database;
   private readonly statements;
+  /** Mirrors the log table (rows not yet acked by every peer), so backpressure costs no query. */
+  private retained: OutboxUsage = { rows: 0, bytes: 0 };
 
   private constructor(db: Database.Database, created: boolean) {
     this.db = db;
     this.created = created;
     this.statements = prepare(db);
     this.boot = this.bumpBoot();
+    this.retained = this.statements.logUsage.get(Number.MAX_SAFE_INTEGER) as OutboxUsage;
   }
 
   static open(dataDir: string, initialAccounts: readonly InitialAccount[]): Store {
@@ -142,44 +158,81 @@ export class Store {
    * sequence, or 0 when nothing changed (a refusal is remembered but not shipped).
    */
   commit(origin: string, requestId: string, updates: readonly Update[], reply: string): number {
-    return this.db.transaction(() => {
+    const payload = JSON.stringify(updates);
+    const sequence = this.db.transaction(() => {
       for (const update of updates) this.writeUpdate(requestId, update);
       this.statements.insertReply.run(requestId, reply);
       if (updates.length === 0) return 0;
-      const sequence = this.lastSequence() + 1;
-      this.statements.appendLog.run(sequence, logKey(origin, sequence), requestId, JSON.stringify(updates));
-      return sequence;
+      const next = this.lastSequence() + 1;
+      this.statements.appendLog.run(next, logKey(origin, next), requestId, payload);
+      this.statements.setMeta.run('sequence', next);
+      return next;
     })();
+    if (sequence > 0) this.retained = { rows: this.retained.rows + 1, bytes: this.retained.bytes + Buffer.byteLength(payload) };
+    return sequence;
   }
 
-  /** Applies an update from another branch together with its per-origin dedup record. */
-  applyReplica(message: ReplicaMessage, policy: ReplicaPolicy): ReplicaOutcome {
+  /**
+   * Applies an update from another branch. In one transaction: the dedup check on its idempotency
+   * key, the apply (or the dead letter), the key's record in the dedup store and the origin's
+   * high-water mark. A crash leaves all of it or none, so an update is never half applied and never
+   * applied without its key.
+   */
+  applyReplica(message: ReplicaMessage, policy: ReplicaPolicy, nowMs: number = Date.now()): ReplicaOutcome {
     return this.db.transaction((): ReplicaOutcome => {
-      if (policy.dedup && message.sequence <= this.appliedSequence(message.origin)) return 'duplicate';
-      const reason = policy.ordered ? this.orderProblem(message.updates) : undefined;
-      if (reason !== undefined) {
+      if (policy.dedup && this.statements.dedupKey.get(message.key) !== undefined) return 'duplicate';
+      const verdict = replicaVerdict(message, policy, (account) => this.account(account));
+      let outcome: ReplicaOutcome;
+      if (verdict.kind === 'dead-letter') {
         this.statements.insertDeadLetter.run(message.origin, message.sequence, message.key, message.requestId,
-          JSON.stringify(message.updates), reason, this.epoch());
+          JSON.stringify(message.updates), verdict.reason, this.epoch());
+        outcome = 'dead-letter';
+      } else if (verdict.kind === 'stale') {
+        outcome = 'stale';
       } else {
-        for (const update of message.updates) {
-          const current = this.account(update.account);
-          // Ordered replicas skip what they already hold; an older update must not roll state back.
-          if (policy.ordered && current !== undefined && update.version <= current.version) continue;
-          this.writeUpdate(message.requestId, update);
-        }
+        for (const update of message.updates) this.writeUpdate(message.requestId, update);
+        outcome = 'applied';
       }
+      if (policy.dedup) this.statements.insertDedup.run(message.key, message.origin, message.sequence, outcome, nowMs);
       this.statements.setOrigin.run(message.origin, message.sequence);
-      return reason === undefined ? 'applied' : 'dead-letter';
+      return outcome;
     })();
   }
 
+  /** The highest sequence this replica processed from `origin`: a hello's answer, for diagnosis. */
   appliedSequence(origin: string): number {
     const row = this.statements.origin.get(origin) as { applied_sequence: number } | undefined;
     return row?.applied_sequence ?? 0;
   }
 
+  /** Forgets dedup keys recorded before `beforeMs`, at most `rowsMax` of them; returns how many. */
+  purgeDedup(beforeMs: number, rowsMax: number): number {
+    return this.statements.purgeDedup.run(beforeMs, rowsMax).changes;
+  }
+
+  dedupSize(): number {
+    return (this.statements.dedupCount.get() as { count: number }).count;
+  }
+
+  /** The last sequence this node originated; kept in meta because acked log rows are deleted. */
   lastSequence(): number {
-    return (this.statements.lastSequence.get() as { last: number }).last;
+    return this.meta('sequence');
+  }
+
+  outboxUsage(): OutboxUsage {
+    return { ...this.retained };
+  }
+
+  /** Deletes the log rows every one of `peers` acked: they left every outbox. Returns how many. */
+  pruneLog(peers: readonly string[]): number {
+    const floor = peers.length === 0 ? this.lastSequence() : Math.min(...peers.map((peer) => this.cursor(peer)));
+    const gone = this.db.transaction(() => {
+      const usage = this.statements.logUsage.get(floor) as OutboxUsage;
+      if (usage.rows > 0) this.statements.deleteLog.run(floor);
+      return usage;
+    })();
+    this.retained = { rows: this.retained.rows - gone.rows, bytes: this.retained.bytes - gone.bytes };
+    return gone.rows;
   }
 
   logAfter(sequence: number, limit: number): LogEntry[] {
@@ -225,23 +278,14 @@ export class Store {
       this.db.exec("DELETE FROM sqlite_sequence WHERE name IN ('applied', 'dead_letters')");
       for (const entry of accounts) this.statements.insertAccount.run(entry.account, entry.balance, entry.version);
       this.statements.setMeta.run('epoch', epoch);
+      this.statements.setMeta.run('sequence', 0);
     })();
+    this.retained = { rows: 0, bytes: 0 };
   }
 
   private writeUpdate(requestId: string, update: Update): void {
     this.statements.upsertAccount.run(update.account, update.balance, update.version);
     this.statements.insertApplied.run(requestId, update.account, update.delta, update.version);
-  }
-
-  private orderProblem(updates: readonly Update[]): string | undefined {
-    for (const update of updates) {
-      const current = this.account(update.account);
-      if (current === undefined) return `unknown account ${update.account}`;
-      if (update.version > current.version + 1) {
-        return `version gap on ${update.account}: holds ${current.version}, got ${update.version}`;
-      }
-    }
-    return undefined;
   }
 
   private meta(key: string): number {
@@ -273,8 +317,10 @@ function prepare(db: Database.Database) {
     reply: db.prepare('SELECT reply FROM requests WHERE request_id = ?'),
     // OR IGNORE: with the no-dedup bug a request id is decided twice; the first reply stays.
     insertReply: db.prepare('INSERT OR IGNORE INTO requests (request_id, reply) VALUES (?, ?)'),
-    lastSequence: db.prepare('SELECT COALESCE(MAX(sequence), 0) AS last FROM log'),
     appendLog: db.prepare('INSERT INTO log (sequence, key, request_id, payload) VALUES (?, ?, ?, ?)'),
+    logUsage: db.prepare(`SELECT COUNT(*) AS rows, COALESCE(SUM(LENGTH(CAST(payload AS BLOB))), 0) AS bytes
+      FROM log WHERE sequence <= ?`),
+    deleteLog: db.prepare('DELETE FROM log WHERE sequence <= ?'),
     logAfter: db.prepare('SELECT sequence, key, request_id, payload FROM log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
     cursor: db.prepare('SELECT acked_sequence FROM cursors WHERE peer = ?'),
     setCursor: db.prepare(`INSERT INTO cursors (peer, acked_sequence) VALUES (?, ?)
@@ -289,6 +335,11 @@ function prepare(db: Database.Database) {
     deadLetters: db.prepare(`SELECT id, origin, sequence, key, request_id AS requestId, payload, reason, epoch
       FROM dead_letters ORDER BY id`),
     deadLetterCount: db.prepare('SELECT COUNT(*) AS count FROM dead_letters'),
+    dedupKey: db.prepare('SELECT outcome FROM dedup WHERE key = ?'),
+    insertDedup: db.prepare('INSERT INTO dedup (key, origin, sequence, outcome, applied_ms) VALUES (?, ?, ?, ?, ?)'),
+    purgeDedup: db.prepare(`DELETE FROM dedup WHERE key IN
+      (SELECT key FROM dedup WHERE applied_ms < ? ORDER BY applied_ms LIMIT ?)`),
+    dedupCount: db.prepare('SELECT COUNT(*) AS count FROM dedup'),
   };
 }
 

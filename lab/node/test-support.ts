@@ -5,6 +5,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +26,8 @@ export interface NodeOptions {
   peers?: string;
   accounts?: string;
   bug?: string;
+  /** More `faultline node` flags, e.g. ['--outbox-max', '3']. */
+  flags?: string[];
 }
 
 export interface TestNode {
@@ -55,6 +58,7 @@ export function nodeArgs(options: NodeOptions): string[] {
   if (options.peers !== undefined) args.push('--peers', options.peers);
   if (options.accounts !== undefined) args.push('--accounts', options.accounts);
   if (options.bug !== undefined) args.push('--bug', options.bug);
+  args.push(...(options.flags ?? []));
   return args;
 }
 
@@ -158,4 +162,27 @@ export async function eventually(probe: () => Promise<boolean>, msMax = 10_000, 
     await new Promise((done) => setTimeout(done, everyMs));
   }
   return probe();
+}
+
+/** Below Linux's ephemeral range, so no outgoing connection takes a port between our check and the bind. */
+const portBase = 20_000;
+const portSpan = 12_000;
+let portCursor = (process.pid * 97) % portSpan;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** Free loopback ports known before the nodes start, so peers can name each other up front. */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    portCursor = (portCursor + 1) % portSpan;
+    if (await portIsFree(portBase + portCursor)) ports.push(portBase + portCursor);
+  }
+  return ports;
 }

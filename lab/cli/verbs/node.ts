@@ -3,11 +3,14 @@
 import { setLogger } from '@grpc/grpc-js';
 import { fstatSync } from 'node:fs';
 import { format } from 'node:util';
-import { choiceFlag, parseFlags, stringFlag } from '../args.js';
+import { choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { isBranchId } from '../../cluster/links.js';
-import { bugNames, ConfigError, parseAccounts, parseListen, parsePeers, strategyNames } from '../../node/config.js';
+import {
+  bugNames, ConfigError, dedupWindowMsDefault, dedupWindowMsMax, dedupWindowMsMin, outboxBytesMaxDefault, outboxBytesMaxLimit,
+  outboxRowsMaxDefault, outboxRowsMaxLimit, parseAccounts, parseListen, parsePeers, strategyNames,
+} from '../../node/config.js';
 import type { NodeConfig } from '../../node/config.js';
 import { AddressInUseError, startNode } from '../../node/node.js';
 import type { RunningNode } from '../../node/node.js';
@@ -18,11 +21,13 @@ export const parentCheckMs = 500;
 export const exitAfterStopMsMax = 2_000;
 
 const usage = `usage: faultline node --id b1 --listen 127.0.0.1:PORT --strategy unsafe|lock|lock-free --data-dir DIR
-  [--peers b2=127.0.0.1:P2,b3=127.0.0.1:P3] [--accounts a1=100,a2=50] [--seed S] [--bug ${bugNames.join('|')}]`;
+  [--peers b2=127.0.0.1:P2,b3=127.0.0.1:P3] [--accounts a1=100,a2=50] [--seed S] [--bug ${bugNames.join('|')}]
+  [--dedup-window-ms ${dedupWindowMsDefault}] [--outbox-max ${outboxRowsMaxDefault}] [--outbox-bytes-max ${outboxBytesMaxDefault}]`;
 
 const options = {
   id: { type: 'string' }, listen: { type: 'string' }, peers: { type: 'string' }, strategy: { type: 'string' },
   'data-dir': { type: 'string' }, accounts: { type: 'string' }, seed: { type: 'string' }, bug: { type: 'string' },
+  'dedup-window-ms': { type: 'string' }, 'outbox-max': { type: 'string' }, 'outbox-bytes-max': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -40,9 +45,12 @@ export function parseNodeArgs(argv: string[]): NodeConfig | 'help' {
   if (strategy === undefined) throw usageError(`--strategy is required (${strategyNames.join('|')})`);
   const dataDir = required(stringFlag(args, 'data-dir'), 'data-dir');
   const bug = choiceFlag(args, 'bug', bugNames);
+  const dedupWindowMs = integerFlag(args, 'dedup-window-ms', dedupWindowMsMin, dedupWindowMsMax) ?? dedupWindowMsDefault;
+  const outboxRowsMax = integerFlag(args, 'outbox-max', 1, outboxRowsMaxLimit) ?? outboxRowsMaxDefault;
+  const outboxBytesMax = integerFlag(args, 'outbox-bytes-max', 1, outboxBytesMaxLimit) ?? outboxBytesMaxDefault;
   try {
     return {
-      id, ...parseListen(listen), strategy, dataDir, bug,
+      id, ...parseListen(listen), strategy, dataDir, bug, dedupWindowMs, outboxRowsMax, outboxBytesMax,
       peers: parsePeers(stringFlag(args, 'peers') ?? '', id),
       accounts: parseAccounts(stringFlag(args, 'accounts') ?? ''),
       seed: stringFlag(args, 'seed') ?? '0',

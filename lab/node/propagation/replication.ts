@@ -19,11 +19,14 @@ export interface ReplicationOptions {
 
 export class Replication {
   private readonly senders: PeerSender[];
+  private readonly peerIds: string[];
 
-  constructor(options: ReplicationOptions) {
+  constructor(private readonly options: ReplicationOptions) {
+    this.peerIds = options.peers.map((peer) => peer.id);
     this.senders = options.peers.map((peer) => new PeerSender({
       self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log,
       random: seedrandom(`${options.seed}/${options.self}/propagate/${peer.id}`),
+      onCursor: () => this.prune(),
     }));
   }
 
@@ -49,8 +52,15 @@ export class Replication {
     for (const sender of this.senders) sender.close();
   }
 
+  /** New log rows were committed. A branch alone has no one to wait for: its rows leave at once. */
   notify(): void {
+    if (this.senders.length === 0) this.prune();
     for (const sender of this.senders) sender.notify();
+  }
+
+  /** Drops the log rows every peer acked; what is left is the outbox that backpressure measures. */
+  prune(): void {
+    if (this.options.mode === 'log') this.options.store.pruneLog(this.peerIds);
   }
 
   sendOnce(requestId: string, updates: readonly Update[]): void {

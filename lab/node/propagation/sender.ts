@@ -1,9 +1,10 @@
-// The sending half of log shipping: one long-lived Propagate stream to one peer. It says hello,
-// learns how far the peer got, sends every log row after that in order, and advances the durable
-// cursor only on acks. On any stream error it reconnects with seeded, jittered backoff.
+// The sending half of propagation: one long-lived Propagate stream to one peer. The peer's outbox is
+// every log row above its durable cursor; after each (re)connect and hello the sender writes those
+// rows in order, and the cursor moves only when acks arrive, so an update leaves the outbox only on
+// its ack. On any stream error it reconnects with seeded, jittered, capped exponential backoff.
 // Try it: see propagation.test.ts, or run two nodes and watch Snapshot's outbox drain.
 import { credentials, Metadata, status } from '@grpc/grpc-js';
-import type { ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
+import type { ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { AckStatus, BranchClient } from '../../../proto/gen/bank.js';
 import type { PropagateAck, PropagateMessage } from '../../../proto/gen/bank.js';
 import { channelOptions, metadataKeys } from '../channel.js';
@@ -20,6 +21,28 @@ export const sendBatchRowsMax = 256;
 export const inFlightRowsMax = 1_024;
 
 /**
+ * The propagation channel's own reconnect backoff is kept short, so the sender's seeded backoff
+ * below is the one that paces reconnects (grpc-js jitters its backoff with Math.random). Keepalive
+ * (from channelOptions) notices a half-open connection within keepalive_time + keepalive_timeout.
+ */
+export const propagationChannelOptions: ChannelOptions = {
+  ...channelOptions,
+  'grpc.initial_reconnect_backoff_ms': 50,
+  'grpc.min_reconnect_backoff_ms': 50,
+  'grpc.max_reconnect_backoff_ms': 100,
+};
+
+/**
+ * How long to wait before reconnect attempt number `failures` (0 after a stream that was up):
+ * exponential from reconnectBackoffMsInitial, capped at reconnectBackoffMsMax, and jittered into
+ * the upper half of that ceiling by the node's seeded PRNG, so senders that failed together spread out.
+ */
+export function reconnectDelayMs(failures: number, random: () => number): number {
+  const ceiling = Math.min(reconnectBackoffMsMax, reconnectBackoffMsInitial * 2 ** Math.max(0, failures));
+  return ceiling * (0.5 + 0.5 * random());
+}
+
+/**
  * `log`: ship the durable log and resend from the acked cursor (lock, lock-free).
  * `once`: unsafe's fire-and-forget, each update written once if a stream is up, never resent.
  */
@@ -34,6 +57,8 @@ export interface SenderOptions {
   random: () => number;
   epoch: () => number;
   log: (line: string) => void;
+  /** Called after the durable cursor moved: rows every peer acked can leave the log. */
+  onCursor?: () => void;
 }
 
 interface AckWaiter {
@@ -63,7 +88,7 @@ export class PeerSender {
   private connectedListeners: (() => void)[] = [];
 
   constructor(private readonly options: SenderOptions) {
-    this.client = new BranchClient(options.peer.address, credentials.createInsecure(), channelOptions);
+    this.client = new BranchClient(options.peer.address, credentials.createInsecure(), propagationChannelOptions);
   }
 
   get peer(): string {
@@ -139,20 +164,29 @@ export class PeerSender {
   }
 
   private onAck(ack: PropagateAck): void {
-    if (!this.connected) {
-      // The hello's answer: resend from whichever is further, the peer's word or our durable cursor
-      // (trusting only the peer would quietly repair a peer that acked and then lost an update).
-      this.connected = true;
-      this.failures = 0;
-      this.acknowledge(ack.sequence);
-      this.position = this.acked;
-      for (const listener of this.connectedListeners.splice(0)) listener();
-      void this.pump();
-      return;
-    }
+    if (!this.connected) return this.onHello(ack);
     if (ack.status === AckStatus.ACK_STATUS_UNSPECIFIED || ack.status === AckStatus.UNRECOGNIZED) return;
+    if (ack.status === AckStatus.ACK_STATUS_DEAD_LETTER) {
+      this.options.log(`${this.peer} could not apply ${ack.key}: it is in ${this.peer}'s dead letters (faultline dlq)`);
+    }
     this.acknowledge(ack.sequence);
     if (this.position - this.acked < inFlightRowsMax) void this.pump();
+  }
+
+  /**
+   * The hello's answer. Every unacked row is resent from the durable cursor, in order; the peer's
+   * dedup store answers DUPLICATE for those it already applied. Its high-water mark is only checked:
+   * below our cursor, it acked updates it no longer holds, and resending would hide that.
+   */
+  private onHello(ack: PropagateAck): void {
+    this.connected = true;
+    this.failures = 0;
+    if (this.options.mode === 'log' && ack.sequence < this.acked) {
+      this.options.log(`${this.peer} acked up to ${this.acked} but holds only up to ${ack.sequence}: it lost acknowledged updates`);
+    }
+    this.position = this.acked;
+    for (const listener of this.connectedListeners.splice(0)) listener();
+    void this.pump();
   }
 
   private acknowledge(sequence: number): void {
@@ -183,6 +217,8 @@ export class PeerSender {
           if (rows.length === 0) break;
           for (const row of rows) {
             if (generation !== this.generation || this.call === undefined) return;
+            // One writer per stream, rows in log order: a key's updates cannot overtake each other.
+            if (row.sequence !== this.position + 1) throw new Error(`sender: row ${row.sequence} does not follow ${this.position}`);
             const flowing = this.call.write(this.message(row));
             this.position = row.sequence;
             if (!flowing) await this.drained(this.call);
@@ -219,12 +255,14 @@ export class PeerSender {
     if (this.stopped) return;
     // A peer of another epoch is being Reset right now: ask again soon instead of backing off.
     const epochRefused = outcome.code === status.FAILED_PRECONDITION;
+    // A stream that merely reached its lifetime is routine: the next one opens at once.
+    const lifetimeEnded = wasConnected && outcome.code === status.DEADLINE_EXCEEDED;
     if (!epochRefused && !wasConnected) this.failures += 1;
-    const ceiling = Math.min(reconnectBackoffMsMax, reconnectBackoffMsInitial * 2 ** this.failures);
-    const delay = epochRefused ? reconnectBackoffMsInitial : ceiling * (0.5 + 0.5 * this.options.random());
-    // Log when a stream goes down, not on every retry while a peer stays down; a stream that
-    // merely reached its lifetime is routine.
-    const news = wasConnected ? outcome.code !== status.DEADLINE_EXCEEDED : this.failures === 1;
+    let delay = reconnectDelayMs(this.failures, this.options.random);
+    if (epochRefused) delay = reconnectBackoffMsInitial;
+    if (lifetimeEnded) delay = 0;
+    // Log when a stream goes down, not on every retry while a peer stays down.
+    const news = wasConnected ? !lifetimeEnded : this.failures === 1;
     if (news) {
       this.options.log(`stream to ${this.peer} ended (${status[outcome.code] ?? outcome.code}: ${outcome.details}); again in ${Math.round(delay)} ms`);
     }
@@ -254,6 +292,8 @@ export class PeerSender {
   private flushCursor(): void {
     if (!this.cursorFlushPending) return;
     this.cursorFlushPending = false;
-    if (this.options.mode === 'log') this.options.store.setCursor(this.peer, this.acked);
+    if (this.options.mode !== 'log') return;
+    this.options.store.setCursor(this.peer, this.acked);
+    this.options.onCursor?.();
   }
 }

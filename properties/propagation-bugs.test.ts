@@ -1,0 +1,82 @@
+// Calibration (issue 7): nodes started with a planted bug must be caught by the lab. Each bug gets
+// the smallest plan that exposes it; `npx faultline explore --bug <bug> --runs 50` finds them from
+// random seeds too. Run: `npx vitest run properties/propagation-bugs.test.ts`.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FaultStep, Plan, PlanOp, Strategy } from '../lab/gen/plan.js';
+import { defaultPlanConstraints } from '../lab/gen/plan.js';
+import { ClusterPool } from '../lab/run/pool.js';
+import { runPlan } from '../lab/run/runner.js';
+import type { RunResult } from '../lab/run/runner.js';
+import { describePlan } from '../lab/gen/story.js';
+import { propertyLimits } from './support.js';
+
+const pools: ClusterPool[] = [];
+
+function poolWith(strategy: Strategy, bug: string): ClusterPool {
+  const pool = new ClusterPool({ strategy, bug, proxy: 'auto', seed: 4, reuse: true });
+  pools.push(pool);
+  return pool;
+}
+
+let noDedup: ClusterPool | undefined;
+function noDedupPool(): ClusterPool {
+  noDedup ??= poolWith('lock-free', 'no-dedup');
+  return noDedup;
+}
+
+function plan(branches: number, steps: PlanOp[][], faultSchedule: FaultStep[]): Plan {
+  return {
+    version: 1, seed: 4, path: '0', constraints: { ...defaultPlanConstraints, faults: 'heavy' },
+    workload: { branches: Array.from({ length: branches }, (_, index) => `b${index + 1}`), accounts: [{ account: 'a1', balance: 0 }], clients: 1, steps },
+    faultSchedule,
+  };
+}
+
+const query = (branch: string): PlanOp => ({ f: 'query', client: 0, branch, retries: 0, account: 'a1' });
+const deposit = (branch: string, requestId: string, retries = 0): PlanOp => ({ f: 'deposit', client: 0, branch, retries, account: 'a1', amount: 10, requestId });
+
+function caughtMessage(result: RunResult): string {
+  return `the lab did not catch ${result.bug}: ${result.checks.map((check) => `${check.kind} ${check.verdict}`).join(', ')}\n${describePlan(result.plan)}`;
+}
+
+describe('planted propagation bugs are caught', () => {
+  afterAll(async () => {
+    for (const pool of pools) await pool.close();
+  });
+
+  it('no-dedup: a deposit whose reply was lost, retried through another branch, is applied twice', async () => {
+    // b2's replies to the client vanish, so the client retries the same request id through b3. The
+    // first query opens the client's connection to b2, so the deposit itself gets through.
+    const lostReply: FaultStep = { atStep: 1, healAtStep: 2, fault: { kind: 'toxic', toxic: { kind: 'timeout', timeoutMs: 0 }, stream: 'downstream', links: ['client-b2'] } };
+    const result = await runPlan({
+      plan: plan(3, [[query('b2')], [deposit('b2', 'd1', 1)], [query('b1')]], [lostReply]),
+      pool: noDedupPool(), limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: 'propagation-bug-no-dedup',
+    });
+    expect(result.verdict, caughtMessage(result)).toBe('illegal');
+    expect(result.violations, caughtMessage(result)).toContain('exactly-once');
+  });
+
+  it('no-dedup: an update whose ack was lost is resent after a reconnect and applied twice by the receiver', async () => {
+    // b2's acks to b1 vanish while the deposit replicates; cutting the link forces a reconnect, and
+    // b1 resends everything it has no ack for.
+    const lostAcks: FaultStep = { atStep: 1, healAtStep: 3, fault: { kind: 'toxic', toxic: { kind: 'timeout', timeoutMs: 0 }, stream: 'downstream', links: ['b1-b2'] } };
+    const cut: FaultStep = { atStep: 2, healAtStep: 3, fault: { kind: 'partition', mode: 'one-way', from: ['b1'], to: ['b2'], links: ['b1-b2'] } };
+    const result = await runPlan({
+      plan: plan(2, [[query('b2')], [deposit('b1', 'd1')], [query('b1')], [query('b2')]], [lostAcks, cut]),
+      pool: noDedupPool(), limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: 'propagation-bug-no-dedup-resend',
+    });
+    expect(result.verdict, caughtMessage(result)).toBe('illegal');
+    expect(result.violations, caughtMessage(result)).toContain('exactly-once');
+  });
+
+  it('ack-before-apply: a receiver killed right after acking loses the update, and no one resends it', async () => {
+    // Under lock the deposit's reply waits for b2's ack; b2 is killed at the next step boundary.
+    const killReceiver: FaultStep = { atStep: 1, healAtStep: 2, fault: { kind: 'kill', node: 'b2' } };
+    const result = await runPlan({
+      plan: plan(2, [[deposit('b1', 'd1')], [query('b1')], [query('b1')]], [killReceiver]),
+      pool: poolWith('lock', 'ack-before-apply'), limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: 'propagation-bug-ack-before-apply',
+    });
+    expect(result.verdict, caughtMessage(result)).toBe('illegal');
+    expect(result.violations, caughtMessage(result)).toEqual(expect.arrayContaining(['exactly-once', 'convergence']));
+  });
+});
