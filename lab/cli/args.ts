@@ -11,9 +11,26 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** `--seed -5` means `--seed=-5`: parseArgs alone would take `-5` for a flag and refuse it. */
+function joinNegativeValues(argv: string[], options: OptionSpecs): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index] as string;
+    const next = argv[index + 1];
+    const name = word.startsWith('--') && !word.includes('=') ? word.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${word}=${next}`);
+      index += 1;
+    } else {
+      joined.push(word);
+    }
+  }
+  return joined;
+}
+
 export function parseFlags(argv: string[], options: OptionSpecs, allowPositionals = false): ParsedArgs {
   try {
-    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals });
+    const parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals });
     return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] ?? String(error) : String(error);

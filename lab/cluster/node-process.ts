@@ -69,7 +69,8 @@ export function nodeArguments(launch: NodeLaunch): string[] {
   if (launch.accounts.length > 0) {
     args.push('--accounts', launch.accounts.map((entry) => `${entry.account}=${entry.balance}`).join(','));
   }
-  if (launch.seed !== undefined) args.push('--seed', launch.seed);
+  // `--seed=-5`, not `--seed -5`: a negative seed would read as a flag.
+  if (launch.seed !== undefined) args.push(`--seed=${launch.seed}`);
   if (launch.bug !== undefined) args.push('--bug', launch.bug);
   return args;
 }

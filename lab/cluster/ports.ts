@@ -5,18 +5,30 @@ import { connect, createServer } from 'node:net';
 export const loopbackHost = '127.0.0.1';
 const probeTimeoutMs = 1_000;
 
-/** Asks the kernel for a free port on 127.0.0.1, then releases it for a node to bind. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Node ports are chosen below Linux's ephemeral range (32768 and up by default), so an outgoing
+// connection can never take a port between the moment it is found free and the moment the node binds
+// it. Each process starts at its own offset in the range, so concurrent test workers rarely probe alike.
+const portRangeStart = 20_000;
+const portRangeSize = 12_000;
+let nextPortOffset = (process.pid * 7_919) % portRangeSize;
+
+function tryBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen({ host: loopbackHost, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port was assigned'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ host: loopbackHost, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** A free port on 127.0.0.1 below the ephemeral range, released for a node to bind. */
+export async function freeLoopbackPort(): Promise<number> {
+  for (let attempt = 0; attempt < portRangeSize; attempt += 1) {
+    const port = portRangeStart + nextPortOffset;
+    nextPortOffset = (nextPortOffset + 1) % portRangeSize;
+    if (await tryBind(port)) return port;
+  }
+  throw new Error(`no free port on ${loopbackHost} from ${portRangeStart} to ${portRangeStart + portRangeSize - 1}`);
 }
 
 /** True when a TCP connect to host:port succeeds; false when it is refused or times out. */

@@ -13,6 +13,8 @@ import type { CompareSettings, PairedRun } from './document.js';
 export interface ComparisonRequest {
   settings: CompareSettings;
   proxy: ProxyBackendChoice;
+  /** A planted bug every node of every strategy runs with (`--bug`), for calibration. */
+  bug?: string | undefined;
   limits: Partial<RunLimits>;
   /** Where the artifacts of runs that were not ok go (artifacts/<run-id>); null writes none. */
   artifactsRoot: string | null;
@@ -32,6 +34,7 @@ export async function runComparison(request: ComparisonRequest): Promise<PairedR
     (strategy, position) =>
       new ClusterPool({
         strategy,
+        bug: request.bug,
         proxy: request.proxy,
         // The same seed for every strategy: the nodes' and the embedded proxy's PRNGs start alike.
         seed: settings.root,

@@ -14,7 +14,7 @@ import type { Strategy } from '../gen/plan.js';
 export type Verdict = 'ok' | 'illegal' | 'unknown';
 
 export interface CheckResult {
-  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once' | 'liveness' | 'lab';
+  kind: 'linearizability' | 'conservation' | 'non-negative' | 'convergence' | 'exactly-once' | 'dead-letters' | 'liveness' | 'lab';
   verdict: Verdict;
   summary: string;
   details?: unknown;
@@ -55,10 +55,18 @@ export function judgeInvariants(
     checkConvergence(finalStates),
     ...(strategy === 'unsafe' ? [] : [checkExactlyOnce(history, finalStates)]),
   ];
-  return invariants.map((result) => {
+  const checks = invariants.map((result): CheckResult => {
     const summary = result.details.length > 0 ? result.details.slice(0, 3).join('; ') : result.verdict;
     return { kind: result.kind as CheckResult['kind'], verdict: result.verdict, summary, details: result.details };
   });
+  return strategy === 'unsafe' ? checks : [...checks, judgeDeadLetters(finalStates)];
+}
+
+/** No plan puts an unprocessable update in on purpose, so a dead letter means an update was lost. */
+export function judgeDeadLetters(finalStates: BranchState[]): CheckResult {
+  const holding = finalStates.filter((state) => state.deadLetters > 0);
+  if (holding.length === 0) return { kind: 'dead-letters', verdict: 'ok', summary: 'every dead-letter table is empty' };
+  return { kind: 'dead-letters', verdict: 'illegal', summary: holding.map((state) => `${state.branch} holds ${state.deadLetters} dead letters`).join(', ') };
 }
 
 /**

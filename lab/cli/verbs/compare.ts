@@ -19,7 +19,7 @@ export const seedsMax = 10_000;
 const defaultSeeds = 10;
 
 /** Flags of a single-strategy run that mean nothing here: compare never shrinks and reuses its clusters. */
-const foreignFlags = ['strategy', 'bug', 'no-shrink', 'fresh-cluster', 'artifacts'];
+const foreignFlags = ['strategy', 'no-shrink', 'fresh-cluster', 'artifacts'];
 
 const compareOptionSpecs: OptionSpecs = {
   ...Object.fromEntries(Object.entries(labOptionSpecs).filter(([name]) => !foreignFlags.includes(name))),
@@ -64,6 +64,7 @@ export const verb: Verb = {
     const runs = await runComparison({
       settings,
       proxy,
+      bug: flags.bug,
       limits: limitsFrom(flags),
       artifactsRoot: join(out, 'runs'),
       announce: say,
