@@ -12,8 +12,13 @@ describe('nodeArguments', () => {
     });
     expect(args).toEqual([
       'node', '--id', 'b1', '--listen', '127.0.0.1:7001', '--peers', 'b2=127.0.0.1:8002,b3=127.0.0.1:8003',
-      '--strategy', 'lock-free', '--data-dir', '/tmp/x/b1', '--accounts', 'a1=100,a2=0', '--seed', '9', '--bug', 'no-dedup',
+      '--strategy', 'lock-free', '--data-dir', '/tmp/x/b1', '--accounts', 'a1=100,a2=0', '--seed=9', '--bug', 'no-dedup',
     ]);
+  });
+
+  it('joins a negative seed to its flag, so the node does not read it as a flag', () => {
+    const args = nodeArguments({ id: 'b1', port: 7001, strategy: 'lock', dataDir: '/d', peers: [], accounts: [], seed: '-1759153156' });
+    expect(args).toContain('--seed=-1759153156');
   });
 
   it('leaves out what a lone branch without options does not need', () => {

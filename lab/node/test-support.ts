@@ -5,13 +5,13 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { service as healthService } from 'grpc-health-check';
 import { BranchClient } from '../../proto/gen/bank.js';
 import { channelOptions, metadataKeys } from './channel.js';
+import { freeLoopbackPort } from '../cluster/ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const faultlineBin = join(root, 'bin', 'faultline.mjs');
@@ -164,25 +164,9 @@ export async function eventually(probe: () => Promise<boolean>, msMax = 10_000, 
   return probe();
 }
 
-/** Below Linux's ephemeral range, so no outgoing connection takes a port between our check and the bind. */
-const portBase = 20_000;
-const portSpan = 12_000;
-let portCursor = (process.pid * 97) % portSpan;
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
 /** Free loopback ports known before the nodes start, so peers can name each other up front. */
 export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
-  while (ports.length < count) {
-    portCursor = (portCursor + 1) % portSpan;
-    if (await portIsFree(portBase + portCursor)) ports.push(portBase + portCursor);
-  }
+  while (ports.length < count) ports.push(await freeLoopbackPort());
   return ports;
 }
