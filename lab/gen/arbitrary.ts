@@ -114,7 +114,11 @@ export function rawPlanArbitrary(constraints: PlanConstraints): fc.Arbitrary<Raw
     faults: fc.array(rawFault(constraints), { maxLength: faultsMax }),
     clients: fc.integer({ min: 1, max: constraints.clientsMax }),
     branches: fc.integer({ min: constraints.branchesMin, max: constraints.branchesMax }),
-    balances: fc.array(fc.integer({ min: 0, max: balanceMax }), { minLength: 1, maxLength: constraints.accountsMax }),
+    // Low contention has every account to spread over; high contention may have one.
+    balances: fc.array(fc.integer({ min: 0, max: balanceMax }), {
+      minLength: constraints.contention === 'low' ? constraints.accountsMax : 1,
+      maxLength: constraints.accountsMax,
+    }),
   });
 }
 
