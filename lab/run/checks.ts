@@ -80,6 +80,23 @@ export function judgeLiveness(finalStates: BranchState[], quiescenceMs: number):
   return { kind: 'liveness', verdict: 'illegal', summary };
 }
 
+/**
+ * An `info` mutation whose request id no replica ever applied did not happen: the run has healed and
+ * quiesced, every call's deadline has passed, and under lock and lock-free only the serialization
+ * point applies a request, once. Such an op becomes `fail` before the linearizability check, which
+ * keeps the search from blowing up on ops that are open forever. Ids that were applied stay `info`:
+ * when they took effect is still unknown. unsafe has no such guarantee and keeps its history as is.
+ */
+export function resolveUnknowns(history: History, finalStates: BranchState[], strategy: Strategy): History {
+  if (strategy === 'unsafe' || finalStates.length === 0) return history;
+  const applied = new Set(finalStates.flatMap((state) => state.applied.map((key) => key.requestId)));
+  return history.map((event) => {
+    const requestId = (event.value as { requestId?: unknown } | null)?.requestId;
+    if (event.type !== 'info' || typeof requestId !== 'string' || applied.has(requestId)) return event;
+    return { ...event, type: 'fail', error: `${event.error ?? 'unknown'}; never applied on any replica` };
+  });
+}
+
 export function judge(
   history: History,
   accounts: { account: string; balance: number }[],
@@ -87,7 +104,7 @@ export function judge(
   strategy: Strategy,
   limits: CheckLimits & { quiescenceMsMax: number },
 ): Judgement {
-  const linear = checkLinearizable(bankModel(accounts), history, { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax });
+  const linear = checkLinearizable(bankModel(accounts), resolveUnknowns(history, finalStates, strategy), { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax });
   const checks: CheckResult[] = [
     { kind: 'linearizability', verdict: linear.verdict, summary: summarize(linear, linear.verdict), details: linear },
     ...judgeInvariants(history, accounts, finalStates, strategy),

@@ -13,7 +13,7 @@ import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { finalStatesFileName } from '../../run/artifacts.js';
 import type { FinalStatesFile } from '../../run/artifacts.js';
-import { combine, judgeInvariants, judgeLiveness } from '../../run/checks.js';
+import { combine, judgeInvariants, judgeLiveness, resolveUnknowns } from '../../run/checks.js';
 import type { CheckResult } from '../../run/checks.js';
 
 const timeoutMsMax = 3_600_000;
@@ -147,7 +147,7 @@ async function run(argv: string[]): Promise<number> {
   const model = buildModel(modelName, stringFlag(args, 'initial'), file, history);
   let result: LinearizabilityResult;
   try {
-    result = checkLinearizable(model, history, { dialect: format, timeoutMs, cacheEntriesMax, now: () => performance.now() });
+    result = checkLinearizable(model, modelName === 'bank' ? resolvedBeside(file, history) : history, { dialect: format, timeoutMs, cacheEntriesMax, now: () => performance.now() });
   } catch (error) {
     if (isHistoryError(error)) throw dataError(`${file}: ${error.message}`);
     throw error;
@@ -170,8 +170,20 @@ async function run(argv: string[]): Promise<number> {
  * invariants too, so it gives the run's whole verdict. Without them it judges linearizability alone.
  */
 function invariantsBeside(file: string, history: History): CheckResult[] {
+  const saved = finalStatesBeside(file);
+  if (saved === undefined) return [];
+  return [...judgeInvariants(history, saved.accounts, saved.states, saved.strategy), judgeLiveness(saved.states, saved.quiescenceMs ?? 0)];
+}
+
+/** With the run's final states, `info` ops that never applied anywhere are resolved as the run did. */
+function resolvedBeside(file: string, history: History): History {
+  const saved = finalStatesBeside(file);
+  return saved === undefined ? history : resolveUnknowns(history, saved.states, saved.strategy);
+}
+
+function finalStatesBeside(file: string): FinalStatesFile | undefined {
   const path = join(dirname(file), finalStatesFileName);
-  if (!existsSync(path)) return [];
+  if (!existsSync(path)) return undefined;
   let saved: Partial<FinalStatesFile>;
   try {
     saved = JSON.parse(readFileSync(path, 'utf8')) as Partial<FinalStatesFile>;
@@ -181,7 +193,7 @@ function invariantsBeside(file: string, history: History): CheckResult[] {
   if (!Array.isArray(saved.states) || !Array.isArray(saved.accounts) || typeof saved.strategy !== 'string') {
     throw dataError(`${path} is not a faultline final-states file`);
   }
-  return [...judgeInvariants(history, saved.accounts, saved.states, saved.strategy), judgeLiveness(saved.states, saved.quiescenceMs ?? 0)];
+  return saved as FinalStatesFile;
 }
 
 /** Indices and steps beyond these counts are elided from the human explanation (--json has them all). */
