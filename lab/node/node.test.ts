@@ -1,11 +1,10 @@
 // The branch node as the cluster sees it: real `faultline node` processes on 127.0.0.1, real gRPC.
 // Run: `npx vitest run lab/node/node.test.ts`.
 import { status } from '@grpc/grpc-js';
-import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchClient, SnapshotReply } from '../../proto/gen/bank.js';
 import {
-  call, eventually, freePorts, healthStatus, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory,
+  call, codeOf, deposit, eventually, freePorts, healthStatus, removeDirectory, snapshot, startTestNode, stopAllTestNodes, temporaryDirectory,
 } from './test-support.js';
 import type { TestNode } from './test-support.js';
 
@@ -22,10 +21,6 @@ afterAll(async () => {
   for (const path of directories) removeDirectory(path);
 });
 
-function deposit(client: BranchClient, account: string, amount: number, requestId: string) {
-  return call(client, client.deposit, { clientId: 'test', requestId, account, amount });
-}
-
 function withdraw(client: BranchClient, account: string, amount: number, requestId: string) {
   return call(client, client.withdraw, { clientId: 'test', requestId, account, amount });
 }
@@ -36,19 +31,6 @@ function transfer(client: BranchClient, fromAccount: string, toAccount: string, 
 
 function query(client: BranchClient, account: string) {
   return call(client, client.query, { clientId: 'test', account });
-}
-
-function snapshot(node: TestNode): Promise<SnapshotReply> {
-  return call(node.client, node.client.snapshot, {});
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return (error as ServiceError).code;
-  }
 }
 
 describe.each(['unsafe', 'lock', 'lock-free'])('one %s node', (strategy) => {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { service as healthService } from 'grpc-health-check';
 import { BranchClient } from '../../proto/gen/bank.js';
+import type { DepositReply, SnapshotReply } from '../../proto/gen/bank.js';
 import { channelOptions, metadataKeys } from './channel.js';
 import { freeLoopbackPort } from '../cluster/ports.js';
 
@@ -169,4 +170,23 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) ports.push(await freeLoopbackPort());
   return ports;
+}
+
+/** The test clients' deposit, with a fixed client id. */
+export function deposit(client: BranchClient, account: string, amount: number, requestId: string): Promise<DepositReply> {
+  return call(client, client.deposit, { clientId: 'test', requestId, account, amount });
+}
+
+export function snapshot(node: TestNode): Promise<SnapshotReply> {
+  return call(node.client, node.client.snapshot, {});
+}
+
+/** The gRPC status a call failed with, or undefined when it succeeded. */
+export async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return (error as ServiceError).code;
+  }
 }

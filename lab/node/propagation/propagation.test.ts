@@ -2,7 +2,7 @@
 // across a reconnect, order on one stream, backpressure in rows and bytes, and a half-open link
 // (a Toxiproxy blackhole) noticed by keepalive and healed. Run: `npx vitest run lab/node/propagation`.
 import { Metadata, status } from '@grpc/grpc-js';
-import type { ClientDuplexStream, ServiceError, StatusObject } from '@grpc/grpc-js';
+import type { ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AckStatus } from '../../../proto/gen/bank.js';
@@ -11,7 +11,7 @@ import { startProxyBackend } from '../../proxy/index.js';
 import type { ProxyBackend } from '../../proxy/index.js';
 import type { Update } from '../store.js';
 import {
-  call, eventually, faultlineBin, freePorts, killNode, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory,
+  codeOf, deposit, eventually, faultlineBin, freePorts, killNode, removeDirectory, snapshot, startTestNode, stopAllTestNodes, temporaryDirectory,
 } from '../test-support.js';
 import type { NodeOptions, TestNode } from '../test-support.js';
 
@@ -33,23 +33,6 @@ afterAll(async () => {
   await proxy?.stop();
   for (const path of directories) removeDirectory(path);
 });
-
-function deposit(client: BranchClient, account: string, amount: number, requestId: string) {
-  return call(client, client.deposit, { clientId: 'test', requestId, account, amount });
-}
-
-function snapshot(node: TestNode): Promise<SnapshotReply> {
-  return call(node.client, node.client.snapshot, {});
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return (error as ServiceError).code;
-  }
-}
 
 /** A Propagate stream opened by hand, as a peer would: send messages, read acks one at a time. */
 class RawStream {
