@@ -1,6 +1,7 @@
 // One run: a plan against a real cluster. Acquire a cluster, drive the workload and the faults in
 // logical steps, heal, wait for quiescence, read every branch's Snapshot, judge, write artifacts.
 import type { BranchState } from '../../models/history.js';
+import { balancesAgree } from '../cluster/index.js';
 import type { HistoryEvent } from '../../models/history.js';
 import type { Plan, Strategy } from '../gen/plan.js';
 import { planHash } from '../gen/index.js';
@@ -73,13 +74,6 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[Math.max(0, index)] as number;
 }
 
-function statesAgree(states: BranchState[]): boolean {
-  const [first, ...rest] = states;
-  if (first === undefined) return true;
-  const key = (state: BranchState): string => JSON.stringify(Object.entries(state.accounts).sort(([a], [b]) => a.localeCompare(b)));
-  return rest.every((state) => key(state) === key(first));
-}
-
 const quietMsMin = 500;
 
 function stateKey(states: BranchState[]): string {
@@ -98,7 +92,7 @@ async function quiesce(snapshot: () => Promise<BranchState[]>, boundMs: number):
   let unchangedSince = performance.now();
   for (;;) {
     const drained = states.every((state) => state.outbox === 0);
-    if (drained && statesAgree(states)) return { states, quiesced: true };
+    if (drained && balancesAgree(states)) return { states, quiesced: true };
     const now = performance.now();
     if (now - started >= boundMs || (drained && now - unchangedSince >= quietMsMin)) return { states, quiesced: false };
     await new Promise((resolve) => setTimeout(resolve, 50));
