@@ -11,7 +11,7 @@ import { adoptTemporaryDirectory, releaseTemporaryDirectory } from './children.j
 import { branchIds, clusterLinks, isBranchId, linkName } from './links.js';
 import type { BranchId, Link } from './links.js';
 import { launchNode, strategies } from './node-process.js';
-import type { AccountBalance, NodeLaunch, NodeProcess, Strategy } from './node-process.js';
+import type { AccountBalance, NodeLaunch, NodeProcess, NodeSettings, Strategy } from './node-process.js';
 import { freeLoopbackPort, loopbackHost } from './ports.js';
 import { branchClient, callUnary } from './rpc.js';
 
@@ -23,6 +23,8 @@ export interface ClusterOptions {
   dataDir?: string | undefined;
   seed?: string | number | undefined;
   bug?: string | undefined;
+  /** Every node's tuning flags: SQLite's synchronous, the dedup window, the outbox caps. */
+  settings?: NodeSettings | undefined;
   /** Puts a proxy on every link; the caller owns the backend and stops it. */
   proxy?: ProxyBackend | undefined;
   startTimeoutMs?: number | undefined;
@@ -81,6 +83,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       launches.push({
         id: branch, port: plan.ports.get(branch) ?? 0, peers, strategy: options.strategy, dataDir: nodeDir,
         accounts: options.accounts ?? [], seed: options.seed === undefined ? undefined : String(options.seed), bug: options.bug,
+        settings: options.settings,
       });
     }
     const results = await Promise.allSettled(launches.map((launch) => launchNode(launch, timeoutMs)));

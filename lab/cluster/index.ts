@@ -7,7 +7,7 @@ export type { Settled, SettleConstraints } from './convergence.js';
 export { branchIds, clusterLinks, isBranchId, linkName } from './links.js';
 export type { BranchId, Endpoint, Link } from './links.js';
 export { faultlineBinPath, NodeStartError, nodeArguments, strategies } from './node-process.js';
-export type { AccountBalance, Strategy } from './node-process.js';
+export type { AccountBalance, NodeSettings, Strategy } from './node-process.js';
 export { freeLoopbackPort, isListening, loopbackHost, splitAddress } from './ports.js';
 export { fileContainingSymbol, listServices } from './reflection.js';
 export { branchClient, callUnary, isServiceError, retryAborted, sleep, waitForServing } from './rpc.js';

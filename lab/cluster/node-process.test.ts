@@ -21,6 +21,13 @@ describe('nodeArguments', () => {
     expect(args).toContain('--seed=-1759153156');
   });
 
+  it('passes the tuning settings it was given, and those only', () => {
+    const base = { id: 'b1', port: 7001, strategy: 'lock' as const, dataDir: '/d', peers: [], accounts: [] };
+    expect(nodeArguments({ ...base, settings: { synchronous: 'full', dedupWindowMs: 60_000, outboxRowsMax: 5, outboxBytesMax: 900 } }).slice(9))
+      .toEqual(['--synchronous', 'full', '--dedup-window-ms', '60000', '--outbox-max', '5', '--outbox-bytes-max', '900']);
+    expect(nodeArguments({ ...base, settings: { outboxRowsMax: 5 } }).slice(9)).toEqual(['--outbox-max', '5']);
+  });
+
   it('leaves out what a lone branch without options does not need', () => {
     expect(nodeArguments({ id: 'b1', port: 7001, strategy: 'lock', dataDir: '/d', peers: [], accounts: [] }))
       .toEqual(['node', '--id', 'b1', '--listen', '127.0.0.1:7001', '--strategy', 'lock', '--data-dir', '/d']);

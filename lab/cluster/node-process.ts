@@ -29,6 +29,15 @@ export interface NodeLaunch {
   accounts: AccountBalance[];
   seed?: string | undefined;
   bug?: string | undefined;
+  settings?: NodeSettings | undefined;
+}
+
+/** The node's tuning flags (see `faultline node --help`); unset ones keep the node's defaults. */
+export interface NodeSettings {
+  synchronous?: 'normal' | 'full' | undefined;
+  dedupWindowMs?: number | undefined;
+  outboxRowsMax?: number | undefined;
+  outboxBytesMax?: number | undefined;
 }
 
 export interface ExitStatus {
@@ -72,6 +81,11 @@ export function nodeArguments(launch: NodeLaunch): string[] {
   // `--seed=-5`, not `--seed -5`: a negative seed would read as a flag.
   if (launch.seed !== undefined) args.push(`--seed=${launch.seed}`);
   if (launch.bug !== undefined) args.push('--bug', launch.bug);
+  const settings = launch.settings ?? {};
+  if (settings.synchronous !== undefined) args.push('--synchronous', settings.synchronous);
+  if (settings.dedupWindowMs !== undefined) args.push('--dedup-window-ms', String(settings.dedupWindowMs));
+  if (settings.outboxRowsMax !== undefined) args.push('--outbox-max', String(settings.outboxRowsMax));
+  if (settings.outboxBytesMax !== undefined) args.push('--outbox-bytes-max', String(settings.outboxBytesMax));
   return args;
 }
 
@@ -95,8 +109,16 @@ export async function launchNode(launch: NodeLaunch, timeoutMs: number): Promise
   }
 }
 
+/**
+ * Extra flags for the Node runtime of every branch process, from FAULTLINE_NODE_FLAGS (space-separated),
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the nodes, which NODE_OPTIONS does not allow.
+ */
+export function nodeRuntimeFlags(environment: NodeJS.ProcessEnv = process.env): string[] {
+  return (environment.FAULTLINE_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}
+
 function spawnNode(launch: NodeLaunch): NodeProcess & { stdoutLines: AsyncIterable<string> } {
-  const child = spawn(process.execPath, [faultlineBinPath, ...nodeArguments(launch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeRuntimeFlags(), faultlineBinPath, ...nodeArguments(launch)], { stdio: ['pipe', 'pipe', 'pipe'] });
   adoptChild(child);
   let tail = '';
   child.stderr?.setEncoding('utf8');

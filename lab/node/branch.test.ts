@@ -20,7 +20,7 @@ describe('Branch.purgeDedup', () => {
     const store = Store.open(directory, [{ account: 'a1', balance: 0 }]);
     const config: NodeConfig = {
       id: 'b2', host: '127.0.0.1', port: 0, peers: [], strategy: 'lock-free', dataDir: directory, accounts: [], seed: '1',
-      bug: undefined, dedupWindowMs: windowMs, outboxRowsMax: 10, outboxBytesMax: 1_000,
+      bug: undefined, dedupWindowMs: windowMs, outboxRowsMax: 10, outboxBytesMax: 1_000, synchronous: 'normal',
     };
     const old = Date.now() - 2 * windowMs;
     const oldKeys = dedupPurgeRowsMax + 7;

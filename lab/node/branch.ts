@@ -12,6 +12,8 @@ import { LeaseTable } from './leases.js';
 import { receivePropagation, refuseStream } from './propagation/receiver.js';
 import type { PropagateCall } from './propagation/receiver.js';
 import { Replication } from './propagation/replication.js';
+import { servePointStream } from './point-stream.js';
+import type { IncomingPointStream } from './point-stream.js';
 import { RemotePoint } from './remote-point.js';
 import { Sequencer, serializationPoint } from './sequencer.js';
 import type { SerializationPoint } from './sequencer.js';
@@ -41,6 +43,7 @@ export class Branch {
   private readonly replication: Replication;
   private readonly remotePoints = new Map<string, { client: BranchClient; point: RemotePoint }>();
   private readonly incoming = new Set<PropagateCall>();
+  private readonly incomingPoints = new Set<IncomingPointStream>();
   private readonly branches: string[];
   private purgeTimer: NodeJS.Timeout | undefined;
   private purging = false;
@@ -109,7 +112,12 @@ export class Branch {
     for (const call of this.incoming) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');
     this.incoming.clear();
     this.replication.close();
-    for (const { client } of this.remotePoints.values()) client.close();
+    for (const call of this.incomingPoints) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');
+    this.incomingPoints.clear();
+    for (const { client, point } of this.remotePoints.values()) {
+      point.close();
+      client.close();
+    }
     this.remotePoints.clear();
   }
 
@@ -126,7 +134,7 @@ export class Branch {
       const peer = this.config.peers.find((entry) => entry.id === point);
       if (peer === undefined) throw new Error(`pointFor: ${point} is not a peer`);
       const client = new BranchClient(peer.address, credentials.createInsecure(), channelOptions);
-      remote = { client, point: new RemotePoint(client, this.config.id) };
+      remote = { client, point: new RemotePoint(client, this.config.id, this.stats) };
       this.remotePoints.set(point, remote);
     }
     return remote.point;
@@ -143,6 +151,16 @@ export class Branch {
       policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), now: () => Date.now(),
       stats: this.stats, log: this.log,
     });
+  }
+
+  /** An incoming Point stream: another branch's reads and compare-and-sets at this sequencer. */
+  servePoint(call: IncomingPointStream): void {
+    this.incomingPoints.add(call);
+    const forget = (): boolean => this.incomingPoints.delete(call);
+    call.on('close', forget);
+    call.on('cancelled', forget);
+    call.on('error', forget);
+    servePointStream(call, this.sequencer, this.store);
   }
 
   snapshot(): SnapshotReply {

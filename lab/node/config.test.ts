@@ -38,4 +38,11 @@ describe('node config', () => {
       expect(() => parseNodeArgs([...base, ...flags]), flags.join(' ')).toThrow(/must be from|whole number/);
     }
   });
+
+  it('syncs SQLite as normal unless told full, and refuses anything else', () => {
+    const base = ['--id', 'b1', '--listen', '127.0.0.1:0', '--strategy', 'lock', '--data-dir', '/tmp/unused'];
+    expect(parseNodeArgs(base)).toMatchObject({ synchronous: 'normal' });
+    expect(parseNodeArgs([...base, '--synchronous', 'full'])).toMatchObject({ synchronous: 'full' });
+    expect(() => parseNodeArgs([...base, '--synchronous', 'off'])).toThrow(/synchronous/);
+  });
 });

@@ -2,6 +2,7 @@
 // Try it: `parsePeers('b2=127.0.0.1:7002,b3=127.0.0.1:7003')`.
 import { isBranchId } from '../cluster/links.js';
 import type { BranchId } from '../cluster/links.js';
+import type { Synchronous } from './store.js';
 
 export const strategyNames = ['unsafe', 'lock', 'lock-free'] as const;
 export type StrategyName = (typeof strategyNames)[number];
@@ -38,7 +39,11 @@ export interface NodeConfig {
   outboxRowsMax: number;
   /** Backpressure: the same, in bytes of update payload. */
   outboxBytesMax: number;
+  /** SQLite's synchronous setting: `normal` survives kill -9, `full` also a power cut (see Store.open). */
+  synchronous: Synchronous;
 }
+
+export const synchronousNames = ['normal', 'full'] as const satisfies readonly Synchronous[];
 
 /**
  * A duplicate reaches a receiver when an update was applied but its ack was lost, and the sender

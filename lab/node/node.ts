@@ -33,7 +33,7 @@ export interface RunningNode {
 }
 
 export async function startNode(config: NodeConfig, log: (line: string) => void): Promise<RunningNode> {
-  const store = Store.open(config.dataDir, config.accounts);
+  const store = Store.open(config.dataDir, config.accounts, config.synchronous);
   const branch = new Branch(config, store, log);
   const { server, health, recentCalls } = createBranchServer(branch, log);
   let port: number;

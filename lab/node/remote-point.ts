@@ -1,15 +1,17 @@
 // A serialization point on another branch, reached over gRPC: the same interface as the local
 // Sequencer, so a strategy does not care where its sequencer runs. Every call has a deadline and
-// carries the caller's ids and epoch as metadata.
+// carries the caller's ids and epoch. The lease calls are unary, with them as metadata; Read and
+// CompareAndSet, lock-free's hot path, go in batches on the Point stream (point-stream.ts).
 // Try it: `await new RemotePoint(client, 'b2').read({ requestId: '', accounts: ['a1'] }, context)`.
 import { Metadata } from '@grpc/grpc-js';
 import type { CallOptions, ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
 import type {
   AcquireReply, AcquireRequest, BranchClient, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
-  ReadReply, ReadRequest, ReleaseReply, ReleaseRequest,
+  NodeStats, ReadReply, ReadRequest, ReleaseReply, ReleaseRequest,
 } from '../../proto/gen/bank.js';
 import { metadataKeys } from './channel.js';
 import { outgoingDeadline } from './deadline.js';
+import { PointStream } from './point-stream.js';
 import type { PointContext, SerializationPoint } from './sequencer.js';
 
 type UnaryMethod<Request, Reply> = (
@@ -18,7 +20,16 @@ type UnaryMethod<Request, Reply> = (
 ) => ClientUnaryCall;
 
 export class RemotePoint implements SerializationPoint {
-  constructor(private readonly client: BranchClient, private readonly self: string) {}
+  private readonly stream: PointStream;
+
+  constructor(private readonly client: BranchClient, private readonly self: string, private readonly stats: NodeStats) {
+    this.stream = new PointStream(client, self, stats);
+  }
+
+  /** Ends the Point stream; the channel is the caller's to close. */
+  close(): void {
+    this.stream.close();
+  }
 
   acquire(request: AcquireRequest, context: PointContext): Promise<AcquireReply> {
     return this.call(this.client.acquire, request, context, request.requestId);
@@ -33,11 +44,11 @@ export class RemotePoint implements SerializationPoint {
   }
 
   read(request: ReadRequest, context: PointContext): Promise<ReadReply> {
-    return this.call(this.client.read, request, context, request.requestId);
+    return this.stream.read(request, context);
   }
 
   compareAndSet(request: CompareAndSetRequest, context: PointContext): Promise<CompareAndSetReply> {
-    return this.call(this.client.compareAndSet, request, context, request.requestId);
+    return this.stream.compareAndSet(request, context);
   }
 
   private call<Request, Reply>(
@@ -51,6 +62,7 @@ export class RemotePoint implements SerializationPoint {
     // holds the call until the deadline instead of failing it at once.
     metadata.setOptions({ waitForReady: true });
     const options: Partial<CallOptions> = { deadline: outgoingDeadline(context.deadline) };
+    this.stats.pointCalls += 1;
     return new Promise<Reply>((resolve, reject) => {
       const pending = method.call(this.client, request, metadata, options, (error, reply) => {
         context.signal?.removeEventListener('abort', cancel);

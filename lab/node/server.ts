@@ -11,17 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { BranchService } from '../../proto/gen/bank.js';
 import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
-  DepositReply, DepositRequest, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
+  DepositReply, DepositRequest, PointAnswers, PointCalls, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
   ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, SnapshotReply, SnapshotRequest, TransferReply,
   TransferRequest, WithdrawReply, WithdrawRequest,
 } from '../../proto/gen/bank.js';
 import type { Branch } from './branch.js';
+import type { Store } from './store.js';
 import { metadataKeys } from './channel.js';
 import { isAccountName } from './config.js';
 import type { Operation } from './decide.js';
 import { incomingDeadline } from './deadline.js';
 import { statusError, toStatus } from './errors.js';
-import { RecentCalls, recordingInterceptor } from './recent-calls.js';
+import { CallRecorder, RecentCalls } from './recent-calls.js';
 import type { PointContext } from './sequencer.js';
 import type { OperationContext } from './strategies/types.js';
 
@@ -53,37 +54,76 @@ export interface BranchServerParts {
 
 export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
   const recentCalls = new RecentCalls();
-  const server = new Server({ ...serverKeepaliveOptions, interceptors: [recordingInterceptor(recentCalls, log)] });
-  server.addService(BranchService, branchHandlers(branch));
+  const server = new Server({ ...serverKeepaliveOptions });
+  server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log)));
   const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);
   new ReflectionService(reflectionPackage()).addToServer(server);
   return { server, health, recentCalls };
 }
 
-/** Runs `work` and calls back exactly once, with its reply or with the status its error maps to. */
-function answer<Reply>(callback: sendUnaryData<Reply>, work: () => Promise<Reply> | Reply): void {
+/**
+ * Runs `work` and calls back exactly once, with its reply or with the status its error maps to, but
+ * only once the store committed what the work wrote or read: no caller hears of an uncommitted state.
+ */
+function answer<Reply>(
+  context: AnswerContext, call: ServerUnaryCall<unknown, Reply>, callback: sendUnaryData<Reply>, work: () => Promise<Reply> | Reply,
+): void {
+  const record = context.recorder.start(call.getPath(), call.metadata);
+  const fail = (error: unknown): void => {
+    const outcome = toStatus(error);
+    context.recorder.finish(record, outcome.code, outcome.details);
+    callback(outcome);
+  };
   Promise.resolve().then(work).then(
-    (reply) => callback(null, reply),
-    (error: unknown) => callback(toStatus(error)),
-  );
+    (reply) => context.store.durable().then(() => {
+      context.recorder.finish(record, status.OK, '');
+      callback(null, reply);
+    }),
+    (error: unknown) => context.store.durable().then(() => fail(error)),
+  ).catch(fail);
 }
 
-function cancelSignal(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
-  const controller = new AbortController();
-  call.once('cancelled', () => controller.abort());
-  return controller.signal;
+interface AnswerContext {
+  store: Store;
+  recorder: CallRecorder;
+}
+
+/**
+ * The context of an incoming call, with `signal`, aborted when the caller cancels, made on first use:
+ * most calls never wait on anything cancellable, and an AbortController per call is a measurable
+ * cost at thousands of calls/s.
+ */
+class IncomingContext {
+  private cancelSignal: AbortSignal | undefined;
+
+  constructor(
+    private readonly call: ServerUnaryCall<unknown, unknown>,
+    readonly deadline: number,
+    readonly clientId: string,
+    readonly requestId: string,
+    readonly epoch: number | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.cancelSignal === undefined) {
+      const controller = new AbortController();
+      if (this.call.cancelled) controller.abort();
+      else this.call.once('cancelled', () => controller.abort());
+      this.cancelSignal = controller.signal;
+    }
+    return this.cancelSignal;
+  }
 }
 
 function operationContext(call: ServerUnaryCall<unknown, unknown>, clientId: string, requestId: string): OperationContext {
-  return { deadline: incomingDeadline(call.getDeadline()), clientId, requestId, signal: cancelSignal(call) };
+  return new IncomingContext(call, incomingDeadline(call.getDeadline()), clientId, requestId, undefined);
 }
 
 function pointContext(call: ServerUnaryCall<unknown, unknown>): PointContext {
-  return {
-    deadline: incomingDeadline(call.getDeadline()), clientId: firstValue(call.metadata, metadataKeys.clientId),
-    epoch: epochOf(call.metadata), signal: cancelSignal(call),
-  };
+  return new IncomingContext(
+    call, incomingDeadline(call.getDeadline()), firstValue(call.metadata, metadataKeys.clientId), '', epochOf(call.metadata),
+  );
 }
 
 function firstValue(metadata: Metadata, key: string): string {
@@ -110,8 +150,9 @@ function checkRequestId(requestId: string): void {
   if (requestId === '') throw statusError(status.INVALID_ARGUMENT, 'a mutating request needs a request_id');
 }
 
-function branchHandlers(branch: Branch): BranchServer {
+function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
   const { strategy, sequencer } = branch;
+  const context: AnswerContext = { store: branch.store, recorder };
 
   function execute<Reply>(operation: Operation, context: OperationContext): Promise<Reply> {
     return strategy.execute(operation, context) as Promise<Reply>;
@@ -120,21 +161,21 @@ function branchHandlers(branch: Branch): BranchServer {
   return {
     deposit: function deposit(call: ServerUnaryCall<DepositRequest, DepositReply>, callback: sendUnaryData<DepositReply>) {
       const { account, amount, clientId, requestId } = call.request;
-      return answer(callback, () => {
+      return answer(context, call, callback, () => {
         checkAccount(account); checkAmount(amount); checkRequestId(requestId);
         return execute<DepositReply>({ kind: 'deposit', account, amount }, operationContext(call, clientId, requestId));
       });
     },
     withdraw: function withdraw(call: ServerUnaryCall<WithdrawRequest, WithdrawReply>, callback: sendUnaryData<WithdrawReply>) {
       const { account, amount, clientId, requestId } = call.request;
-      return answer(callback, () => {
+      return answer(context, call, callback, () => {
         checkAccount(account); checkAmount(amount); checkRequestId(requestId);
         return execute<WithdrawReply>({ kind: 'withdraw', account, amount }, operationContext(call, clientId, requestId));
       });
     },
     query: function query(call: ServerUnaryCall<QueryRequest, QueryReply>, callback: sendUnaryData<QueryReply>) {
       const { account, clientId } = call.request;
-      return answer(callback, async () => {
+      return answer(context, call, callback, async () => {
         checkAccount(account);
         const state = await strategy.query(account, operationContext(call, clientId, ''));
         return { balance: state.balance, version: state.version };
@@ -142,7 +183,7 @@ function branchHandlers(branch: Branch): BranchServer {
     },
     transfer: function transfer(call: ServerUnaryCall<TransferRequest, TransferReply>, callback: sendUnaryData<TransferReply>) {
       const { fromAccount, toAccount, amount, clientId, requestId } = call.request;
-      return answer(callback, () => {
+      return answer(context, call, callback, () => {
         checkAccount(fromAccount); checkAccount(toAccount); checkAmount(amount); checkRequestId(requestId);
         if (fromAccount === toAccount) throw statusError(status.INVALID_ARGUMENT, 'a transfer needs two different accounts');
         const operation: Operation = { kind: 'transfer', from: fromAccount, to: toAccount, amount };
@@ -150,28 +191,33 @@ function branchHandlers(branch: Branch): BranchServer {
       });
     },
     propagate: function propagate(call: Parameters<handleBidiStreamingCall<PropagateMessage, PropagateAck>>[0]) {
+      recorder.stream('/faultline.bank.v1.Branch/Propagate', call);
       branch.receive(call);
     },
+    point: function point(call: Parameters<handleBidiStreamingCall<PointCalls, PointAnswers>>[0]) {
+      recorder.stream('/faultline.bank.v1.Branch/Point', call);
+      branch.servePoint(call);
+    },
     acquire: function acquire(call: ServerUnaryCall<AcquireRequest, AcquireReply>, callback: sendUnaryData<AcquireReply>) {
-      return answer(callback, () => sequencer.acquire(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.acquire(call.request, pointContext(call)));
     },
     commit: function commit(call: ServerUnaryCall<CommitRequest, CommitReply>, callback: sendUnaryData<CommitReply>) {
-      return answer(callback, () => sequencer.commit(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.commit(call.request, pointContext(call)));
     },
     release: function release(call: ServerUnaryCall<ReleaseRequest, ReleaseReply>, callback: sendUnaryData<ReleaseReply>) {
-      return answer(callback, () => sequencer.release(call.request));
+      return answer(context, call, callback, () => sequencer.release(call.request));
     },
     read: function read(call: ServerUnaryCall<ReadRequest, ReadReply>, callback: sendUnaryData<ReadReply>) {
-      return answer(callback, () => sequencer.read(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.read(call.request, pointContext(call)));
     },
     compareAndSet: function compareAndSet(call: ServerUnaryCall<CompareAndSetRequest, CompareAndSetReply>, callback: sendUnaryData<CompareAndSetReply>) {
-      return answer(callback, () => sequencer.compareAndSet(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.compareAndSet(call.request, pointContext(call)));
     },
-    snapshot: function snapshot(_call: ServerUnaryCall<SnapshotRequest, SnapshotReply>, callback: sendUnaryData<SnapshotReply>) {
-      return answer(callback, () => branch.snapshot());
+    snapshot: function snapshot(call: ServerUnaryCall<SnapshotRequest, SnapshotReply>, callback: sendUnaryData<SnapshotReply>) {
+      return answer(context, call, callback, () => branch.snapshot());
     },
     reset: function reset(call: ServerUnaryCall<ResetRequest, ResetReply>, callback: sendUnaryData<ResetReply>) {
-      return answer(callback, () => branch.reset(call.request));
+      return answer(context, call, callback, () => branch.reset(call.request));
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { NodeStats } from '../../proto/gen/bank.js';
 
 export function emptyStats(): NodeStats {
-  return { conflictRetries: 0, lockWaits: 0, lockWaitMs: 0, leaseExpiries: 0, duplicatesSuppressed: 0 };
+  return { conflictRetries: 0, lockWaits: 0, lockWaitMs: 0, leaseExpiries: 0, duplicatesSuppressed: 0, pointCalls: 0, staleGuesses: 0 };
 }
 
 export function clearStats(stats: NodeStats): void {

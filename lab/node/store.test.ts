@@ -1,8 +1,9 @@
-// A branch's durable state: one transaction per decision, a dedup store of keys with a window, order
+// A branch's durable state: one atomic change per decision, group commits, a dedup store of keys with a window, order
 // per account, an outbox that shrinks only on acks, and nothing lost across a close and reopen.
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, updateProblem } from './decide.js';
-import { Store } from './store.js';
+import Database from 'better-sqlite3';
+import { databasePath, Store } from './store.js';
 import { removeDirectory, temporaryDirectory } from './test-support.js';
 
 const directories: string[] = [];
@@ -93,6 +94,7 @@ describe('Store', () => {
       const decision = decide({ kind: 'deposit', account: 'a1', amount }, store.accounts());
       store.commit('b1', `r${index}`, decision.updates, JSON.stringify(decision.reply));
     }
+    store.flush();
     const usage = store.outboxUsage();
     expect(usage.rows).toBe(3);
     expect(usage.bytes).toBe(store.logAfter(0, 10).reduce((sum, row) => sum + JSON.stringify(row.updates).length, 0));
@@ -110,6 +112,33 @@ describe('Store', () => {
     expect(reopened.outboxUsage()).toEqual({ rows: 0, bytes: 0 });
     expect(reopened.commit('b1', 'r9', decide({ kind: 'deposit', account: 'a2', amount: 1 }, reopened.accounts()).updates, '{}')).toBe(4);
     reopened.close();
+  });
+
+  it('groups the writes of one turn of the event loop into one commit, and shows senders only committed rows', async () => {
+    const { store, directory } = open();
+    const other = new Database(databasePath(directory), { readonly: true });
+    const committedBalance = (): unknown => other.prepare("SELECT balance FROM accounts WHERE account = 'a1'").pluck().get();
+    for (const [index, amount] of [1, 2].entries()) {
+      store.commit('b1', `g${index}`, decide({ kind: 'deposit', account: 'a1', amount }, store.accounts()).updates, '{}');
+    }
+    // This connection reads its own writes; the row is in the outbox count, but no sender sees it yet.
+    expect([store.account('a1')?.balance, store.outboxUsage().rows, store.logAfter(0, 10).length]).toEqual([13, 2, 0]);
+    expect(committedBalance()).toBe(10);
+    let durable = false;
+    const waiting = store.durable().then(() => {
+      durable = true;
+    });
+    expect(durable).toBe(false);
+    await waiting;
+    expect([committedBalance(), store.logAfter(0, 10).map((row) => row.sequence)]).toEqual([13, [1, 2]]);
+    // Nothing open: durable at once, and an after-commit effect runs at once.
+    let ran = false;
+    store.afterCommit(() => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+    other.close();
+    store.close();
   });
 
   it('resets every table and sets the epoch', () => {

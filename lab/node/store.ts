@@ -1,6 +1,8 @@
-// A branch's durable state: one SQLite file (WAL, synchronous=FULL) in the node's data directory.
-// Every multi-row change is one transaction, so a kill -9 loses nothing that was acknowledged: a
-// decision and its outbox row, a replica's dedup check and its apply, a dead letter and its key.
+// A branch's durable state: one SQLite file (WAL) in the node's data directory. Every multi-row
+// change is atomic (a savepoint), so a decision and its outbox row, a replica's dedup check and its
+// apply, a dead letter and its key land together or not at all. Writes of one turn of the event loop
+// share one transaction (group commit); whoever answers for a write waits for `durable()`, so a
+// kill -9 loses nothing that was acknowledged.
 // Try it: `const store = Store.open(dir, [{ account: 'a1', balance: 100 }]); store.accounts()`.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +11,10 @@ import type { InitialAccount } from './config.js';
 import { replicaVerdict } from './propagation/verdict.js';
 
 export const databaseFileName = 'branch.sqlite';
+/** Pages of WAL between automatic checkpoints (SQLite's default is 1,000): up to ~40 MiB of WAL. */
+export const walCheckpointPages = 10_000;
+
+export type Synchronous = 'normal' | 'full';
 
 export interface AccountRecord {
   account: string;
@@ -100,22 +106,45 @@ export class Store {
   readonly boot: number;
   private readonly db: Database.Database;
   private readonly statements;
-  /** Mirrors the log table (rows not yet acked by every peer), so backpressure costs no query. */
+  /**
+   * Mirrors the log table (rows not yet acked by every peer), in sequence order, with each row's
+   * payload size: the senders read it and backpressure measures it without a query or a parse.
+   */
+  private tail: { entry: LogEntry; bytes: number }[] = [];
   private retained: OutboxUsage = { rows: 0, bytes: 0 };
+  /** Every account's state as this connection sees it (committed or in the open group). */
+  private cachedAccounts = new Map<string, AccountRecord>();
+  /** Mirrors of meta rows only this store writes, read on every operation. */
+  private cachedEpoch: number;
+  private cachedSequence: number;
+
+  /** The open group-commit transaction: what waits for its COMMIT. */
+  private batch: { afterCommit: (() => void)[]; waiters: { resolve: () => void; reject: (error: unknown) => void }[] } | undefined;
 
   private constructor(db: Database.Database, created: boolean) {
     this.db = db;
     this.created = created;
     this.statements = prepare(db);
     this.boot = this.bumpBoot();
-    this.retained = this.statements.logUsage.get(Number.MAX_SAFE_INTEGER) as OutboxUsage;
+    this.cachedEpoch = 0;
+    this.cachedSequence = 0;
+    this.loadMirrors();
   }
 
-  static open(dataDir: string, initialAccounts: readonly InitialAccount[]): Store {
+  /**
+   * `synchronous`: SQLite's setting. `normal` (the default) survives a kill -9 of the node, the crash
+   * the lab injects, and syncs only at checkpoints; `full` also survives the host losing power, at an
+   * fsync per commit.
+   */
+  static open(dataDir: string, initialAccounts: readonly InitialAccount[], synchronous: Synchronous = 'normal'): Store {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(databasePath(dataDir));
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+    // A checkpoint copies the WAL's pages back into the database file (and syncs it). The hot pages
+    // (accounts, meta, the tails of the append-only tables) are few and rewritten by every commit,
+    // so checkpointing seldom copies each of them once instead of many times.
+    db.pragma(`wal_autocheckpoint = ${walCheckpointPages}`);
     const created = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'meta'").get() === undefined;
     db.exec(schema);
     const store = new Store(db, created);
@@ -124,15 +153,69 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
+  }
+
+  /** Resolves once every write made so far is committed; rejects if that commit failed. */
+  durable(): Promise<void> {
+    const batch = this.batch;
+    if (batch === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+  }
+
+  /** Runs `effect` once every write made so far is committed (at once if none waits); never if the commit fails. */
+  afterCommit(effect: () => void): void {
+    if (this.batch === undefined) effect();
+    else this.batch.afterCommit.push(effect);
+  }
+
+  /**
+   * Commits the open group: runs its after-commit effects, then settles its waiters. Called at the
+   * end of the event loop's turn, and before anything that must not share the group (reset, close).
+   */
+  flush(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.batch = undefined;
+    try {
+      this.statements.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) this.statements.rollback.run();
+      this.loadMirrors();
+      for (const waiter of batch.waiters) waiter.reject(error);
+      return;
+    }
+    for (const effect of batch.afterCommit) effect();
+    for (const waiter of batch.waiters) waiter.resolve();
+  }
+
+  /** Runs `change` atomically inside the open group, opening one if none is. */
+  private write<Result>(change: () => Result): Result {
+    if (this.batch === undefined) {
+      this.statements.begin.run();
+      this.batch = { afterCommit: [], waiters: [] };
+      setImmediate(() => {
+        if (this.db.open) this.flush();
+      });
+    }
+    try {
+      return this.db.transaction(change)();
+    } catch (error) {
+      // The change's savepoint rolled back; the account mirror may have run ahead of it.
+      this.loadAccounts();
+      throw error;
+    }
   }
 
   epoch(): number {
-    return this.meta('epoch');
+    return this.cachedEpoch;
   }
 
   account(account: string): AccountRecord | undefined {
-    return this.statements.account.get(account) as AccountRecord | undefined;
+    const state = this.cachedAccounts.get(account);
+    return state === undefined ? undefined : { ...state };
   }
 
   accounts(): AccountRecord[] {
@@ -147,9 +230,9 @@ export class Store {
 
   /** Unsafe's local write: new states and their applied rows, no log and no dedup record. */
   applyLocal(requestId: string, updates: readonly Update[]): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const update of updates) this.writeUpdate(requestId, update);
-    })();
+    });
   }
 
   /**
@@ -159,7 +242,7 @@ export class Store {
    */
   commit(origin: string, requestId: string, updates: readonly Update[], reply: string): number {
     const payload = JSON.stringify(updates);
-    const sequence = this.db.transaction(() => {
+    const sequence = this.write(() => {
       for (const update of updates) this.writeUpdate(requestId, update);
       this.statements.insertReply.run(requestId, reply);
       if (updates.length === 0) return 0;
@@ -167,8 +250,18 @@ export class Store {
       this.statements.appendLog.run(next, logKey(origin, next), requestId, payload);
       this.statements.setMeta.run('sequence', next);
       return next;
-    })();
-    if (sequence > 0) this.retained = { rows: this.retained.rows + 1, bytes: this.retained.bytes + Buffer.byteLength(payload) };
+    });
+    if (sequence > 0) {
+      const bytes = Buffer.byteLength(payload);
+      this.cachedSequence = sequence;
+      // The outbox counts the row at once; a sender sees it only once it is committed.
+      this.retained = { rows: this.retained.rows + 1, bytes: this.retained.bytes + bytes };
+      const row = { entry: { sequence, key: logKey(origin, sequence), requestId, updates: [...updates] }, bytes };
+      const epoch = this.cachedEpoch;
+      this.afterCommit(() => {
+        if (this.cachedEpoch === epoch) this.tail.push(row);
+      });
+    }
     return sequence;
   }
 
@@ -179,7 +272,7 @@ export class Store {
    * applied without its key.
    */
   applyReplica(message: ReplicaMessage, policy: ReplicaPolicy, nowMs: number = Date.now()): ReplicaOutcome {
-    return this.db.transaction((): ReplicaOutcome => {
+    return this.write((): ReplicaOutcome => {
       if (policy.dedup && this.statements.dedupKey.get(message.key) !== undefined) return 'duplicate';
       const verdict = replicaVerdict(message, policy, (account) => this.account(account));
       let outcome: ReplicaOutcome;
@@ -196,7 +289,7 @@ export class Store {
       if (policy.dedup) this.statements.insertDedup.run(message.key, message.origin, message.sequence, outcome, nowMs);
       this.statements.setOrigin.run(message.origin, message.sequence);
       return outcome;
-    })();
+    });
   }
 
   /** The highest sequence this replica processed from `origin`: a hello's answer, for diagnosis. */
@@ -207,7 +300,7 @@ export class Store {
 
   /** Forgets dedup keys recorded before `beforeMs`, at most `rowsMax` of them; returns how many. */
   purgeDedup(beforeMs: number, rowsMax: number): number {
-    return this.statements.purgeDedup.run(beforeMs, rowsMax).changes;
+    return this.write(() => this.statements.purgeDedup.run(beforeMs, rowsMax).changes);
   }
 
   dedupSize(): number {
@@ -216,7 +309,7 @@ export class Store {
 
   /** The last sequence this node originated; kept in meta because acked log rows are deleted. */
   lastSequence(): number {
-    return this.meta('sequence');
+    return this.cachedSequence;
   }
 
   outboxUsage(): OutboxUsage {
@@ -226,21 +319,21 @@ export class Store {
   /** Deletes the log rows every one of `peers` acked: they left every outbox. Returns how many. */
   pruneLog(peers: readonly string[]): number {
     const floor = peers.length === 0 ? this.lastSequence() : Math.min(...peers.map((peer) => this.cursor(peer)));
-    const gone = this.db.transaction(() => {
-      const usage = this.statements.logUsage.get(floor) as OutboxUsage;
-      if (usage.rows > 0) this.statements.deleteLog.run(floor);
-      return usage;
-    })();
-    this.retained = { rows: this.retained.rows - gone.rows, bytes: this.retained.bytes - gone.bytes };
-    return gone.rows;
+    const first = this.tail[0]?.entry.sequence;
+    if (first === undefined || floor < first) return 0;
+    this.write(() => this.statements.deleteLog.run(floor));
+    const gone = this.tail.splice(0, Math.min(this.tail.length, floor - first + 1));
+    const bytes = gone.reduce((sum, row) => sum + row.bytes, 0);
+    this.retained = { rows: this.retained.rows - gone.length, bytes: this.retained.bytes - bytes };
+    return gone.length;
   }
 
+  /** Up to `limit` log rows after `sequence`, in order, from the mirror (the rows are contiguous). */
   logAfter(sequence: number, limit: number): LogEntry[] {
-    const rows = this.statements.logAfter.all(sequence, limit) as
-      { sequence: number; key: string; request_id: string; payload: string }[];
-    return rows.map((row) => ({
-      sequence: row.sequence, key: row.key, requestId: row.request_id, updates: JSON.parse(row.payload) as Update[],
-    }));
+    const first = this.tail[0]?.entry.sequence;
+    if (first === undefined) return [];
+    const start = Math.max(0, sequence + 1 - first);
+    return this.tail.slice(start, start + limit).map((row) => row.entry);
   }
 
   cursor(peer: string): number {
@@ -249,7 +342,7 @@ export class Store {
   }
 
   setCursor(peer: string, sequence: number): void {
-    this.statements.setCursor.run(peer, sequence);
+    this.write(() => this.statements.setCursor.run(peer, sequence));
   }
 
   /** Unacked log rows summed over the peers: what still waits in the durable outbox. */
@@ -272,20 +365,45 @@ export class Store {
 
   /** Wipes every table, creates these accounts and sets the epoch, in one transaction. */
   reset(accounts: readonly AccountRecord[], epoch: number): void {
-    this.db.transaction(() => {
+    // What came before commits on its own; the reset is a group of its own, committed at once.
+    this.flush();
+    this.write(() => {
       for (const table of resetTables) this.db.exec(`DELETE FROM ${table}`);
       // The applied table's AUTOINCREMENT counter lives in sqlite_sequence; a new run starts at 1.
       this.db.exec("DELETE FROM sqlite_sequence WHERE name IN ('applied', 'dead_letters')");
       for (const entry of accounts) this.statements.insertAccount.run(entry.account, entry.balance, entry.version);
       this.statements.setMeta.run('epoch', epoch);
       this.statements.setMeta.run('sequence', 0);
-    })();
+    });
+    this.flush();
+    this.cachedEpoch = epoch;
+    this.cachedSequence = 0;
+    this.loadAccounts();
+    this.tail = [];
     this.retained = { rows: 0, bytes: 0 };
+  }
+
+  /** Reads the mirrors from the tables: at open (the rows a crash left unacked), and after a failed commit. */
+  private loadMirrors(): void {
+    this.loadAccounts();
+    this.cachedEpoch = this.meta('epoch');
+    this.cachedSequence = this.meta('sequence');
+    const rows = this.statements.logAll.all() as { sequence: number; key: string; request_id: string; payload: string }[];
+    this.tail = rows.map((row) => ({
+      entry: { sequence: row.sequence, key: row.key, requestId: row.request_id, updates: JSON.parse(row.payload) as Update[] },
+      bytes: Buffer.byteLength(row.payload),
+    }));
+    this.retained = { rows: this.tail.length, bytes: this.tail.reduce((sum, row) => sum + row.bytes, 0) };
   }
 
   private writeUpdate(requestId: string, update: Update): void {
     this.statements.upsertAccount.run(update.account, update.balance, update.version);
     this.statements.insertApplied.run(requestId, update.account, update.delta, update.version);
+    this.cachedAccounts.set(update.account, { account: update.account, balance: update.balance, version: update.version });
+  }
+
+  private loadAccounts(): void {
+    this.cachedAccounts = new Map((this.statements.allAccounts.all() as AccountRecord[]).map((state) => [state.account, state]));
   }
 
   private meta(key: string): number {
@@ -308,7 +426,6 @@ function prepare(db: Database.Database) {
   return {
     meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    account: db.prepare('SELECT account, balance, version FROM accounts WHERE account = ?'),
     allAccounts: db.prepare('SELECT account, balance, version FROM accounts ORDER BY account'),
     insertAccount: db.prepare('INSERT INTO accounts (account, balance, version) VALUES (?, ?, ?)'),
     upsertAccount: db.prepare(`INSERT INTO accounts (account, balance, version) VALUES (?, ?, ?)
@@ -318,10 +435,11 @@ function prepare(db: Database.Database) {
     // OR IGNORE: with the no-dedup bug a request id is decided twice; the first reply stays.
     insertReply: db.prepare('INSERT OR IGNORE INTO requests (request_id, reply) VALUES (?, ?)'),
     appendLog: db.prepare('INSERT INTO log (sequence, key, request_id, payload) VALUES (?, ?, ?, ?)'),
-    logUsage: db.prepare(`SELECT COUNT(*) AS rows, COALESCE(SUM(LENGTH(CAST(payload AS BLOB))), 0) AS bytes
-      FROM log WHERE sequence <= ?`),
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
     deleteLog: db.prepare('DELETE FROM log WHERE sequence <= ?'),
-    logAfter: db.prepare('SELECT sequence, key, request_id, payload FROM log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
+    logAll: db.prepare('SELECT sequence, key, request_id, payload FROM log ORDER BY sequence'),
     cursor: db.prepare('SELECT acked_sequence FROM cursors WHERE peer = ?'),
     setCursor: db.prepare(`INSERT INTO cursors (peer, acked_sequence) VALUES (?, ?)
       ON CONFLICT (peer) DO UPDATE SET acked_sequence = MAX(acked_sequence, excluded.acked_sequence)`),

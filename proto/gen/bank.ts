@@ -145,6 +145,18 @@ export interface PropagateMessage {
   /** Hello opens a stream; the receiver answers with the highest sequence it applied from origin. */
   hello: boolean;
   epoch: number;
+  /**
+   * Further updates of the same origin, in log order after this one: a sender ships what is ready
+   * together, and the receiver applies them in order, as if each had come in a message of its own.
+   */
+  more: PropagateEntry[];
+}
+
+export interface PropagateEntry {
+  key: string;
+  sequence: number;
+  requestId: string;
+  updates: AccountUpdate[];
 }
 
 export interface PropagateAck {
@@ -226,6 +238,38 @@ export interface CompareAndSetReply {
   previousReply: string;
 }
 
+export interface PointCall {
+  /** The caller's number for this call; its answer carries it back. */
+  id: number;
+  clientId: string;
+  /** The caller's epoch, when has_epoch: a point refuses calls of another epoch. */
+  hasEpoch: boolean;
+  epoch: number;
+  /** Epoch milliseconds by which the caller stops waiting. */
+  deadlineMs: number;
+  read?: ReadRequest | undefined;
+  compareAndSet?: CompareAndSetRequest | undefined;
+}
+
+export interface PointCalls {
+  calls: PointCall[];
+}
+
+export interface PointAnswer {
+  id: number;
+  /** A gRPC status code: 0 (OK) with an answer, else why not, as a unary call would have ended. */
+  code: number;
+  details: string;
+  /** Set when the point itself turned the call away (see x-faultline-refusal). */
+  refusal: string;
+  read?: ReadReply | undefined;
+  compareAndSet?: CompareAndSetReply | undefined;
+}
+
+export interface PointAnswers {
+  answers: PointAnswer[];
+}
+
 export interface SnapshotRequest {
 }
 
@@ -252,6 +296,10 @@ export interface NodeStats {
   lockWaitMs: number;
   leaseExpiries: number;
   duplicatesSuppressed: number;
+  /** Calls this branch made to a serialization point on another branch (each a network round trip). */
+  pointCalls: number;
+  /** Lock-free first swaps on the local replica's versions that found them behind the point's. */
+  staleGuesses: number;
 }
 
 export interface ResetRequest {
@@ -1289,7 +1337,7 @@ export const AccountUpdate: MessageFns<AccountUpdate> = {
 };
 
 function createBasePropagateMessage(): PropagateMessage {
-  return { key: "", origin: "", sequence: 0, requestId: "", updates: [], hello: false, epoch: 0 };
+  return { key: "", origin: "", sequence: 0, requestId: "", updates: [], hello: false, epoch: 0, more: [] };
 }
 
 export const PropagateMessage: MessageFns<PropagateMessage> = {
@@ -1314,6 +1362,9 @@ export const PropagateMessage: MessageFns<PropagateMessage> = {
     }
     if (message.epoch !== 0) {
       writer.uint32(56).uint64(message.epoch);
+    }
+    for (const v of message.more) {
+      PropagateEntry.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1387,6 +1438,14 @@ export const PropagateMessage: MessageFns<PropagateMessage> = {
             message.epoch = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.more.push(PropagateEntry.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1414,6 +1473,7 @@ export const PropagateMessage: MessageFns<PropagateMessage> = {
         : [],
       hello: isSet(object.hello) ? globalThis.Boolean(object.hello) : false,
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      more: globalThis.Array.isArray(object?.more) ? object.more.map((e: any) => PropagateEntry.fromJSON(e)) : [],
     };
   },
 
@@ -1440,6 +1500,9 @@ export const PropagateMessage: MessageFns<PropagateMessage> = {
     if (message.epoch !== 0) {
       obj.epoch = Math.round(message.epoch);
     }
+    if (message.more?.length) {
+      obj.more = message.more.map((e) => PropagateEntry.toJSON(e));
+    }
     return obj;
   },
 
@@ -1455,6 +1518,130 @@ export const PropagateMessage: MessageFns<PropagateMessage> = {
     message.updates = object.updates?.map((e) => AccountUpdate.fromPartial(e)) || [];
     message.hello = object.hello ?? false;
     message.epoch = object.epoch ?? 0;
+    message.more = object.more?.map((e) => PropagateEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePropagateEntry(): PropagateEntry {
+  return { key: "", sequence: 0, requestId: "", updates: [] };
+}
+
+export const PropagateEntry: MessageFns<PropagateEntry> = {
+  encode(message: PropagateEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(16).uint64(message.sequence);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    for (const v of message.updates) {
+      AccountUpdate.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PropagateEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePropagateEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.updates.push(AccountUpdate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PropagateEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      updates: globalThis.Array.isArray(object?.updates)
+        ? object.updates.map((e: any) => AccountUpdate.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PropagateEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.updates?.length) {
+      obj.updates = message.updates.map((e) => AccountUpdate.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PropagateEntry>): PropagateEntry {
+    return PropagateEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PropagateEntry>): PropagateEntry {
+    const message = createBasePropagateEntry();
+    message.key = object.key ?? "";
+    message.sequence = object.sequence ?? 0;
+    message.requestId = object.requestId ?? "";
+    message.updates = object.updates?.map((e) => AccountUpdate.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2765,6 +2952,484 @@ export const CompareAndSetReply: MessageFns<CompareAndSetReply> = {
   },
 };
 
+function createBasePointCall(): PointCall {
+  return { id: 0, clientId: "", hasEpoch: false, epoch: 0, deadlineMs: 0, read: undefined, compareAndSet: undefined };
+}
+
+export const PointCall: MessageFns<PointCall> = {
+  encode(message: PointCall, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    if (message.hasEpoch !== false) {
+      writer.uint32(24).bool(message.hasEpoch);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(32).uint64(message.epoch);
+    }
+    if (message.deadlineMs !== 0) {
+      writer.uint32(40).uint64(message.deadlineMs);
+    }
+    if (message.read !== undefined) {
+      ReadRequest.encode(message.read, writer.uint32(50).fork()).join();
+    }
+    if (message.compareAndSet !== undefined) {
+      CompareAndSetRequest.encode(message.compareAndSet, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PointCall {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePointCall();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hasEpoch = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.deadlineMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.read = ReadRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.compareAndSet = CompareAndSetRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PointCall {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      hasEpoch: isSet(object.hasEpoch)
+        ? globalThis.Boolean(object.hasEpoch)
+        : isSet(object.has_epoch)
+        ? globalThis.Boolean(object.has_epoch)
+        : false,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      deadlineMs: isSet(object.deadlineMs)
+        ? globalThis.Number(object.deadlineMs)
+        : isSet(object.deadline_ms)
+        ? globalThis.Number(object.deadline_ms)
+        : 0,
+      read: isSet(object.read) ? ReadRequest.fromJSON(object.read) : undefined,
+      compareAndSet: isSet(object.compareAndSet)
+        ? CompareAndSetRequest.fromJSON(object.compareAndSet)
+        : isSet(object.compare_and_set)
+        ? CompareAndSetRequest.fromJSON(object.compare_and_set)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PointCall): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.hasEpoch !== false) {
+      obj.hasEpoch = message.hasEpoch;
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.deadlineMs !== 0) {
+      obj.deadlineMs = Math.round(message.deadlineMs);
+    }
+    if (message.read !== undefined) {
+      obj.read = ReadRequest.toJSON(message.read);
+    }
+    if (message.compareAndSet !== undefined) {
+      obj.compareAndSet = CompareAndSetRequest.toJSON(message.compareAndSet);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PointCall>): PointCall {
+    return PointCall.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PointCall>): PointCall {
+    const message = createBasePointCall();
+    message.id = object.id ?? 0;
+    message.clientId = object.clientId ?? "";
+    message.hasEpoch = object.hasEpoch ?? false;
+    message.epoch = object.epoch ?? 0;
+    message.deadlineMs = object.deadlineMs ?? 0;
+    message.read = (object.read !== undefined && object.read !== null)
+      ? ReadRequest.fromPartial(object.read)
+      : undefined;
+    message.compareAndSet = (object.compareAndSet !== undefined && object.compareAndSet !== null)
+      ? CompareAndSetRequest.fromPartial(object.compareAndSet)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePointCalls(): PointCalls {
+  return { calls: [] };
+}
+
+export const PointCalls: MessageFns<PointCalls> = {
+  encode(message: PointCalls, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.calls) {
+      PointCall.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PointCalls {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePointCalls();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.calls.push(PointCall.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PointCalls {
+    return {
+      calls: globalThis.Array.isArray(object?.calls) ? object.calls.map((e: any) => PointCall.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: PointCalls): unknown {
+    const obj: any = {};
+    if (message.calls?.length) {
+      obj.calls = message.calls.map((e) => PointCall.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PointCalls>): PointCalls {
+    return PointCalls.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PointCalls>): PointCalls {
+    const message = createBasePointCalls();
+    message.calls = object.calls?.map((e) => PointCall.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePointAnswer(): PointAnswer {
+  return { id: 0, code: 0, details: "", refusal: "", read: undefined, compareAndSet: undefined };
+}
+
+export const PointAnswer: MessageFns<PointAnswer> = {
+  encode(message: PointAnswer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).uint32(message.code);
+    }
+    if (message.details !== "") {
+      writer.uint32(26).string(message.details);
+    }
+    if (message.refusal !== "") {
+      writer.uint32(34).string(message.refusal);
+    }
+    if (message.read !== undefined) {
+      ReadReply.encode(message.read, writer.uint32(42).fork()).join();
+    }
+    if (message.compareAndSet !== undefined) {
+      CompareAndSetReply.encode(message.compareAndSet, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PointAnswer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePointAnswer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.details = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.refusal = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.read = ReadReply.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.compareAndSet = CompareAndSetReply.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PointAnswer {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      details: isSet(object.details) ? globalThis.String(object.details) : "",
+      refusal: isSet(object.refusal) ? globalThis.String(object.refusal) : "",
+      read: isSet(object.read) ? ReadReply.fromJSON(object.read) : undefined,
+      compareAndSet: isSet(object.compareAndSet)
+        ? CompareAndSetReply.fromJSON(object.compareAndSet)
+        : isSet(object.compare_and_set)
+        ? CompareAndSetReply.fromJSON(object.compare_and_set)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PointAnswer): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.details !== "") {
+      obj.details = message.details;
+    }
+    if (message.refusal !== "") {
+      obj.refusal = message.refusal;
+    }
+    if (message.read !== undefined) {
+      obj.read = ReadReply.toJSON(message.read);
+    }
+    if (message.compareAndSet !== undefined) {
+      obj.compareAndSet = CompareAndSetReply.toJSON(message.compareAndSet);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PointAnswer>): PointAnswer {
+    return PointAnswer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PointAnswer>): PointAnswer {
+    const message = createBasePointAnswer();
+    message.id = object.id ?? 0;
+    message.code = object.code ?? 0;
+    message.details = object.details ?? "";
+    message.refusal = object.refusal ?? "";
+    message.read = (object.read !== undefined && object.read !== null) ? ReadReply.fromPartial(object.read) : undefined;
+    message.compareAndSet = (object.compareAndSet !== undefined && object.compareAndSet !== null)
+      ? CompareAndSetReply.fromPartial(object.compareAndSet)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePointAnswers(): PointAnswers {
+  return { answers: [] };
+}
+
+export const PointAnswers: MessageFns<PointAnswers> = {
+  encode(message: PointAnswers, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.answers) {
+      PointAnswer.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PointAnswers {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePointAnswers();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.answers.push(PointAnswer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PointAnswers {
+    return {
+      answers: globalThis.Array.isArray(object?.answers) ? object.answers.map((e: any) => PointAnswer.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: PointAnswers): unknown {
+    const obj: any = {};
+    if (message.answers?.length) {
+      obj.answers = message.answers.map((e) => PointAnswer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PointAnswers>): PointAnswers {
+    return PointAnswers.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PointAnswers>): PointAnswers {
+    const message = createBasePointAnswers();
+    message.answers = object.answers?.map((e) => PointAnswer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseSnapshotRequest(): SnapshotRequest {
   return {};
 }
@@ -3096,7 +3761,15 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
 };
 
 function createBaseNodeStats(): NodeStats {
-  return { conflictRetries: 0, lockWaits: 0, lockWaitMs: 0, leaseExpiries: 0, duplicatesSuppressed: 0 };
+  return {
+    conflictRetries: 0,
+    lockWaits: 0,
+    lockWaitMs: 0,
+    leaseExpiries: 0,
+    duplicatesSuppressed: 0,
+    pointCalls: 0,
+    staleGuesses: 0,
+  };
 }
 
 export const NodeStats: MessageFns<NodeStats> = {
@@ -3115,6 +3788,12 @@ export const NodeStats: MessageFns<NodeStats> = {
     }
     if (message.duplicatesSuppressed !== 0) {
       writer.uint32(40).uint64(message.duplicatesSuppressed);
+    }
+    if (message.pointCalls !== 0) {
+      writer.uint32(48).uint64(message.pointCalls);
+    }
+    if (message.staleGuesses !== 0) {
+      writer.uint32(56).uint64(message.staleGuesses);
     }
     return writer;
   },
@@ -3172,6 +3851,22 @@ export const NodeStats: MessageFns<NodeStats> = {
             message.duplicatesSuppressed = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pointCalls = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.staleGuesses = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3211,6 +3906,16 @@ export const NodeStats: MessageFns<NodeStats> = {
         : isSet(object.duplicates_suppressed)
         ? globalThis.Number(object.duplicates_suppressed)
         : 0,
+      pointCalls: isSet(object.pointCalls)
+        ? globalThis.Number(object.pointCalls)
+        : isSet(object.point_calls)
+        ? globalThis.Number(object.point_calls)
+        : 0,
+      staleGuesses: isSet(object.staleGuesses)
+        ? globalThis.Number(object.staleGuesses)
+        : isSet(object.stale_guesses)
+        ? globalThis.Number(object.stale_guesses)
+        : 0,
     };
   },
 
@@ -3231,6 +3936,12 @@ export const NodeStats: MessageFns<NodeStats> = {
     if (message.duplicatesSuppressed !== 0) {
       obj.duplicatesSuppressed = Math.round(message.duplicatesSuppressed);
     }
+    if (message.pointCalls !== 0) {
+      obj.pointCalls = Math.round(message.pointCalls);
+    }
+    if (message.staleGuesses !== 0) {
+      obj.staleGuesses = Math.round(message.staleGuesses);
+    }
     return obj;
   },
 
@@ -3244,6 +3955,8 @@ export const NodeStats: MessageFns<NodeStats> = {
     message.lockWaitMs = object.lockWaitMs ?? 0;
     message.leaseExpiries = object.leaseExpiries ?? 0;
     message.duplicatesSuppressed = object.duplicatesSuppressed ?? 0;
+    message.pointCalls = object.pointCalls ?? 0;
+    message.staleGuesses = object.staleGuesses ?? 0;
     return message;
   },
 };
@@ -3502,6 +4215,19 @@ export const BranchService = {
     responseSerialize: (value: CompareAndSetReply): Buffer => Buffer.from(CompareAndSetReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): CompareAndSetReply => CompareAndSetReply.decode(value),
   },
+  /**
+   * Read and CompareAndSet again, as batches on one long-lived stream per calling branch: what a
+   * branch asks in one turn of its event loop travels in one message, answered in one message.
+   */
+  point: {
+    path: "/faultline.bank.v1.Branch/Point" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: PointCalls): Buffer => Buffer.from(PointCalls.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PointCalls => PointCalls.decode(value),
+    responseSerialize: (value: PointAnswers): Buffer => Buffer.from(PointAnswers.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PointAnswers => PointAnswers.decode(value),
+  },
   /** Admin: every account's balance and version, and the applied idempotency keys. */
   snapshot: {
     path: "/faultline.bank.v1.Branch/Snapshot" as const,
@@ -3542,6 +4268,11 @@ export interface BranchServer extends UntypedServiceImplementation {
   /** Serialization point (lock-free strategy): read a version, then compare-and-set on it. */
   read: handleUnaryCall<ReadRequest, ReadReply>;
   compareAndSet: handleUnaryCall<CompareAndSetRequest, CompareAndSetReply>;
+  /**
+   * Read and CompareAndSet again, as batches on one long-lived stream per calling branch: what a
+   * branch asks in one turn of its event loop travels in one message, answered in one message.
+   */
+  point: handleBidiStreamingCall<PointCalls, PointAnswers>;
   /** Admin: every account's balance and version, and the applied idempotency keys. */
   snapshot: handleUnaryCall<SnapshotRequest, SnapshotReply>;
   /**
@@ -3688,6 +4419,13 @@ export interface BranchClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CompareAndSetReply) => void,
   ): ClientUnaryCall;
+  /**
+   * Read and CompareAndSet again, as batches on one long-lived stream per calling branch: what a
+   * branch asks in one turn of its event loop travels in one message, answered in one message.
+   */
+  point(): ClientDuplexStream<PointCalls, PointAnswers>;
+  point(options: Partial<CallOptions>): ClientDuplexStream<PointCalls, PointAnswers>;
+  point(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<PointCalls, PointAnswers>;
   /** Admin: every account's balance and version, and the applied idempotency keys. */
   snapshot(
     request: SnapshotRequest,

@@ -9,7 +9,7 @@ import type { Verb } from '../main.js';
 import { isBranchId } from '../../cluster/links.js';
 import {
   bugNames, ConfigError, dedupWindowMsDefault, dedupWindowMsMax, dedupWindowMsMin, outboxBytesMaxDefault, outboxBytesMaxLimit,
-  outboxRowsMaxDefault, outboxRowsMaxLimit, parseAccounts, parseListen, parsePeers, strategyNames,
+  outboxRowsMaxDefault, outboxRowsMaxLimit, parseAccounts, parseListen, parsePeers, strategyNames, synchronousNames,
 } from '../../node/config.js';
 import type { NodeConfig } from '../../node/config.js';
 import { AddressInUseError, startNode } from '../../node/node.js';
@@ -22,13 +22,14 @@ export const exitAfterStopMsMax = 2_000;
 
 const usage = `usage: faultline node --id b1 --listen 127.0.0.1:PORT --strategy unsafe|lock|lock-free --data-dir DIR
   [--peers b2=127.0.0.1:P2,b3=127.0.0.1:P3] [--accounts a1=100,a2=50] [--seed S] [--bug ${bugNames.join('|')}]
-  [--dedup-window-ms ${dedupWindowMsDefault}] [--outbox-max ${outboxRowsMaxDefault}] [--outbox-bytes-max ${outboxBytesMaxDefault}]`;
+  [--dedup-window-ms ${dedupWindowMsDefault}] [--outbox-max ${outboxRowsMaxDefault}] [--outbox-bytes-max ${outboxBytesMaxDefault}]
+  [--synchronous ${synchronousNames.join('|')}]   (normal, the default, survives kill -9; full also a power cut)`;
 
 const options = {
   id: { type: 'string' }, listen: { type: 'string' }, peers: { type: 'string' }, strategy: { type: 'string' },
   'data-dir': { type: 'string' }, accounts: { type: 'string' }, seed: { type: 'string' }, bug: { type: 'string' },
   'dedup-window-ms': { type: 'string' }, 'outbox-max': { type: 'string' }, 'outbox-bytes-max': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  synchronous: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 function required(value: string | undefined, name: string): string {
@@ -48,9 +49,10 @@ export function parseNodeArgs(argv: string[]): NodeConfig | 'help' {
   const dedupWindowMs = integerFlag(args, 'dedup-window-ms', dedupWindowMsMin, dedupWindowMsMax) ?? dedupWindowMsDefault;
   const outboxRowsMax = integerFlag(args, 'outbox-max', 1, outboxRowsMaxLimit) ?? outboxRowsMaxDefault;
   const outboxBytesMax = integerFlag(args, 'outbox-bytes-max', 1, outboxBytesMaxLimit) ?? outboxBytesMaxDefault;
+  const synchronous = choiceFlag(args, 'synchronous', synchronousNames) ?? 'normal';
   try {
     return {
-      id, ...parseListen(listen), strategy, dataDir, bug, dedupWindowMs, outboxRowsMax, outboxBytesMax,
+      id, ...parseListen(listen), strategy, dataDir, bug, dedupWindowMs, outboxRowsMax, outboxBytesMax, synchronous,
       peers: parsePeers(stringFlag(args, 'peers') ?? '', id),
       accounts: parseAccounts(stringFlag(args, 'accounts') ?? ''),
       seed: stringFlag(args, 'seed') ?? '0',

@@ -55,11 +55,11 @@ class RawStream {
   }
 
   hello(): Promise<PropagateAck> {
-    return this.send({ key: 'hello', origin: this.origin, sequence: 0, requestId: '', updates: [], hello: true, epoch: 0 });
+    return this.send({ key: 'hello', origin: this.origin, sequence: 0, requestId: '', updates: [], hello: true, epoch: 0, more: [] });
   }
 
   update(sequence: number, updates: Update[], key = `${this.origin}/${sequence}`): Promise<PropagateAck> {
-    return this.send({ key, origin: this.origin, sequence, requestId: `r${sequence}`, updates, hello: false, epoch: 0 });
+    return this.send({ key, origin: this.origin, sequence, requestId: `r${sequence}`, updates, hello: false, epoch: 0, more: [] });
   }
 
   write(message: PropagateMessage): void {
@@ -104,7 +104,7 @@ describe('a receiver', () => {
     expect((await second.hello()).sequence).toBe(4);
     expect((await second.update(1, [{ account: 'a2', balance: 5, version: 1, delta: 5 }])).status).toBe(AckStatus.ACK_STATUS_DUPLICATE);
     expect((await second.update(2, [{ account: 'zz', balance: 1, version: 1, delta: 1 }])).status).toBe(AckStatus.ACK_STATUS_DUPLICATE);
-    second.write({ key: 'b2/1', origin: 'b2', sequence: 1, requestId: 'r1', updates: [], hello: false, epoch: 0 });
+    second.write({ key: 'b2/1', origin: 'b2', sequence: 1, requestId: 'r1', updates: [], hello: false, epoch: 0, more: [] });
     expect((await second.ended).code).toBe(status.INTERNAL);
 
     const state = await snapshot(node);

@@ -1,14 +1,15 @@
 // The receiving half of propagation: serves one incoming Propagate stream. After the sender's hello
 // it answers with the highest sequence it processed from that origin; then, for each update, it runs
-// the dedup check and the apply in one transaction and acks only once that is durable: APPLIED,
-// DUPLICATE (seen before, not applied again) or DEAD_LETTER (kept in the dead-letter table).
+// the dedup check and the apply atomically and acks only once that is committed: APPLIED, DUPLICATE
+// (seen before, not applied again) or DEAD_LETTER (kept in the dead-letter table). Acks are
+// cumulative: of the updates one group commit made durable, the last is acked, and each dead letter.
 // Try it: see propagation.test.ts.
 import { status } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { AckStatus } from '../../../proto/gen/bank.js';
 import type { NodeStats, PropagateAck, PropagateMessage } from '../../../proto/gen/bank.js';
 import type { BugName } from '../config.js';
-import type { ReplicaOutcome, ReplicaPolicy, Store } from '../store.js';
+import type { ReplicaMessage, ReplicaOutcome, ReplicaPolicy, Store } from '../store.js';
 
 /**
  * The ack-before-apply bug applies what it already acked in batches, this often: the window in
@@ -39,7 +40,7 @@ const ackStatusOf: Record<ReplicaOutcome, AckStatus> = {
 };
 
 /** Ends an incoming stream with a status the sender reads (FAILED_PRECONDITION: wrong epoch). */
-export function refuseStream(call: PropagateCall, code: status, details: string): void {
+export function refuseStream(call: Pick<PropagateCall, 'emit'>, code: status, details: string): void {
   call.emit('error', { code, details });
 }
 
@@ -48,6 +49,8 @@ interface StreamState {
   /** The last sequence seen on this stream: a sender writes in order, so anything else is a bug. */
   lastSequence: number;
   refused: boolean;
+  /** Acks of updates applied but not yet committed; sent, coalesced, once they are. */
+  pendingAcks: PropagateAck[];
 }
 
 export function receivePropagation(call: PropagateCall, options: ReceiverOptions): void {
@@ -63,26 +66,34 @@ export function receivePropagation(call: PropagateCall, options: ReceiverOptions
       if (!message.hello || !options.peers.has(message.origin)) {
         return refuseStream(call, status.FAILED_PRECONDITION, `a stream must open with a hello from a known peer, got '${message.origin}'`);
       }
-      stream = { origin: message.origin, lastSequence: 0, refused: false };
-      return void call.write({ key: 'hello', sequence: options.store.appliedSequence(stream.origin), status: AckStatus.ACK_STATUS_APPLIED, receiver: options.self });
+      stream = { origin: message.origin, lastSequence: 0, refused: false, pendingAcks: [] };
+      const hello = { key: 'hello', sequence: options.store.appliedSequence(stream.origin), status: AckStatus.ACK_STATUS_APPLIED, receiver: options.self };
+      return void options.store.durable().then(() => call.write(hello), () => undefined);
     }
-    if (message.hello || message.sequence <= stream.lastSequence) {
+    if (message.hello) return refuseOutOfOrder(call, stream, message.key, message.sequence, options);
+    const { key, sequence, requestId, updates } = message;
+    for (const entry of [{ key, sequence, requestId, updates }, ...message.more]) {
       // Reads and writes of one stream never reorder a key's updates; if they ever did, stop here
       // rather than apply out of order. The sender reconnects and resends from its cursor.
-      stream.refused = true;
-      options.log(`stream from ${stream.origin} sent ${message.key} after sequence ${stream.lastSequence}: refused`);
-      return refuseStream(call, status.INTERNAL, `update ${message.sequence} came after ${stream.lastSequence} on one stream`);
+      if (entry.sequence <= stream.lastSequence) return refuseOutOfOrder(call, stream, entry.key, entry.sequence, options);
+      stream.lastSequence = entry.sequence;
+      const replica: ReplicaMessage = { ...entry, origin: stream.origin };
+      if (deferred !== undefined) deferred.accept(call, replica, message.epoch);
+      else receiveUpdate(call, stream, replica, options);
+      if (stream.refused) return;
     }
-    stream.lastSequence = message.sequence;
-    const replica = { ...message, origin: stream.origin };
-    if (deferred !== undefined) return deferred.accept(call, replica);
-    return receiveUpdate(call, stream, replica, options);
   });
   call.on('end', () => call.end());
   call.on('error', () => undefined); // a cancelled or broken stream: the sender reconnects
 }
 
-function receiveUpdate(call: PropagateCall, stream: StreamState, message: PropagateMessage, options: ReceiverOptions): void {
+function refuseOutOfOrder(call: PropagateCall, stream: StreamState, key: string, sequence: number, options: ReceiverOptions): void {
+  stream.refused = true;
+  options.log(`stream from ${stream.origin} sent ${key} after sequence ${stream.lastSequence}: refused`);
+  refuseStream(call, status.INTERNAL, `update ${sequence} came after ${stream.lastSequence} on one stream`);
+}
+
+function receiveUpdate(call: PropagateCall, stream: StreamState, message: ReplicaMessage, options: ReceiverOptions): void {
   let outcome: ReplicaOutcome;
   try {
     outcome = options.store.applyReplica(message, options.policy, options.now());
@@ -93,17 +104,31 @@ function receiveUpdate(call: PropagateCall, stream: StreamState, message: Propag
     return refuseStream(call, status.UNAVAILABLE, 'the branch could not apply the update');
   }
   noteOutcome(message, outcome, options);
-  call.write(ack(message, outcome, options.self));
+  if (stream.pendingAcks.push(ack(message, outcome, options.self)) > 1) return;
+  options.store.durable().then(() => {
+    if (!stream.refused) for (const pending of coalesce(stream.pendingAcks.splice(0))) call.write(pending);
+  }, (error: unknown) => {
+    stream.refused = true;
+    options.log(`commit of updates up to ${stream.lastSequence} failed: ${String(error)}`);
+    refuseStream(call, status.UNAVAILABLE, 'the branch could not commit the updates');
+  });
 }
 
-function noteOutcome(message: PropagateMessage, outcome: ReplicaOutcome, options: ReceiverOptions): void {
+/** The acks worth sending of a committed run: every dead letter (the sender logs each), then the last. */
+function coalesce(acks: PropagateAck[]): PropagateAck[] {
+  const last = acks.at(-1);
+  const kept = acks.filter((entry) => entry.status === AckStatus.ACK_STATUS_DEAD_LETTER && entry !== last);
+  return last === undefined ? kept : [...kept, last];
+}
+
+function noteOutcome(message: ReplicaMessage, outcome: ReplicaOutcome, options: ReceiverOptions): void {
   if (outcome === 'duplicate' || outcome === 'stale') options.stats.duplicatesSuppressed += 1;
   // A stale update means a redelivery outlived its key: the dedup window is shorter than the outage.
   if (outcome === 'stale') options.log(`update ${message.key} is older than the dedup window; version order refused it`);
   if (outcome === 'dead-letter') options.log(`update ${message.key} went to the dead letters`);
 }
 
-function ack(message: PropagateMessage, outcome: ReplicaOutcome, receiver: string): PropagateAck {
+function ack(message: ReplicaMessage, outcome: ReplicaOutcome, receiver: string): PropagateAck {
   return { key: message.key, sequence: message.sequence, status: ackStatusOf[outcome], receiver };
 }
 
@@ -113,21 +138,21 @@ function ack(message: PropagateMessage, outcome: ReplicaOutcome, receiver: strin
  * loses updates the sender has already dropped from its outbox.
  */
 class DeferredApplier {
-  private readonly queue: PropagateMessage[] = [];
+  private readonly queue: { message: ReplicaMessage; epoch: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ReceiverOptions) {}
 
-  accept(call: PropagateCall, message: PropagateMessage): void {
+  accept(call: PropagateCall, message: ReplicaMessage, epoch: number): void {
     call.write({ key: message.key, sequence: message.sequence, status: AckStatus.ACK_STATUS_APPLIED, receiver: this.options.self });
-    this.queue.push(message);
+    this.queue.push({ message, epoch });
     this.timer ??= setTimeout(() => this.flush(), bugApplyBatchMs);
   }
 
   private flush(): void {
     this.timer = undefined;
-    for (const message of this.queue.splice(0)) {
-      if (message.epoch !== this.options.epoch()) continue; // a Reset came in between
+    for (const { message, epoch } of this.queue.splice(0)) {
+      if (epoch !== this.options.epoch()) continue; // a Reset came in between
       try {
         noteOutcome(message, this.options.store.applyReplica(message, this.options.policy, this.options.now()), this.options);
       } catch (error) {

@@ -20,6 +20,7 @@ export interface ReplicationOptions {
 export class Replication {
   private readonly senders: PeerSender[];
   private readonly peerIds: string[];
+  private notifyQueued = false;
 
   constructor(private readonly options: ReplicationOptions) {
     this.peerIds = options.peers.map((peer) => peer.id);
@@ -52,10 +53,20 @@ export class Replication {
     for (const sender of this.senders) sender.close();
   }
 
-  /** New log rows were committed. A branch alone has no one to wait for: its rows leave at once. */
+  /**
+   * New log rows were written: the senders ship them once they are committed (once per group
+   * commit, however many rows it holds). A branch alone has no one to wait for: its rows leave at once.
+   */
   notify(): void {
-    if (this.senders.length === 0) this.prune();
-    for (const sender of this.senders) sender.notify();
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    const ship = (): void => {
+      this.notifyQueued = false;
+      if (this.senders.length === 0) this.prune();
+      for (const sender of this.senders) sender.notify();
+    };
+    // After a failed commit too: its rows are gone, but the flag must not stay up.
+    void this.options.store.durable().then(ship, ship);
   }
 
   /** Drops the log rows every peer acked; what is left is the outbox that backpressure measures. */
@@ -63,8 +74,11 @@ export class Replication {
     if (this.options.mode === 'log') this.options.store.pruneLog(this.peerIds);
   }
 
+  /** Unsafe's fire-and-forget, still only once the local write is committed. */
   sendOnce(requestId: string, updates: readonly Update[]): void {
-    for (const sender of this.senders) sender.sendOnce(requestId, updates);
+    this.options.store.afterCommit(() => {
+      for (const sender of this.senders) sender.sendOnce(requestId, updates);
+    });
   }
 
   /** Resolves when a stream to every peer is up, or after `msMax`; says which it was. */

@@ -15,8 +15,10 @@ export const reconnectBackoffMsInitial = 100;
 export const reconnectBackoffMsMax = 1_000;
 /** A stream is a call too, so it has a deadline; when it runs out the sender simply reconnects. */
 export const streamLifetimeMs = 60_000;
-/** Log rows read from the store per round of sending. */
+/** Log rows per message at most: what is ready goes together, so a busy log costs few messages. */
 export const sendBatchRowsMax = 256;
+/** How long acks gather before the cursor is written (and acked rows leave the log). */
+export const cursorFlushDelayMs = 5;
 /** Unacked rows allowed on the wire before the sender waits for acks. */
 export const inFlightRowsMax = 1_024;
 
@@ -133,7 +135,7 @@ export class PeerSender {
   sendOnce(requestId: string, updates: readonly Update[]): void {
     if (!this.connected || this.call === undefined) return;
     const sequence = ++this.onceSequence;
-    this.call.write(this.message({ sequence, key: `${this.options.self}/once/${sequence}`, requestId, updates: [...updates] }));
+    this.call.write(this.message([{ sequence, key: `${this.options.self}/once/${sequence}`, requestId, updates: [...updates] }]));
   }
 
   /** Resolves true once the peer acked `sequence`, false at the deadline (or on stop). */
@@ -160,7 +162,7 @@ export class PeerSender {
     call.on('status', (outcome: StatusObject) => {
       if (generation === this.generation) this.onStreamEnd(outcome);
     });
-    call.write({ key: 'hello', origin: this.options.self, sequence: 0, requestId: '', updates: [], hello: true, epoch: this.options.epoch() });
+    call.write({ key: 'hello', origin: this.options.self, sequence: 0, requestId: '', updates: [], hello: true, epoch: this.options.epoch(), more: [] });
   }
 
   private onAck(ack: PropagateAck): void {
@@ -213,16 +215,16 @@ export class PeerSender {
       do {
         this.pumpAgain = false;
         while (generation === this.generation && this.connected && this.position - this.acked < inFlightRowsMax) {
-          const rows = this.options.store.logAfter(this.position, sendBatchRowsMax);
-          if (rows.length === 0) break;
-          for (const row of rows) {
-            if (generation !== this.generation || this.call === undefined) return;
-            // One writer per stream, rows in log order: a key's updates cannot overtake each other.
-            if (row.sequence !== this.position + 1) throw new Error(`sender: row ${row.sequence} does not follow ${this.position}`);
-            const flowing = this.call.write(this.message(row));
-            this.position = row.sequence;
-            if (!flowing) await this.drained(this.call);
+          const room = inFlightRowsMax - (this.position - this.acked);
+          const rows = this.options.store.logAfter(this.position, Math.min(sendBatchRowsMax, room));
+          if (rows.length === 0 || this.call === undefined) break;
+          // One writer per stream, rows in log order: a key's updates cannot overtake each other.
+          for (const [index, row] of rows.entries()) {
+            if (row.sequence !== this.position + 1 + index) throw new Error(`sender: row ${row.sequence} does not follow ${this.position + index}`);
           }
+          const flowing = this.call.write(this.message(rows));
+          this.position += rows.length;
+          if (!flowing) await this.drained(this.call);
         }
       } while (this.pumpAgain && generation === this.generation);
     } finally {
@@ -242,10 +244,14 @@ export class PeerSender {
     });
   }
 
-  private message(entry: LogEntry): PropagateMessage {
+  /** One message for contiguous rows: the first inline, the rest in `more`. */
+  private message(rows: readonly LogEntry[]): PropagateMessage {
+    const [first, ...rest] = rows;
+    if (first === undefined) throw new Error('sender: a message needs at least one row');
     return {
-      key: entry.key, origin: this.options.self, sequence: entry.sequence, requestId: entry.requestId,
-      updates: entry.updates, hello: false, epoch: this.options.epoch(),
+      key: first.key, origin: this.options.self, sequence: first.sequence, requestId: first.requestId,
+      updates: first.updates, hello: false, epoch: this.options.epoch(),
+      more: rest.map((row) => ({ key: row.key, sequence: row.sequence, requestId: row.requestId, updates: row.updates })),
     };
   }
 
@@ -285,8 +291,9 @@ export class PeerSender {
   private scheduleCursorFlush(): void {
     if (this.cursorFlushPending) return;
     this.cursorFlushPending = true;
-    // Many acks arrive together; one durable write covers them all.
-    setImmediate(() => this.flushCursor());
+    // Acks arrive one after another under load; one write covers all those of a few milliseconds.
+    // A crash loses at most that much of the cursor, and the peer's dedup store absorbs the resend.
+    setTimeout(() => this.flushCursor(), cursorFlushDelayMs);
   }
 
   private flushCursor(): void {

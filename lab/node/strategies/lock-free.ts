@@ -1,7 +1,8 @@
-// Optimistic: guess the accounts' versions from the local replica (else read them at their
-// serialization point), decide, and compare-and-set on those versions. A conflict retries with seeded,
-// jittered exponential backoff, a bounded number of times. No lock is held across a network call.
-// Replies once the point committed.
+// Optimistic: guess the accounts' versions from what this branch knows (its replica, or what the
+// point told it; else read them at their serialization point), decide, and compare-and-set on those
+// versions. A guess that was merely behind is retried at once on the versions the point returned; a
+// conflict retries with seeded, jittered exponential backoff, a bounded number of times. No lock is
+// held across a network call. Replies once the point committed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import seedrandom from 'seedrandom';
@@ -33,14 +34,45 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
     return 1 + ceiling * random();
   }
 
-  /** The local replica's state of every account, or undefined when it lacks one (the point decides). */
-  function localStates(accounts: readonly string[]): AccountRecord[] | undefined {
-    const states = accounts.map((account) => dependencies.store.account(account));
-    return states.every((state) => state !== undefined) ? (states as AccountRecord[]) : undefined;
+  /**
+   * The newest state of each account this branch heard from the point (its own swaps, and the
+   * current states a failed swap or a read returned), of this epoch. Propagation brings the same
+   * states later; until it does, a guess from here is not stale. Only a hint: the swap checks it.
+   */
+  const heard = new Map<string, AccountRecord>();
+  let heardEpoch = dependencies.epoch();
+
+  function hear(states: readonly AccountRecord[]): void {
+    if (heardEpoch !== dependencies.epoch()) {
+      heard.clear();
+      heardEpoch = dependencies.epoch();
+    }
+    for (const state of states) {
+      const known = heard.get(state.account);
+      if (known === undefined || known.version < state.version) {
+        heard.set(state.account, { account: state.account, balance: state.balance, version: state.version });
+      }
+    }
   }
 
-  /** Decides on `states` and swaps at the point; undefined when the versions had moved. */
-  async function swap(operation: Operation, states: AccountRecord[], point: SerializationPoint, context: OperationContext): Promise<Reply | undefined> {
+  /** Each account's newest known state (local replica or heard), or undefined when one is unknown (the point decides). */
+  function guessStates(accounts: readonly string[]): AccountRecord[] | undefined {
+    if (heardEpoch !== dependencies.epoch()) hear([]);
+    const states: AccountRecord[] = [];
+    for (const account of accounts) {
+      const local = dependencies.store.account(account);
+      const known = heard.get(account);
+      const newest = local === undefined || (known !== undefined && known.version > local.version) ? known : local;
+      if (newest === undefined) return undefined;
+      states.push(newest);
+    }
+    return states;
+  }
+
+  /** Decides on `states` and swaps at the point: the reply, or the point's current states when the versions had moved. */
+  async function swap(
+    operation: Operation, states: AccountRecord[], point: SerializationPoint, context: OperationContext,
+  ): Promise<{ reply: Reply } | { current: AccountRecord[] }> {
     const decision = decide(operation, states);
     const answer = await point.compareAndSet({
       requestId: context.requestId, clientId: context.clientId, updates: decision.updates, expected: states,
@@ -48,35 +80,47 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
     }, pointContext(context, false)).catch((error: unknown) => {
       throw failedDuringCommit('CompareAndSet', error);
     });
-    if (answer.swapped) return decision.reply;
-    if (answer.previousReply !== '') return JSON.parse(answer.previousReply) as Reply;
-    return undefined;
+    if (answer.swapped) {
+      hear(decision.updates);
+      return { reply: decision.reply };
+    }
+    if (answer.previousReply !== '') return { reply: JSON.parse(answer.previousReply) as Reply };
+    hear(answer.current);
+    return { current: answer.current };
+  }
+
+  /** The point's states of `accounts`, or the reply it already gave this request id. */
+  async function readStates(accounts: readonly string[], context: OperationContext): Promise<AccountRecord[] | { reply: Reply }> {
+    const point = dependencies.pointFor(accounts);
+    const read = await point.read({ requestId: context.requestId, accounts: [...accounts] }, pointContext(context, true))
+      .catch((error: unknown) => {
+        throw failedBeforeCommit('Read', error);
+      });
+    if (read.previousReply !== '') return { reply: JSON.parse(read.previousReply) as Reply };
+    hear(read.accounts);
+    return read.accounts;
   }
 
   return {
     async execute(operation: Operation, context: OperationContext): Promise<Reply> {
       const accounts = [...new Set(accountsOf(operation))].sort();
       const point = dependencies.pointFor(accounts);
-      // The first guess needs no round trip: the local replica's versions. At the sequencer they are
-      // the point's own; elsewhere they are current unless an update is still on its way, and a stale
-      // guess costs only the swap that fails (counted as no conflict: nobody else won).
-      const local = localStates(accounts);
-      if (local !== undefined) {
-        const reply = await swap(operation, local, point, context);
-        if (reply !== undefined) return reply;
-      }
-      for (let attempt = 0; attempt < casAttemptsMax; attempt += 1) {
-        // Read afresh after every backoff: the state a failed swap returned is as old as the sleep.
-        const read = await point.read({ requestId: context.requestId, accounts }, pointContext(context, true))
-          .catch((error: unknown) => {
-            throw failedBeforeCommit('Read', error);
-          });
-        if (read.previousReply !== '') return JSON.parse(read.previousReply) as Reply;
-        const reply = await swap(operation, read.accounts, point, context);
-        if (reply !== undefined) return reply;
-        // Every failed swap changed nothing, so giving up below is a definite failure.
-        const pause = backoffMs(attempt);
-        if (attempt + 1 === casAttemptsMax || pause >= remainingMs(context.deadline)) break;
+      for (let round = 0; round < casAttemptsMax; round += 1) {
+        // A guess needs no round trip: the newest versions this branch knows (its replica, or what
+        // the point last told it). At the sequencer they are the point's own; elsewhere they are
+        // current unless an update is still on its way. Only an account never heard of needs a read.
+        const states = guessStates(accounts) ?? await readStates(accounts, context);
+        if (!Array.isArray(states)) return states.reply;
+        const first = await swap(operation, states, point, context);
+        if ('reply' in first) return first.reply;
+        // Behind is not beaten: the point's current versions are tried at once, with no backoff.
+        dependencies.stats.staleGuesses += 1;
+        const second = await swap(operation, first.current, point, context);
+        if ('reply' in second) return second.reply;
+        // Beaten by a concurrent update. Every failed swap changed nothing, so giving up below is a
+        // definite failure; after the backoff the guess includes what this swap was told.
+        const pause = backoffMs(round);
+        if (round + 1 === casAttemptsMax || pause >= remainingMs(context.deadline)) break;
         dependencies.stats.conflictRetries += 1;
         await sleep(pause);
       }
