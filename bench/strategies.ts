@@ -1,6 +1,8 @@
-// npm run bench:strategies [-- --seconds 5 --clients 8 --strategies unsafe,lock,lock-free --synchronous normal|full]: ops/s and p50/p99 latency of each strategy
-// on a 3-branch cluster (no faults, no proxies), against a raw grpc-js unary echo on the same loopback,
-// the ceiling, measured in the same run with the same channel options and the same closed loop.
+// npm run bench:strategies [-- --seconds 5 --clients 8 --strategies unsafe,lock,lock-free --synchronous normal|full --through b1]:
+// ops/s, p50/p99 latency, conflicts, round trips to the serialization point and CPU per op of each
+// strategy on a 3-branch cluster (no faults, no proxies), against a raw grpc-js unary echo on the
+// same loopback, the ceiling, measured in the same run with the same channel options and the same
+// closed loop. `--through b1` sends every client to the sequencer, so no op needs a round trip.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -99,13 +101,15 @@ async function closedLoop(label: string, clients: number, durationMs: number, op
   return measurement;
 }
 
-async function measureStrategy(strategy: Strategy, clients: number, durationMs: number, synchronous: Synchronous): Promise<Measurement> {
+async function measureStrategy(
+  strategy: Strategy, clients: number, durationMs: number, synchronous: Synchronous, through: string | undefined,
+): Promise<Measurement> {
   const accounts = Array.from({ length: accountCount }, (_, index) => ({ account: `a${index + 1}`, balance: 1_000_000 }));
   const cluster = await startCluster({ branches: branchCount, strategy, accounts, seed, settings: { synchronous } });
   try {
     const pickers = Array.from({ length: clients }, (_, client) => seedrandom(`${seed}/${strategy}/${client}`));
     const measurement = await closedLoop(strategy, clients, durationMs, async (client, sequence) => {
-      const branch = process.env.BENCH_BRANCH || (cluster.branches[client % cluster.branches.length] ?? 'b1');
+      const branch = through ?? cluster.branches[client % cluster.branches.length] ?? 'b1';
       const bankClient = cluster.client(branch);
       const account = accounts[Math.floor((pickers[client]?.() ?? 0) * accountCount)]?.account ?? 'a1';
       const identity = { clientId: `bench-${client}`, requestId: `bench-${client}-${sequence}` };
@@ -192,8 +196,11 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '5' }, clients: { type: 'string', default: '8' },
       strategies: { type: 'string', default: strategies.join(',') },
       synchronous: { type: 'string', default: 'normal' },
+      through: { type: 'string' },
     },
   });
+  const through = values.through;
+  if (through !== undefined && !/^b[1-3]$/.test(through)) throw new Error(`--through takes a branch b1..b${branchCount}, got '${through}'`);
   const synchronous = values.synchronous;
   if (synchronous !== 'normal' && synchronous !== 'full') throw new Error(`--synchronous takes normal or full, got '${synchronous}'`);
   const chosen = values.strategies.split(',');
@@ -202,10 +209,10 @@ async function main(): Promise<void> {
   const durationMs = Number(values.seconds) * 1_000;
   const clients = Number(values.clients);
   if (!(durationMs > 0) || !Number.isInteger(clients) || clients < 1) throw new Error('--seconds and --clients take positive numbers');
-  process.stdout.write(`SEED=${seed} branches=${branchCount} clients=${clients} seconds=${durationMs / 1_000} accounts=${accountCount} synchronous=${synchronous} op=deposit(1) to a seeded random account, client i through branch i mod ${branchCount}\n`);
+  process.stdout.write(`SEED=${seed} branches=${branchCount} clients=${clients} seconds=${durationMs / 1_000} accounts=${accountCount} synchronous=${synchronous} op=deposit(1) to a seeded random account, ${through === undefined ? `client i through branch i mod ${branchCount}` : `every client through ${through}`}\n`);
   const ceiling = await measureEcho(clients, durationMs);
   const rows: Measurement[] = [];
-  for (const strategy of strategies.filter((name) => chosen.includes(name))) rows.push(await measureStrategy(strategy, clients, durationMs, synchronous));
+  for (const strategy of strategies.filter((name) => chosen.includes(name))) rows.push(await measureStrategy(strategy, clients, durationMs, synchronous, through));
   printTable(rows, ceiling);
 }
 

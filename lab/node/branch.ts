@@ -141,11 +141,7 @@ export class Branch {
   }
 
   receive(call: PropagateCall): void {
-    this.incoming.add(call);
-    const forget = (): boolean => this.incoming.delete(call);
-    call.on('close', forget);
-    call.on('cancelled', forget);
-    call.on('error', forget);
+    holdWhileOpen(this.incoming, call);
     receivePropagation(call, {
       self: this.config.id, peers: new Set(this.config.peers.map((peer) => peer.id)), store: this.store,
       policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), now: () => Date.now(),
@@ -155,11 +151,7 @@ export class Branch {
 
   /** An incoming Point stream: another branch's reads and compare-and-sets at this sequencer. */
   servePoint(call: IncomingPointStream): void {
-    this.incomingPoints.add(call);
-    const forget = (): boolean => this.incomingPoints.delete(call);
-    call.on('close', forget);
-    call.on('cancelled', forget);
-    call.on('error', forget);
+    holdWhileOpen(this.incomingPoints, call);
     servePointStream(call, this.sequencer, this.store);
   }
 
@@ -204,4 +196,13 @@ export class Branch {
     if (this.config.strategy === 'unsafe' || this.config.bug === 'no-dedup') return { dedup: false, ordered: false };
     return { dedup: true, ordered: true };
   }
+}
+
+/** Keeps an incoming stream in `open` until it ends, however it ends, so a stop or reset can end it. */
+function holdWhileOpen<Call extends PropagateCall | IncomingPointStream>(open: Set<Call>, call: Call): void {
+  open.add(call);
+  const forget = (): boolean => open.delete(call);
+  call.on('close', forget);
+  call.on('cancelled', forget);
+  call.on('error', forget);
 }

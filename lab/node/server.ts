@@ -46,6 +46,9 @@ export const serverKeepaliveOptions = {
   'grpc.keepalive_timeout_ms': 1_000,
 } as const;
 
+/** The server's other options: no channelz bookkeeping, as on the channels (channel.ts). */
+export const serverOptions = { ...serverKeepaliveOptions, 'grpc.enable_channelz': 0 } as const;
+
 export interface BranchServerParts {
   server: Server;
   health: HealthImplementation;
@@ -54,7 +57,7 @@ export interface BranchServerParts {
 
 export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
   const recentCalls = new RecentCalls();
-  const server = new Server({ ...serverKeepaliveOptions });
+  const server = new Server(serverOptions);
   server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log)));
   const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);
