@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/history.js';
 import type { BranchClient, NodeStats, SnapshotReply } from '../../proto/gen/bank.js';
 import type { ProxyBackend } from '../proxy/types.js';
@@ -13,7 +14,7 @@ import type { BranchId, Link } from './links.js';
 import { launchNode, strategies } from './node-process.js';
 import type { AccountBalance, NodeLaunch, NodeProcess, NodeSettings, Strategy } from './node-process.js';
 import { freeLoopbackPort, loopbackHost } from './ports.js';
-import { branchClient, callUnary } from './rpc.js';
+import { branchClient, callUnary, isServiceError } from './rpc.js';
 
 export interface ClusterOptions {
   branches: number | BranchId[];
@@ -62,6 +63,12 @@ const branchCountMax = 16;
 const startTimeoutDefaultMs = 20_000;
 const stopGraceMs = 2_000;
 const adminCallDeadlineMs = 5_000;
+/** The bound of the wait for propagation streams after a Reset or a restart (see waitForStreams). */
+const streamsUpMsMax = 1_000;
+const streamsPollMs = 20;
+/** A Snapshot that meets a dropped connection is asked again, this often at most, this far apart. */
+const snapshotAttemptsMax = 3;
+const snapshotRetryMs = 50;
 const clientReadyAfterRestartMs = 2_000;
 const accountPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -224,10 +231,23 @@ class LocalCluster implements Cluster {
   }
 
   async snapshotReplies(): Promise<SnapshotReply[]> {
-    return Promise.all(this.branches.map((branch) => {
+    return Promise.all(this.branches.map((branch) => this.snapshotOf(branch)));
+  }
+
+  /**
+   * One branch's Snapshot. A node just resumed from a pause may find its admin connection dropped by
+   * keepalive while it was stopped; the call that meets that is asked again (a read changes nothing).
+   */
+  private async snapshotOf(branch: BranchId): Promise<SnapshotReply> {
+    for (let attempt = 1; ; attempt += 1) {
       const client = this.adminClient(branch);
-      return callUnary(client.snapshot.bind(client), {}, adminCallDeadlineMs);
-    }));
+      try {
+        return await callUnary(client.snapshot.bind(client), {}, adminCallDeadlineMs);
+      } catch (error) {
+        if (attempt >= snapshotAttemptsMax || !isServiceError(error) || error.code !== status.UNAVAILABLE) throw error;
+        await new Promise((resolve) => setTimeout(resolve, snapshotRetryMs));
+      }
+    }
   }
 
   async snapshot(): Promise<BranchState[]> {
@@ -242,6 +262,25 @@ class LocalCluster implements Cluster {
       const client = this.adminClient(branch);
       return callUnary(client.reset.bind(client), { accounts: states, epoch }, adminCallDeadlineMs);
     }));
+    await this.waitForStreams();
+  }
+
+  /**
+   * Waits, at most streamsUpMsMax, until every running branch has its propagation stream up to every
+   * other running branch. After a Reset or a restart the streams reconnect on their own, after a
+   * backoff; a run that went on at once would have its first updates meet a stream still down, and
+   * fire-and-forget propagation (unsafe) would lose them or not, as the backoff fell. A link the plan
+   * cut keeps its stream down: the wait then ends at its bound, the same bound every time.
+   */
+  private async waitForStreams(): Promise<boolean> {
+    const live = this.branches.filter((branch) => this.isRunning(branch) && !this.isPaused(branch));
+    const started = performance.now();
+    for (;;) {
+      const replies = await Promise.all(live.map((branch) => this.snapshotOf(branch)));
+      if (replies.every((reply) => reply.peersConnected >= live.length - 1)) return true;
+      if (performance.now() - started >= streamsUpMsMax) return false;
+      await new Promise((resolve) => setTimeout(resolve, streamsPollMs));
+    }
   }
 
   async kill(branch: BranchId): Promise<void> {
@@ -259,6 +298,7 @@ class LocalCluster implements Cluster {
     const launch = { ...this.launch(branch), accounts: [] };
     this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
     await Promise.all([this.clients.get(branch), this.adminClients.get(branch)].map((client) => waitForReady(client)));
+    await this.waitForStreams();
   }
 
   pause(branch: BranchId): void {

@@ -79,7 +79,7 @@ export interface Workload {
   branches: BranchId[];
   accounts: { account: string; balance: number }[];
   clients: number;
-  /** The ops of a step go out together; the next step starts when all of them completed. */
+  /** The ops of a step go out together (in client order, a few ms apart); the next step starts when all of them completed. */
   steps: PlanOp[][];
 }
 

@@ -164,6 +164,7 @@ export class Branch {
       outbox: this.store.outbox(this.config.peers.map((peer) => peer.id)),
       stats: { ...this.stats },
       epoch: this.store.epoch(),
+      peersConnected: this.replication.connectedCount,
     };
   }
 

@@ -1,12 +1,12 @@
 // One run: a plan against a real cluster. Acquire a cluster, drive the workload and the faults in
 // logical steps, heal, wait for quiescence, read every branch's Snapshot, judge, write artifacts.
 import type { BranchState } from '../../models/history.js';
-import { balancesAgree } from '../cluster/index.js';
 import type { HistoryEvent } from '../../models/history.js';
 import type { Plan, Strategy } from '../gen/plan.js';
 import { planHash } from '../gen/index.js';
 import { writeArtifacts } from './artifacts.js';
 import { judge } from './checks.js';
+import { quiesce } from './quiesce.js';
 import type { CheckLimits, CheckResult, Judgement, Verdict } from './checks.js';
 import type { ClusterPool } from './pool.js';
 import type { NemesisEvent } from './recorder.js';
@@ -72,35 +72,6 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   if (sorted.length === 0) return 0;
   const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
   return sorted[Math.max(0, index)] as number;
-}
-
-const quietMsMin = 500;
-
-function stateKey(states: BranchState[]): string {
-  return JSON.stringify(states.map((state) => [state.branch, state.accounts, state.outbox]));
-}
-
-/**
- * Polls Snapshot until every outbox is empty and the branches agree. A cluster whose outboxes are
- * empty but whose branches disagree and stay unchanged for quietMsMin will not converge by itself
- * (fire-and-forget propagation lost something), so waiting longer only costs time.
- */
-async function quiesce(snapshot: () => Promise<BranchState[]>, boundMs: number): Promise<{ states: BranchState[]; quiesced: boolean }> {
-  const started = performance.now();
-  let states = await snapshot();
-  let key = stateKey(states);
-  let unchangedSince = performance.now();
-  for (;;) {
-    const drained = states.every((state) => state.outbox === 0);
-    if (drained && balancesAgree(states)) return { states, quiesced: true };
-    const now = performance.now();
-    if (now - started >= boundMs || (drained && now - unchangedSince >= quietMsMin)) return { states, quiesced: false };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    states = await snapshot();
-    const next = stateKey(states);
-    if (next !== key) unchangedSince = performance.now();
-    key = next;
-  }
 }
 
 export interface RunRequest {

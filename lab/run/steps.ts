@@ -1,5 +1,6 @@
 // Drives a plan's workload in logical steps: at each boundary the faults due there are healed or
-// applied, then the step's ops go out together and the next step waits for all of them.
+// applied, then the step's ops go out together, in client order, and the next step waits for all of them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BranchClient } from '../../proto/gen/bank.js';
 import type { BranchId } from '../cluster/links.js';
 import { describeFault } from '../gen/story.js';
@@ -7,6 +8,16 @@ import type { FaultStep, Plan } from '../gen/plan.js';
 import type { FaultDriver } from './faults.js';
 import { inputValue, perform } from './operation.js';
 import type { Recorder } from './recorder.js';
+
+/**
+ * The ops of a step go out in client order, this far apart: close enough that they overlap at their
+ * branches, far enough that they arrive in the plan's order rather than the scheduler's. Which of two
+ * concurrent writes lands last on a third replica then is the same in every run of the plan.
+ */
+export const issueSpacingMs = 2;
+
+/** With many clients in a step the spacing shrinks, so that its last op still goes out within this. */
+export const issueSpreadMsMax = 8;
 
 export interface StepLimits {
   deadlineMs: number;
@@ -52,8 +63,10 @@ export async function runWorkload(
       break;
     }
     result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder);
+    const spacingMs = ops.length > 1 ? Math.min(issueSpacingMs, issueSpreadMsMax / (ops.length - 1)) : 0;
     await Promise.all(
-      ops.map(async (op) => {
+      ops.map(async (op, position) => {
+        if (position > 0) await sleep(position * spacingMs);
         const { f } = op;
         recorder.invoke(op.client, f, inputValue(op));
         const completion = await perform(op, context);

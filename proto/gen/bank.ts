@@ -287,6 +287,8 @@ export interface SnapshotReply {
   outbox: number;
   stats: NodeStats | undefined;
   epoch: number;
+  /** Peers this branch's outgoing Propagate stream is up to (its hello answered), of this epoch. */
+  peersConnected: number;
 }
 
 /** Counters since the last Reset, for `faultline compare`. */
@@ -3588,7 +3590,16 @@ export const AppliedKey: MessageFns<AppliedKey> = {
 };
 
 function createBaseSnapshotReply(): SnapshotReply {
-  return { branch: "", accounts: [], applied: [], deadLetters: 0, outbox: 0, stats: undefined, epoch: 0 };
+  return {
+    branch: "",
+    accounts: [],
+    applied: [],
+    deadLetters: 0,
+    outbox: 0,
+    stats: undefined,
+    epoch: 0,
+    peersConnected: 0,
+  };
 }
 
 export const SnapshotReply: MessageFns<SnapshotReply> = {
@@ -3613,6 +3624,9 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
     }
     if (message.epoch !== 0) {
       writer.uint32(56).uint64(message.epoch);
+    }
+    if (message.peersConnected !== 0) {
+      writer.uint32(64).uint32(message.peersConnected);
     }
     return writer;
   },
@@ -3686,6 +3700,14 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
             message.epoch = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.peersConnected = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3713,6 +3735,11 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
       outbox: isSet(object.outbox) ? globalThis.Number(object.outbox) : 0,
       stats: isSet(object.stats) ? NodeStats.fromJSON(object.stats) : undefined,
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      peersConnected: isSet(object.peersConnected)
+        ? globalThis.Number(object.peersConnected)
+        : isSet(object.peers_connected)
+        ? globalThis.Number(object.peers_connected)
+        : 0,
     };
   },
 
@@ -3739,6 +3766,9 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
     if (message.epoch !== 0) {
       obj.epoch = Math.round(message.epoch);
     }
+    if (message.peersConnected !== 0) {
+      obj.peersConnected = Math.round(message.peersConnected);
+    }
     return obj;
   },
 
@@ -3756,6 +3786,7 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
       ? NodeStats.fromPartial(object.stats)
       : undefined;
     message.epoch = object.epoch ?? 0;
+    message.peersConnected = object.peersConnected ?? 0;
     return message;
   },
 };

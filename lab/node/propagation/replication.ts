@@ -35,6 +35,11 @@ export class Replication {
     return this.senders.length;
   }
 
+  /** How many peers a stream is up to right now. */
+  get connectedCount(): number {
+    return this.senders.filter((sender) => sender.isConnected).length;
+  }
+
   start(): void {
     for (const sender of this.senders) sender.start();
   }

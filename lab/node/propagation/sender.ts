@@ -120,6 +120,11 @@ export class PeerSender {
     this.client.close();
   }
 
+  /** True while a stream is up (its hello answered). */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
   /** Resolves once a stream is up (its hello answered). */
   whenConnected(): Promise<void> {
     if (this.connected) return Promise.resolve();
