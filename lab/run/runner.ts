@@ -4,6 +4,7 @@ import type { BranchState } from '../../models/history.js';
 import type { HistoryEvent } from '../../models/history.js';
 import type { Plan, Strategy } from '../gen/plan.js';
 import { planHash } from '../gen/index.js';
+import { isToxiproxyError } from '../proxy/adapter.js';
 import { writeArtifacts } from './artifacts.js';
 import { judge } from './checks.js';
 import { quiesce } from './quiesce.js';
@@ -107,6 +108,13 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
 }
 
 /**
+ * How many times a plan runs when the Toxiproxy server fails under it. The real server can hang when
+ * a toxic is removed while its connections are blocked (Shopify/toxiproxy#558, open); its API then
+ * answers 503 after its own timeout.
+ */
+export const proxyFailureAttemptsMax = 2;
+
+/**
  * A failure of the lab itself (a proxy server that died, a node that would not restart) is no verdict
  * on the system: the run is `unknown`, the cluster is thrown away, and the session goes on.
  */
@@ -126,13 +134,21 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(plan, pool.strategy);
   const started = performance.now();
-  const recorder = new Recorder(plan.workload.clients);
-  const marks = [started];
+  let recorder = new Recorder(plan.workload.clients);
+  let marks = [started];
   let execution: Execution;
-  try {
-    execution = await execute(request, limits, runId, recorder, marks);
-  } catch (error) {
-    execution = await labFailure(request, error);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      execution = await execute(request, limits, runId, recorder, marks);
+      break;
+    } catch (error) {
+      execution = await labFailure(request, error);
+      // A Toxiproxy server that hung or died says nothing about the system: the plan runs again from
+      // the start, on a fresh cluster and proxy server (labFailure discarded them).
+      if (attempt >= proxyFailureAttemptsMax || !isToxiproxyError(error, 'server') && !isToxiproxyError(error, 'unreachable')) break;
+      recorder = new Recorder(plan.workload.clients);
+      marks = [performance.now()];
+    }
   }
   while (marks.length < 5) marks.push(performance.now());
   const [, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
