@@ -41,13 +41,12 @@ function reflectionPackage(): PackageDefinition {
  * The server pings its clients too, so an incoming Propagate stream whose sender vanished behind a
  * half-open connection is dropped within keepalive_time + keepalive_timeout, not held forever.
  */
-export const serverKeepaliveOptions = {
+export const serverOptions = {
   'grpc.keepalive_time_ms': 2_000,
   'grpc.keepalive_timeout_ms': 1_000,
+  // No channelz bookkeeping, as on the channels (channel.ts).
+  'grpc.enable_channelz': 0,
 } as const;
-
-/** The server's other options: no channelz bookkeeping, as on the channels (channel.ts). */
-export const serverOptions = { ...serverKeepaliveOptions, 'grpc.enable_channelz': 0 } as const;
 
 export interface BranchServerParts {
   server: Server;

@@ -90,8 +90,9 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
   }
 
   /** The point's states of `accounts`, or the reply it already gave this request id. */
-  async function readStates(accounts: readonly string[], context: OperationContext): Promise<AccountRecord[] | { reply: Reply }> {
-    const point = dependencies.pointFor(accounts);
+  async function readStates(
+    point: SerializationPoint, accounts: readonly string[], context: OperationContext,
+  ): Promise<AccountRecord[] | { reply: Reply }> {
     const read = await point.read({ requestId: context.requestId, accounts: [...accounts] }, pointContext(context, true))
       .catch((error: unknown) => {
         throw failedBeforeCommit('Read', error);
@@ -109,7 +110,7 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
         // A guess needs no round trip: the newest versions this branch knows (its replica, or what
         // the point last told it). At the sequencer they are the point's own; elsewhere they are
         // current unless an update is still on its way. Only an account never heard of needs a read.
-        const states = guessStates(accounts) ?? await readStates(accounts, context);
+        const states = guessStates(accounts) ?? await readStates(point, accounts, context);
         if (!Array.isArray(states)) return states.reply;
         const first = await swap(operation, states, point, context);
         if ('reply' in first) return first.reply;
