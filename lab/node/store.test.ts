@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, updateProblem } from './decide.js';
 import Database from 'better-sqlite3';
-import { databasePath, Store } from './store.js';
+import { databasePath, pageSizeBytes, Store } from './store.js';
 import { removeDirectory, temporaryDirectory } from './test-support.js';
 
 const directories: string[] = [];
@@ -151,6 +151,26 @@ describe('Store', () => {
     expect([store.lastSequence(), store.cursor('b2'), store.appliedKeys().length, store.reply('r1')]).toEqual([0, 0, 0, undefined]);
     expect([store.outboxUsage().rows, store.dedupSize()]).toEqual([0, 0]);
     store.close();
+  });
+
+  it('lays a new database out in small pages, and numbers applied rows from 1 again after a reset', () => {
+    const { store, directory } = open();
+    const deposit = (requestId: string): void => {
+      store.commit('b1', requestId, decide({ kind: 'deposit', account: 'a1', amount: 1 }, store.accounts()).updates, '{}');
+    };
+    deposit('r1');
+    deposit('r2');
+    store.reset([{ account: 'a1', balance: 0, version: 0 }], 1);
+    deposit('r3');
+    store.flush();
+    const other = new Database(databasePath(directory), { readonly: true });
+    try {
+      expect(other.pragma('page_size', { simple: true })).toBe(pageSizeBytes);
+      expect(other.prepare('SELECT seq, request_id AS requestId FROM applied').all()).toEqual([{ seq: 1, requestId: 'r3' }]);
+    } finally {
+      other.close();
+      store.close();
+    }
   });
 });
 
