@@ -3,13 +3,15 @@
 // Try: `node --import tsx bench/strategies-echo-server.ts`.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { serverOptions } from '../lab/node/channel.js';
 import { echoService } from './strategies-echo.js';
 
 function echo(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
   return callback(null, call.request);
 }
 
-const server = new Server();
+// The branches' own server options, so the ceiling pays what a branch pays per call and no more.
+const server = new Server(serverOptions);
 server.addService(echoService, { echo });
 server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
   if (error !== null) {

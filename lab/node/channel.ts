@@ -1,4 +1,5 @@
-// The options of every gRPC channel faultline opens: branch to branch, and the lab's customers.
+// The options of every gRPC channel faultline opens (branch to branch, and the lab's customers) and
+// of every branch's server.
 // Try it: `new BranchClient(address, credentials.createInsecure(), channelOptions)`.
 import type { ChannelOptions } from '@grpc/grpc-js';
 
@@ -18,6 +19,17 @@ export const channelOptions: ChannelOptions = {
   // Channelz counts every call for an admin service faultline does not serve; off, a call costs less.
   'grpc.enable_channelz': 0,
 };
+
+/**
+ * The server pings its clients too, so an incoming Propagate stream whose sender vanished behind a
+ * half-open connection is dropped within keepalive_time + keepalive_timeout, not held forever.
+ */
+export const serverOptions = {
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 1_000,
+  // No channelz bookkeeping, as on the channels above.
+  'grpc.enable_channelz': 0,
+} as const;
 
 /** Metadata keys a call carries so a server can tell who asked for what. */
 export const metadataKeys = {

@@ -17,7 +17,7 @@ import type {
 } from '../../proto/gen/bank.js';
 import type { Branch } from './branch.js';
 import type { Store } from './store.js';
-import { metadataKeys } from './channel.js';
+import { metadataKeys, serverOptions } from './channel.js';
 import { isAccountName } from './config.js';
 import type { Operation } from './decide.js';
 import { incomingDeadline } from './deadline.js';
@@ -36,17 +36,6 @@ function reflectionPackage(): PackageDefinition {
   reflectionDefinition ??= loadSync([bankProtoPath, healthProtoPath], { keepCase: true, longs: String, enums: String, defaults: true });
   return reflectionDefinition;
 }
-
-/**
- * The server pings its clients too, so an incoming Propagate stream whose sender vanished behind a
- * half-open connection is dropped within keepalive_time + keepalive_timeout, not held forever.
- */
-export const serverOptions = {
-  'grpc.keepalive_time_ms': 2_000,
-  'grpc.keepalive_timeout_ms': 1_000,
-  // No channelz bookkeeping, as on the channels (channel.ts).
-  'grpc.enable_channelz': 0,
-} as const;
 
 export interface BranchServerParts {
   server: Server;
