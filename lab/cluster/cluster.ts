@@ -51,6 +51,11 @@ export interface Cluster {
   resume(branch: BranchId): void;
   isRunning(branch: BranchId): boolean;
   isPaused(branch: BranchId): boolean;
+  /**
+   * Waits, at most a second, until every running branch has its propagation stream up to every other
+   * running branch; false if the bound ran out (a link still cut keeps its stream down).
+   */
+  streamsUp(): Promise<boolean>;
   pids(): Record<BranchId, number>;
   stop(): Promise<void>;
 }
@@ -63,7 +68,7 @@ const branchCountMax = 16;
 const startTimeoutDefaultMs = 20_000;
 const stopGraceMs = 2_000;
 const adminCallDeadlineMs = 5_000;
-/** The bound of the wait for propagation streams after a Reset or a restart (see waitForStreams). */
+/** The bound of the wait for propagation streams after a Reset, a restart or a heal (see streamsUp). */
 const streamsUpMsMax = 1_000;
 const streamsPollMs = 20;
 /** A Snapshot that meets a dropped connection is asked again, this often at most, this far apart. */
@@ -262,17 +267,17 @@ class LocalCluster implements Cluster {
       const client = this.adminClient(branch);
       return callUnary(client.reset.bind(client), { accounts: states, epoch }, adminCallDeadlineMs);
     }));
-    await this.waitForStreams();
+    await this.streamsUp();
   }
 
   /**
    * Waits, at most streamsUpMsMax, until every running branch has its propagation stream up to every
-   * other running branch. After a Reset or a restart the streams reconnect on their own, after a
-   * backoff; a run that went on at once would have its first updates meet a stream still down, and
+   * other running branch. After a Reset, a restart or a heal the streams reconnect on their own, after
+   * a backoff; a run that went on at once would have its next updates meet a stream still down, and
    * fire-and-forget propagation (unsafe) would lose them or not, as the backoff fell. A link the plan
    * cut keeps its stream down: the wait then ends at its bound, the same bound every time.
    */
-  private async waitForStreams(): Promise<boolean> {
+  async streamsUp(): Promise<boolean> {
     const live = this.branches.filter((branch) => this.isRunning(branch) && !this.isPaused(branch));
     const started = performance.now();
     for (;;) {
@@ -298,7 +303,7 @@ class LocalCluster implements Cluster {
     const launch = { ...this.launch(branch), accounts: [] };
     this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
     await Promise.all([this.clients.get(branch), this.adminClients.get(branch)].map((client) => waitForReady(client)));
-    await this.waitForStreams();
+    await this.streamsUp();
   }
 
   pause(branch: BranchId): void {

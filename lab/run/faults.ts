@@ -9,4 +9,9 @@ export interface FaultDriver {
   heal(index: number, fault: Fault): Promise<string | undefined>;
   /** Heals everything: every proxy enabled, no toxic left, every node running. */
   healAll(): Promise<void>;
+  /**
+   * Called once no fault is left: waits (bounded) until the branches' propagation streams, which the faults
+   * broke, are up again, so the next step's updates do not race their reconnection.
+   */
+  settle(): Promise<void>;
 }

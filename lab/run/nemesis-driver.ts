@@ -36,7 +36,7 @@ export class NemesisFaultDriver implements FaultDriver {
   private readonly context: NemesisContext;
   private tag = 'run';
 
-  constructor(cluster: Cluster, proxy: ProxyBackend) {
+  constructor(private readonly cluster: Cluster, proxy: ProxyBackend) {
     this.context = nemesisContext({ proxy: proxy.adapter, branches: cluster.branches, processes: cluster });
   }
 
@@ -106,5 +106,9 @@ export class NemesisFaultDriver implements FaultDriver {
 
   async healAll(): Promise<void> {
     await healAll(this.context);
+  }
+
+  async settle(): Promise<void> {
+    await this.cluster.streamsUp();
   }
 }

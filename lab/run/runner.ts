@@ -1,5 +1,6 @@
 // One run: a plan against a real cluster. Acquire a cluster, drive the workload and the faults in
 // logical steps, heal, wait for quiescence, read every branch's Snapshot, judge, write artifacts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BranchState } from '../../models/history.js';
 import type { HistoryEvent } from '../../models/history.js';
 import type { Plan, Strategy } from '../gen/plan.js';
@@ -12,7 +13,7 @@ import type { CheckLimits, CheckResult, Judgement, Verdict } from './checks.js';
 import type { ClusterPool } from './pool.js';
 import type { NemesisEvent } from './recorder.js';
 import { Recorder } from './recorder.js';
-import { runWorkload } from './steps.js';
+import { faultSettleMs, runWorkload } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
 export interface RunLimits extends CheckLimits {
@@ -97,6 +98,8 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   lease.driver.beginRun(planHash(plan).slice(0, 12));
   marks.push(performance.now());
   const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId });
+  // The last step's updates land before the heal, as at every fault boundary (steps.ts).
+  if (plan.faultSchedule.length > 0) await sleep(faultSettleMs);
   await lease.driver.healAll();
   recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
   marks.push(performance.now());

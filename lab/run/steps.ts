@@ -19,6 +19,25 @@ export const issueSpacingMs = 2;
 /** With many clients in a step the spacing shrinks, so that its last op still goes out within this. */
 export const issueSpreadMsMax = 8;
 
+/**
+ * Before a fault starts or heals after a step, the lab waits this long. What the step's ops set going
+ * after their replies (a replica update shipped after its commit; unsafe's fire-and-forget update, sent
+ * 15 ms after its write) then lands before the network or a process changes, in every run, instead of
+ * racing the change: an update lost to a partition in one run and delivered in the next would flip
+ * the verdict of the same seed.
+ */
+export const faultSettleMs = 50;
+
+/** True when a fault of the schedule started before this step boundary and heals after it. */
+export function faultsActiveAcross(step: number, schedule: readonly FaultStep[]): boolean {
+  return schedule.some((entry) => entry.atStep < step && entry.healAtStep > step);
+}
+
+/** True when a fault of the schedule starts or heals at this step boundary. */
+export function faultsChangeAt(step: number, schedule: readonly FaultStep[]): boolean {
+  return schedule.some((entry) => entry.atStep === step || (entry.healAtStep === step && entry.atStep !== step));
+}
+
 export interface StepLimits {
   deadlineMs: number;
   /** A run whose workload takes longer than this stops issuing ops and is judged on what it has. */
@@ -33,11 +52,16 @@ export interface WorkloadResult {
 
 async function faultBoundary(step: number, schedule: FaultStep[], driver: FaultDriver, recorder: Recorder): Promise<number> {
   let applied = 0;
+  if (step > 0 && faultsChangeAt(step, schedule)) await sleep(faultSettleMs);
+  let healed = 0;
   for (const [index, entry] of schedule.entries()) {
     if (entry.healAtStep !== step || entry.atStep === step) continue;
     const error = await driver.heal(index, entry.fault);
     recorder.nemesisEvent({ type: 'stop', step, fault: entry.fault, description: describeFault(entry.fault), ...(error ? { error } : {}) });
+    healed += 1;
   }
+  // The last fault just healed: the streams it broke come back before anything else happens.
+  if (healed > 0 && !faultsActiveAcross(step, schedule)) await driver.settle();
   for (const [index, entry] of schedule.entries()) {
     if (entry.atStep !== step) continue;
     const error = await driver.apply(index, entry.fault);
