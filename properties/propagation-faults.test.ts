@@ -39,10 +39,11 @@ const propagationToxic: fc.Arbitrary<LinkToxic> = fc.oneof(
   fc.record({ kind: fc.constant('reset_peer' as const), timeoutMs: fc.integer({ min: 0, max: 200 }) }),
   fc.record({ kind: fc.constant('timeout' as const), timeoutMs: fc.integer({ min: 0, max: 300 }) }),
   fc.record({ kind: fc.constant('limit_data' as const), bytes: fc.integer({ min: 64, max: 4096 }) }),
+  // Toxiproxy wants size_variation below average_size (above it, its server panics).
   fc.record({
     kind: fc.constant('slicer' as const), averageSize: fc.integer({ min: 1, max: 64 }),
     sizeVariation: fc.integer({ min: 0, max: 16 }), delayUs: fc.integer({ min: 0, max: 2000 }),
-  }),
+  }).map((toxic) => ({ ...toxic, sizeVariation: toxic.sizeVariation % toxic.averageSize })),
 );
 
 const rawFault: fc.Arbitrary<RawFault> = fc.record({

@@ -114,6 +114,14 @@ describe('toxic faults', () => {
     expect((await backend.adapter.listProxies()).flatMap((proxy) => proxy.toxics)).toEqual([]);
   });
 
+  it("refuses a slicer that would crash Toxiproxy's server, and adds nothing", async () => {
+    const wide: Fault = { kind: 'slicer', params: { averageSizeBytes: 7, sizeVariationBytes: 16, delayUs: 100, stream: 'upstream' }, targets: { links: ['b2-b1'] } };
+    await expect(applyFault(wide, context)).rejects.toThrow(/size_variation \(16\) must be less than average_size \(7\)/);
+    const empty: Fault = { kind: 'slicer', params: { averageSizeBytes: 0, sizeVariationBytes: 0, delayUs: 100, stream: 'upstream' }, targets: { links: ['b2-b1'] } };
+    await expect(applyFault(empty, context)).rejects.toThrow(/average_size must be at least 1/);
+    expect((await backend.adapter.listProxies()).flatMap((proxy) => proxy.toxics)).toEqual([]);
+  });
+
   it('maps every toxic kind to the servers own type and attributes', async () => {
     const faults: Fault[] = [
       { kind: 'bandwidth', params: { rateKBps: 50 }, targets: { links: ['b1-b2'] } },

@@ -32,8 +32,23 @@ export function toxicName(base: string, stream: ToxicStream): string {
   return `${base}-${stream}`;
 }
 
+/**
+ * Why Toxiproxy's server would crash on this toxic, if it would. Its slicer splits each chunk at its
+ * middle plus or minus size_variation: a variation of average_size or more makes a negative slice
+ * (a panic that takes the whole server down), and an average_size below 1 recurses forever.
+ */
+export function toxicHazard(toxic: LinkToxic): string | undefined {
+  if (toxic.type !== 'slicer') return undefined;
+  const { average_size: average, size_variation: variation } = toxic.attributes as ToxicAttributes['slicer'];
+  if (!(average >= 1)) return `slicer: average_size must be at least 1, got ${average}`;
+  if (variation > 0 && variation >= average) return `slicer: size_variation (${variation}) must be less than average_size (${average})`;
+  return undefined;
+}
+
 /** Adds the toxic to every link; a link that already has one of that name keeps it (noted). */
 export async function addLinkToxic(context: NemesisContext, linkNames: readonly string[], toxic: LinkToxic, options: LinkToxicOptions = {}): Promise<NemesisRecord> {
+  const hazard = toxicHazard(toxic);
+  if (hazard !== undefined) throw new Error(`${hazard}: Toxiproxy's server would crash on it`);
   const base = options.name ?? `faultline-${toxic.type}`;
   const links = linksNamed(context, linkNames);
   const added: string[] = [];
