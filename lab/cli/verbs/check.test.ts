@@ -3,7 +3,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../capture-output.js';
 import { main } from '../main.js';
 
 const fixturesDirectory = join(import.meta.dirname, '../../../models/fixtures');
@@ -19,23 +20,7 @@ interface Fixture {
 const { fixtures } = JSON.parse(readFileSync(join(fixturesDirectory, 'fixtures.json'), 'utf8')) as { fixtures: Fixture[] };
 const exitOf = { ok: 0, illegal: 1, unknown: 2 } as const;
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const output = captureOutput();
 
 const scratch = mkdtempSync(join(tmpdir(), 'faultline-check-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -59,7 +44,7 @@ describe('faultline check on the fixtures', () => {
     it(`${fixture.file}: ${fixture.verdict} with --model ${fixture.model} --format ${fixture.format}`, async () => {
       const initial = fixture.initial === undefined ? [] : ['--initial', fixture.initial];
       const code = await main(['check', join(fixturesDirectory, fixture.file), '--model', fixture.model, '--format', fixture.format, ...initial, '--json']);
-      const summary = JSON.parse(stdout) as { verdict: string; model: string; format: string };
+      const summary = JSON.parse(output.stdout) as { verdict: string; model: string; format: string };
       expect(summary).toMatchObject({ verdict: fixture.verdict, model: fixture.model, format: fixture.format });
       expect(code).toBe(exitOf[fixture.verdict]);
     });
@@ -67,7 +52,7 @@ describe('faultline check on the fixtures', () => {
     it(`${fixture.file}: the same verdict with the format detected and the model inferred`, async () => {
       const initial = fixture.initial === undefined ? [] : ['--initial', fixture.initial];
       const code = await main(['check', join(fixturesDirectory, fixture.file), ...initial, '--json']);
-      const summary = JSON.parse(stdout) as { verdict: string; format: string };
+      const summary = JSON.parse(output.stdout) as { verdict: string; format: string };
       expect(summary.format).toBe(fixture.format);
       expect(code).toBe(exitOf[fixture.verdict]);
     });
@@ -78,14 +63,14 @@ describe('faultline check', () => {
   it('explains a violation in words', async () => {
     const code = await main(['check', join(fixturesDirectory, 'bank-lost-update-bad.jsonl'), '--initial', '{"a1":100,"a2":50}']);
     expect(code).toBe(1);
-    expect(stdout).toContain('illegal: not linearizable');
-    expect(stdout).toContain('deposit(a1, 10) → 110');
-    expect(stdout).toMatch(/Then op 1 \(process 2, deposit\(a1, 20\) → 120\) has no legal point/);
+    expect(output.stdout).toContain('illegal: not linearizable');
+    expect(output.stdout).toContain('deposit(a1, 10) → 110');
+    expect(output.stdout).toMatch(/Then op 1 \(process 2, deposit\(a1, 20\) → 120\) has no legal point/);
   });
 
   it('prints one JSON object with the verdict, counts, time, reason and witness', async () => {
     await main(['check', join(fixturesDirectory, 'register-ok.log'), '--json']);
-    const summary = JSON.parse(stdout) as Record<string, unknown>;
+    const summary = JSON.parse(output.stdout) as Record<string, unknown>;
     expect(Object.keys(summary)).toEqual(expect.arrayContaining(['verdict', 'ops', 'partitions', 'ms', 'reason', 'witness']));
     expect(summary).toMatchObject({ verdict: 'ok', ops: 7, partitions: 1, reason: null, witness: { kind: 'linearization' } });
   });
@@ -111,8 +96,8 @@ describe('faultline check', () => {
     for (const value of [1, 2, 1]) events.push({ index: 0, process: 99, type: 'invoke', f: 'read', value: null, time: 0 }, { index: 0, process: 99, type: 'ok', f: 'read', value, time: 0 });
     const path = write('pile-up.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
     expect(await main(['check', path, '--model', 'register', '--timeout-ms', '200'])).toBe(2);
-    expect(stdout).toContain('unknown: no verdict within the budget');
-    expect(stdout).toContain('warning: partition 1 has 40 info operations');
+    expect(output.stdout).toContain('unknown: no verdict within the budget');
+    expect(output.stdout).toContain('warning: partition 1 has 40 info operations');
   });
 
   it('exits 64 on usage errors', async () => {
@@ -122,7 +107,7 @@ describe('faultline check', () => {
     expect(await main(['check', join(fixturesDirectory, 'register-ok.log'), '--timeout-ms', 'soon'])).toBe(64);
     expect(await main(['check', join(fixturesDirectory, 'bank-ok.jsonl'), '--initial', '{"a1":'])).toBe(64);
     expect(await main(['check', join(scratch, 'missing.jsonl')])).toBe(64);
-    expect(stderr).toContain('missing.jsonl');
+    expect(output.stderr).toContain('missing.jsonl');
   });
 
   it('exits 65 with the line number on bad data', async () => {
@@ -131,8 +116,8 @@ describe('faultline check', () => {
       { index: 1, process: 2, type: 'ok', f: 'read', value: 1, time: 2 },
     ]));
     expect(await main(['check', path])).toBe(65);
-    expect(stderr).toContain('line 2: ok completion of read for process 2, which has no open invoke');
+    expect(output.stderr).toContain('line 2: ok completion of read for process 2, which has no open invoke');
     expect(await main(['check', join(fixturesDirectory, 'bank-ok.jsonl'), '--initial', '{"a1":100}'])).toBe(65);
-    expect(stderr).toContain("which has no initial balance");
+    expect(output.stderr).toContain("which has no initial balance");
   });
 });

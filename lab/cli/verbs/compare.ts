@@ -8,7 +8,7 @@ import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
-import { labFlags, labOptionSpecs, limitsFrom, seedFlag } from '../lab-flags.js';
+import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { strategies } from '../../gen/plan.js';
 import type { Strategy } from '../../gen/plan.js';
 import { compareDocument, compareHtml, compareReport, runComparison } from '../../compare/index.js';
@@ -45,8 +45,20 @@ function exitFor(document: CompareDocument): number {
   return document.runs.some((run) => run.verdict === 'unknown') ? exitCode.unknown : exitCode.ok;
 }
 
+/** The shared lab flags that apply here (not those of single-strategy runs). */
+const sharedUsage = labUsage.split('\n')
+  .filter((line) => !/^ {2}--(strategy|artifacts|fresh-cluster) /.test(line))
+  .map((line) => line.replace('--no-shrink  --json', '--json'))
+  .map((line) => (line.startsWith('  --proxy ') ? '  --proxy auto|external|binary|embedded  the Toxiproxy backend (default embedded: only it seeds its toxicity)' : line));
+
 export const verb: Verb = {
   summary: 'paired runs of several strategies on the same seeds',
+  usage: [
+    '  --strategies A,B[,C]   two or more of unsafe|lock|lock-free (default lock,lock-free), run alternately on each plan',
+    `  --seeds N  --seed ROOT   how many plans (default ${defaultSeeds}), and the root seed they derive from (default: random, printed)`,
+    '  --out DIR              where compare.json and compare.html go (default artifacts/compare-ROOT)',
+    ...sharedUsage,
+  ].join('\n'),
   async run(argv) {
     const args = parseFlags(argv, compareOptionSpecs);
     const flags = labFlags(args);

@@ -34,5 +34,9 @@ async function run(argv: string[]): Promise<number> {
 
 export const verb: Verb = {
   summary: 'run the embedded, seeded Toxiproxy server on its own',
+  usage: [
+    `  --host H  --port P   where its API listens (default 127.0.0.1:${defaultPort})`,
+    '  --seed S             the seed of its toxicity decisions (default: random, printed)',
+  ].join('\n'),
   run,
 };
