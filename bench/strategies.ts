@@ -238,9 +238,11 @@ function median(values: readonly number[]): number {
 }
 
 function printTable(rows: Row[], ceiling: Row): void {
+  const totals = new Map([ceiling, ...rows].map((row) => [row, addUp(row.windows)]));
+  const totalOf = (row: Row): Measurement => totals.get(row) ?? addUp(row.windows);
   const header = ['', 'ops/s', 'p50 ms', 'p99 ms', 'errors', 'retries', 'lock waits', 'stale', 'hops/op', 'cpu ms/op', 'of ceiling', 'rounds'];
   const lines = [ceiling, ...rows].map((row) => {
-    const total = addUp(row.windows);
+    const total = totalOf(row);
     const sorted = [...total.latenciesMs].sort((left, right) => left - right);
     const cpu = cpuPerOp(total);
     // Each round's ratio is taken against the echo measured just before it, so drift in the machine's
@@ -259,9 +261,9 @@ function printTable(rows: Row[], ceiling: Row): void {
   }
   // CPU per op against the echo's, also a same-run ratio: steadier than ops/s when the machine's speed drifts.
   process.stdout.write('cpu ms/op by process (and x the echo\'s):\n');
-  const echoCpu = cpuPerOp(addUp(ceiling.windows));
+  const echoCpu = cpuPerOp(totalOf(ceiling));
   for (const row of [ceiling, ...rows]) {
-    const total = addUp(row.windows);
+    const total = totalOf(row);
     const split = Object.entries(total.cpuMs ?? {}).map(([label, ms]) => `${label} ${(ms / Math.max(1, total.ok)).toFixed(3)}`);
     const times = echoCpu === undefined ? '' : ` (x${((cpuPerOp(total) ?? Number.NaN) / echoCpu).toFixed(2)})`;
     process.stdout.write(`  ${row.target.label.padEnd(widths[0] ?? 0)}  ${split.length === 0 ? '-' : split.join(', ')}${times}\n`);
@@ -269,7 +271,7 @@ function printTable(rows: Row[], ceiling: Row): void {
   // At the serialization point an op needs no round trip; elsewhere it needs one per swap or lock step.
   process.stdout.write('latency ms by the branch a call entered at (share of calls: p50 / p90 / mean):\n');
   for (const row of rows) {
-    const total = addUp(row.windows);
+    const total = totalOf(row);
     const split = Object.entries(total.latenciesByBranch).sort(([left], [right]) => left.localeCompare(right)).map(([branch, latencies]) => {
       const sorted = [...latencies].sort((left, right) => left - right);
       const mean = latencies.reduce((sum, latency) => sum + latency, 0) / Math.max(1, latencies.length);
