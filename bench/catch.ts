@@ -2,15 +2,16 @@
 // until the first violation, shrinks it, and records the time to the first failure and the shrunk size.
 // Run: npm run bench:catch [-- --seeds 50 --strategy unsafe [--bug no-dedup] --runs-max 20]
 import { parseArgs } from 'node:util';
-import { defaultPlanConstraints, faultLevels } from '../lab/gen/plan.js';
-import type { FaultLevel, Strategy } from '../lab/gen/plan.js';
-import { opCount, planFor } from '../lab/gen/index.js';
-import { ClusterPool } from '../lab/run/pool.js';
-import { percentile } from '../lab/run/runner.js';
-import { table } from '../lab/run/report.js';
-import { deriveSeed, runSeed } from '../lab/run/seeds.js';
-import { runOnce, trial } from '../lab/run/session.js';
-import { shrinkFailure } from '../lab/run/shrink.js';
+import { defaultPlanConstraints, faultLevels } from '../lab/plan/index.js';
+import type { Bug, FaultLevel, Strategy } from '../lab/plan/index.js';
+import { planFor } from '../lab/gen/index.js';
+import { opCount } from '../lab/plan/index.js';
+import { ClusterPool } from '../lab/run/index.js';
+import { percentile } from '../lab/report/index.js';
+import { table } from '../lab/report/index.js';
+import { deriveSeed, runSeeds } from '../lab/plan/index.js';
+import { runOnce, trial } from '../lab/run/index.js';
+import { shrinkFailure } from '../lab/run/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +39,7 @@ interface Catch {
   kinds: string;
 }
 
-const pool = new ClusterPool({ strategy, bug: values.bug, proxy: 'auto', seed: Number(values.root), reuse: true, announce: (line) => console.log(line) });
+const pool = new ClusterPool({ strategy, bug: values.bug as Bug | undefined, proxy: 'auto', reuse: true, announce: (line) => console.log(line) });
 const options = { pool, limits: {}, artifactsRoot: 'artifacts/bench-catch', shrink: false };
 const caught: Catch[] = [];
 const missed: number[] = [];
@@ -48,11 +49,12 @@ try {
     const started = performance.now();
     let found = false;
     for (let run = 0; run < runsMax && !found; run += 1) {
-      const plan = planFor(runSeed(root, run), '0', constraints);
-      const outcome = await trial(plan, options);
+      const seeds = runSeeds(root, run);
+      const plan = planFor(seeds.plan, '0', constraints);
+      const outcome = await trial(plan, seeds, options);
       if (outcome.result.verdict !== 'illegal') continue;
       const secondsToFailure = (performance.now() - started) / 1000;
-      const { smallest } = await shrinkFailure(outcome.result, (candidate) => runOnce(candidate, options));
+      const { smallest } = await shrinkFailure(outcome.result, (candidate) => runOnce(candidate, seeds, options));
       caught.push({ seed: root, runs: run + 1, secondsToFailure, shrunkOps: opCount(smallest.plan), shrunkFaults: smallest.plan.faultSchedule.length, kinds: outcome.result.violations.join('+') });
       found = true;
     }

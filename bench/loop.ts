@@ -2,14 +2,15 @@
 // time goes (cluster acquire, workload, quiescence, checker), reused cluster against a fresh one per run.
 // Run: npm run bench:loop [-- --runs 20 --strategy lock-free]
 import { parseArgs } from 'node:util';
-import { defaultPlanConstraints } from '../lab/gen/plan.js';
-import type { Plan, Strategy } from '../lab/gen/plan.js';
-import { opCount, planFor } from '../lab/gen/index.js';
-import { ClusterPool } from '../lab/run/pool.js';
-import { table } from '../lab/run/report.js';
-import { runPlan } from '../lab/run/runner.js';
-import type { RunResult } from '../lab/run/runner.js';
-import { runSeed } from '../lab/run/seeds.js';
+import { defaultPlanConstraints } from '../lab/plan/index.js';
+import type { Plan, RunSeeds, Strategy } from '../lab/plan/index.js';
+import { planFor } from '../lab/gen/index.js';
+import { opCount } from '../lab/plan/index.js';
+import { ClusterPool } from '../lab/run/index.js';
+import { table } from '../lab/report/index.js';
+import { runPlan } from '../lab/run/index.js';
+import type { RunResult } from '../lab/report/index.js';
+import { runSeeds } from '../lab/plan/index.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, strategy: { type: 'string', default: 'lock-free' }, seed: { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
@@ -20,22 +21,23 @@ const constraints = { ...defaultPlanConstraints, branchesMin: 3, branchesMax: 3,
 const opsMin = 90;
 
 /** The first `count` plans of the seed sequence that have at least opsMin ops: runs of about 100 ops. */
-function fullPlans(count: number): Plan[] {
-  const plans: Plan[] = [];
+function fullPlans(count: number): { plan: Plan; seeds: RunSeeds }[] {
+  const plans: { plan: Plan; seeds: RunSeeds }[] = [];
   for (let index = 0; plans.length < count; index += 1) {
-    const plan = planFor(runSeed(root, index), '0', constraints);
-    if (opCount(plan) >= opsMin) plans.push(plan);
+    const seeds = runSeeds(root, index);
+    const plan = planFor(seeds.plan, '0', constraints);
+    if (opCount(plan) >= opsMin) plans.push({ plan, seeds });
   }
   return plans;
 }
 
 async function measure(reuse: boolean, count: number): Promise<{ results: RunResult[]; seconds: number }> {
-  const pool = new ClusterPool({ strategy, proxy: 'auto', seed: root, reuse, announce: (line) => console.log(line) });
+  const pool = new ClusterPool({ strategy, proxy: 'auto', reuse, announce: (line) => console.log(line) });
   const results: RunResult[] = [];
   const started = performance.now();
   try {
-    for (const plan of fullPlans(count)) {
-      results.push(await runPlan({ plan, pool, artifactsRoot: null }));
+    for (const { plan, seeds } of fullPlans(count)) {
+      results.push(await runPlan({ plan, seeds, pool }));
       if (!reuse) await pool.close();
     }
   } finally {

@@ -6,9 +6,9 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { dedupPurgeEveryMsMax, dedupPurgeRowsMax } from '../lab/node/branch.js';
-import { databasePath, Store } from '../lab/node/store.js';
-import { table } from '../lab/run/report.js';
+import { dedupPurgeEveryMsMax, dedupPurgeRowsMax } from '../lab/node/index.js';
+import { databasePath, Store } from '../lab/node/index.js';
+import { table } from '../lab/report/index.js';
 import { linkName, percentile, sleep, startRig } from './propagation-harness.js';
 import type { Rig } from './propagation-harness.js';
 

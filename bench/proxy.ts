@@ -6,10 +6,10 @@ import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ToxiproxyAdapter } from '../lab/proxy/adapter.js';
-import { findToxiproxyBinary, startToxiproxyBinary } from '../lab/proxy/binary.js';
-import { EmbeddedToxiproxyServer } from '../lab/proxy/embedded/server.js';
-import { EchoClient, startEchoServer } from '../lab/proxy/harness.js';
+import { ToxiproxyAdapter } from '../lab/proxy/index.js';
+import { findToxiproxyBinary, startToxiproxyBinary } from '../lab/proxy/index.js';
+import { EmbeddedToxiproxyServer } from '../lab/proxy/index.js';
+import { EchoClient, startEchoServer } from '../lab/proxy/_testing/harness.js';
 
 const warmupRoundTrips = 500;
 const roundTrips = 4_000;

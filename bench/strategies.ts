@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import seedrandom from 'seedrandom';
-import { adoptChild } from '../lab/cluster/children.js';
+import { adoptChild } from '../lab/cluster/index.js';
 import { callUnary, channelOptions, startCluster, strategies } from '../lab/cluster/index.js';
 import type { Strategy, UnaryMethod } from '../lab/cluster/index.js';
-import type { Synchronous } from '../lab/node/store.js';
-import { DepositRequest } from '../proto/gen/bank.js';
+import type { Synchronous } from '../lab/node/index.js';
+import { DepositRequest } from '../proto/index.js';
 import { echoService } from './strategies-echo.js';
 
 const seed = 'bench-strategies';

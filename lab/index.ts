@@ -1,14 +1,14 @@
-// The lab's public entry (package export "faultline/lab"): plans, clusters, proxies, the nemesis and
-// the runner, for users who drive faultline from their own code instead of the command line.
-export { planArbitrary, planFor, planHash, planJson, describePlan, describeFault, describeOp, opCount } from './gen/index.js';
-export type { Plan, PlanConstraints, PlanOp, Fault, FaultStep, Strategy, Workload } from './gen/index.js';
+// The lab's public entry (package export "faultline/lab"): plans, seeds, clusters, proxies, the
+// nemesis and the runner, for users who drive faultline from their own code instead of the command line.
+export { claimsOf, deriveSeed, describeFault, describeOp, describePlan, opCount, planHash, planJson, runSeed, runSeeds, seedLine, strategyDeclaration } from './plan/index.js';
+export type { Fault, FaultStep, Plan, PlanConstraints, PlanOp, RunSeeds, Strategy, StrategyDeclaration, Workload } from './plan/index.js';
+export { planArbitrary, planFor } from './gen/index.js';
 export { startCluster } from './cluster/index.js';
 export type { Cluster, ClusterOptions } from './cluster/index.js';
 export { startProxyBackend } from './proxy/index.js';
 export type { ProxyBackend, ProxyBackendChoice } from './proxy/index.js';
-export { ClusterPool } from './run/pool.js';
-export { runPlan, defaultRunLimits } from './run/runner.js';
-export type { RunLimits, RunResult } from './run/runner.js';
-export { trial, failureReport } from './run/session.js';
-export { deriveSeed, runSeed } from './run/seeds.js';
-export { outcomeOf } from './run/status.js';
+export { ClusterPool, defaultRunLimits, runPlan, trial } from './run/index.js';
+export type { RunLimits } from './run/index.js';
+export { failureStory, writeArtifacts, readRecordedRun } from './report/index.js';
+export type { RunResult } from './report/index.js';
+export { outcomeOf } from './client/index.js';

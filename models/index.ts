@@ -55,3 +55,8 @@ export function accountsOf(history: History): string[] {
   }
   return [...accounts].sort();
 }
+export { checkKinds, judge, judgeDeadLetters, judgeInvariants, judgeLiveness, judgementOf, labFailureJudgement, resolveUnknowns } from './judge.js';
+export type { CheckKind, CheckResult, Claims, JudgeInput, JudgeLimits, Judgement } from './judge.js';
+export { assert, AssertionFailure, isAssertionFailure } from './assert.js';
+export * from './history.js';
+export * from './judge.js';

@@ -9,8 +9,8 @@ import { checkOperations } from './checker.js';
 import type { LinearizabilityResult } from './checker.js';
 import type { History } from './history.js';
 import type { AnyModel, Operation } from './model.js';
-import { allKits, buildHistory, planArbitrary, withCompletion } from './test-support.js';
-import type { BuiltHistory, Kit } from './test-support.js';
+import { allKits, buildHistory, planArbitrary, withCompletion } from './_testing/support.js';
+import type { BuiltHistory, Kit } from './_testing/support.js';
 
 const seed = Number(process.env.FAULTLINE_SEED ?? 460_211);
 

@@ -6,7 +6,7 @@ import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callUnary, isServiceError, retryAborted, startCluster, waitForSettled } from '../lab/cluster/index.js';
 import type { Cluster, Strategy } from '../lab/cluster/index.js';
-import type { TransferReply } from '../proto/gen/bank.js';
+import type { TransferReply } from '../proto/index.js';
 
 const seed = 'transfer-storm-2';
 const accounts = ['x', 'y', 'z'];

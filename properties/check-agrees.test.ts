@@ -6,15 +6,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Strategy } from '../lab/gen/plan.js';
-import { runPlan } from '../lab/run/runner.js';
-import { loadScenarios } from '../lab/run/scenarios.js';
-import { propertyLimits, suitePool } from './support.js';
+import type { Strategy } from '../lab/plan/index.js';
+import { loadScenarios, scenarioSeeds, trial } from '../lab/run/index.js';
+import { propertyLimits, suitePool } from './_testing/support.js';
 
 const root = resolve(import.meta.dirname, '..');
 const artifactsRoot = mkdtempSync(join(tmpdir(), 'faultline-check-agrees-'));
 const scenario = loadScenarios().find((each) => each.name === 'concurrent-deposits-lost-update');
-const pools = { unsafe: suitePool('unsafe', 3), lock: suitePool('lock', 3) };
+const pools = { unsafe: suitePool('unsafe'), lock: suitePool('lock') };
 
 async function checkExit(historyFile: string): Promise<number> {
   try {
@@ -36,9 +35,9 @@ describe('faultline check agrees with the run', () => {
     it(`on a ${strategy} run`, async () => {
       if (scenario === undefined) throw new Error('scenario concurrent-deposits-lost-update is missing');
       const pool = strategy === 'unsafe' ? pools.unsafe : pools.lock;
-      const result = await runPlan({ plan: scenario.plan, pool, limits: propertyLimits, artifactsRoot, runId: strategy });
+      const { result } = await trial(scenario.plan, scenarioSeeds(scenario), { pool, limits: propertyLimits, artifactsRoot, shrink: false, keepPassing: true });
       const expected = result.verdict === 'ok' ? 0 : result.verdict === 'illegal' ? 1 : 2;
-      expect(await checkExit(join(artifactsRoot, strategy, 'history.jsonl'))).toBe(expected);
+      expect(await checkExit(join(result.artifactDir ?? '', 'history.jsonl'))).toBe(expected);
       expect(expected).toBe(strategy === 'unsafe' ? 1 : 0);
     });
   }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareDocument } from '../lab/compare/index.js';
-import { suiteSeed } from './support.js';
+import { suiteSeed } from './_testing/support.js';
 
 const seed = suiteSeed();
 const sessionMsMax = 90_000;

@@ -3,19 +3,19 @@
 import { afterAll, describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import { planArbitrary } from '../lab/gen/index.js';
-import { runPlan } from '../lab/run/runner.js';
-import { propertyConstraints, propertyLimits, suitePool, suiteRuns, suiteSeed } from './support.js';
-import { failureMessage } from './failure.js';
+import { trial } from '../lab/run/index.js';
+import { propertyConstraints, propertyLimits, suitePool, SuiteRuns, suiteRuns, suiteSeed } from './_testing/support.js';
+import { propertyFailure } from '../lab/report/index.js';
 
 const seed = suiteSeed();
-let runs = 0;
-const pool = suitePool('lock-free', seed);
+const runs = new SuiteRuns(seed);
+const pool = suitePool('lock-free');
 
 describe(`lock-free: linearizable and conserving under faults (seed ${seed})`, () => {
   afterAll(() => pool.close());
 
   test.prop([planArbitrary(seed, propertyConstraints)], { seed, numRuns: suiteRuns(6), endOnFailure: true })('every check passes', async (plan) => {
-    const result = await runPlan({ plan, pool, limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: `${pool.strategy}-suite${seed}-run${runs++}` });
-    expect(result.verdict, failureMessage(result)).toBe('ok');
+    const { result } = await trial(plan, runs.seeds(), { pool, limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: false });
+    expect(result.verdict, propertyFailure(result)).toBe('ok');
   });
 });

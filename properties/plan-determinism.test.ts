@@ -2,9 +2,10 @@
 // same bytes, and the path of a shrunk plan leads back to the same plan.
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { defaultPlanConstraints, faultLevels, contentions } from '../lab/gen/plan.js';
-import { planFor, planJson } from '../lab/gen/index.js';
-import { suiteSeed } from './support.js';
+import { defaultPlanConstraints, faultLevels, contentions } from '../lab/plan/index.js';
+import { planFor } from '../lab/gen/index.js';
+import { planJson } from '../lab/plan/index.js';
+import { suiteSeed } from './_testing/support.js';
 
 const seed = suiteSeed();
 const constraintsArbitrary = fc.record({

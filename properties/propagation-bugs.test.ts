@@ -2,18 +2,19 @@
 // the smallest plan that exposes it; `npx faultline explore --bug <bug> --runs 50` finds them from
 // random seeds too. Run: `npx vitest run properties/propagation-bugs.test.ts`.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FaultStep, Plan, PlanOp, Strategy } from '../lab/gen/plan.js';
-import { defaultPlanConstraints } from '../lab/gen/plan.js';
-import { ClusterPool } from '../lab/run/pool.js';
-import { runPlan } from '../lab/run/runner.js';
-import type { RunResult } from '../lab/run/runner.js';
-import { describePlan } from '../lab/gen/story.js';
-import { propertyLimits } from './support.js';
+import type { Bug, FaultStep, Plan, PlanOp, Strategy } from '../lab/plan/index.js';
+import { defaultPlanConstraints, describePlan, runSeeds } from '../lab/plan/index.js';
+import { ClusterPool, trial } from '../lab/run/index.js';
+import type { RunResult } from '../lab/report/index.js';
+import { propertyLimits } from './_testing/support.js';
 
 const pools: ClusterPool[] = [];
 
-function poolWith(strategy: Strategy, bug: string): ClusterPool {
-  const pool = new ClusterPool({ strategy, bug, proxy: 'auto', seed: 4, reuse: true });
+/** Hand-written plans, run with the seeds of index 0 of root 4. */
+const seeds = runSeeds(4, 0);
+
+function poolWith(strategy: Strategy, bug: Bug): ClusterPool {
+  const pool = new ClusterPool({ strategy, bug, proxy: 'auto', reuse: true });
   pools.push(pool);
   return pool;
 }
@@ -48,9 +49,8 @@ describe('planted propagation bugs are caught', () => {
     // b2's replies to the client vanish, so the client retries the same request id through b3. The
     // first query opens the client's connection to b2, so the deposit itself gets through.
     const lostReply: FaultStep = { atStep: 1, healAtStep: 2, fault: { kind: 'toxic', toxic: { kind: 'timeout', timeoutMs: 0 }, stream: 'downstream', links: ['client-b2'] } };
-    const result = await runPlan({
-      plan: plan(3, [[query('b2')], [deposit('b2', 'd1', 1)], [query('b1')]], [lostReply]),
-      pool: noDedupPool(), limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: 'propagation-bug-no-dedup',
+    const { result } = await trial(plan(3, [[query('b2')], [deposit('b2', 'd1', 1)], [query('b1')]], [lostReply]), seeds, {
+      pool: noDedupPool(), limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: false,
     });
     expect(result.verdict, caughtMessage(result)).toBe('illegal');
     expect(result.violations, caughtMessage(result)).toContain('exactly-once');
@@ -61,9 +61,8 @@ describe('planted propagation bugs are caught', () => {
     // b1 resends everything it has no ack for.
     const lostAcks: FaultStep = { atStep: 1, healAtStep: 3, fault: { kind: 'toxic', toxic: { kind: 'timeout', timeoutMs: 0 }, stream: 'downstream', links: ['b1-b2'] } };
     const cut: FaultStep = { atStep: 2, healAtStep: 3, fault: { kind: 'partition', mode: 'one-way', from: ['b1'], to: ['b2'], links: ['b1-b2'] } };
-    const result = await runPlan({
-      plan: plan(2, [[query('b2')], [deposit('b1', 'd1')], [query('b1')], [query('b2')]], [lostAcks, cut]),
-      pool: noDedupPool(), limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: 'propagation-bug-no-dedup-resend',
+    const { result } = await trial(plan(2, [[query('b2')], [deposit('b1', 'd1')], [query('b1')], [query('b2')]], [lostAcks, cut]), seeds, {
+      pool: noDedupPool(), limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: false,
     });
     expect(result.verdict, caughtMessage(result)).toBe('illegal');
     expect(result.violations, caughtMessage(result)).toContain('exactly-once');
@@ -72,9 +71,8 @@ describe('planted propagation bugs are caught', () => {
   it('ack-before-apply: a receiver killed right after acking loses the update, and no one resends it', async () => {
     // Under lock the deposit's reply waits for b2's ack; b2 is killed at the next step boundary.
     const killReceiver: FaultStep = { atStep: 1, healAtStep: 2, fault: { kind: 'kill', node: 'b2' } };
-    const result = await runPlan({
-      plan: plan(2, [[deposit('b1', 'd1')], [query('b1')], [query('b1')]], [killReceiver]),
-      pool: poolWith('lock', 'ack-before-apply'), limits: propertyLimits, artifactsRoot: 'artifacts/properties', runId: 'propagation-bug-ack-before-apply',
+    const { result } = await trial(plan(2, [[deposit('b1', 'd1')], [query('b1')], [query('b1')]], [killReceiver]), seeds, {
+      pool: poolWith('lock', 'ack-before-apply'), limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: false,
     });
     expect(result.verdict, caughtMessage(result)).toBe('illegal');
     expect(result.violations, caughtMessage(result)).toEqual(expect.arrayContaining(['exactly-once', 'convergence']));

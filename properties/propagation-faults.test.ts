@@ -7,11 +7,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import { planArbitrary } from '../lab/gen/index.js';
-import type { Fault, FaultStep, LinkToxic, Plan, PlanConstraints, Strategy, ToxicStream } from '../lab/gen/plan.js';
-import { runPlan } from '../lab/run/runner.js';
-import type { RunLimits } from '../lab/run/runner.js';
-import { failureMessage } from './failure.js';
-import { propertyLimits, suitePool, suiteRuns, suiteSeed } from './support.js';
+import type { Fault, FaultStep, LinkToxic, Plan, PlanConstraints, Strategy, ToxicStream } from '../lab/plan/index.js';
+import { trial } from '../lab/run/index.js';
+import type { RunLimits } from '../lab/run/index.js';
+import { propertyFailure } from '../lab/report/index.js';
+import { propertyLimits, suitePool, SuiteRuns, suiteRuns, suiteSeed } from './_testing/support.js';
 
 const seed = suiteSeed();
 const workloadConstraints: PlanConstraints = {
@@ -85,20 +85,19 @@ function propagationPlans(planSeed: number): fc.Arbitrary<Plan> {
 }
 
 function propagationProperty(strategy: Strategy, ciRuns: number): void {
-  const pool = suitePool(strategy, seed);
-  let runs = 0;
+  const pool = suitePool(strategy);
+  const runs = new SuiteRuns(seed);
   describe(`${strategy}: exactly-once propagation under stream faults and crashes (seed ${seed})`, () => {
     afterAll(() => pool.close());
 
     test.prop([propagationPlans(seed)], { seed, numRuns: suiteRuns(ciRuns), endOnFailure: true })(
       'every acked op applied once on every branch, converged, no dead letters',
       async (plan) => {
-        const runId = `propagation-${strategy}-suite${seed}-run${runs++}`;
-        const result = await runPlan({ plan, pool, limits, artifactsRoot: 'artifacts/properties', runId });
-        expect(result.verdict, failureMessage(result)).toBe('ok');
+        const { result } = await trial(plan, runs.seeds(), { pool, limits, artifactsRoot: 'artifacts/properties', shrink: false });
+        expect(result.verdict, propertyFailure(result)).toBe('ok');
         expect(result.checks.map((check) => check.kind)).toContain('exactly-once');
         const deadLetters = result.finalStates.map((state) => `${state.branch}:${state.deadLetters}`);
-        expect(deadLetters, failureMessage(result)).toEqual(result.finalStates.map((state) => `${state.branch}:0`));
+        expect(deadLetters, propertyFailure(result)).toEqual(result.finalStates.map((state) => `${state.branch}:0`));
       },
     );
   });

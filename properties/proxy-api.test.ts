@@ -2,9 +2,9 @@
 // JSON shapes, then the embedded server's transcript against the real server's, byte for byte where it matters.
 // It speaks raw HTTP on purpose: success codes and content types are what it checks, and the client hides them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxyBackend } from '../lab/proxy/backends.js';
-import { availableBackendKinds } from '../lab/proxy/harness.js';
-import type { ProxyBackend, ProxyBackendKind } from '../lab/proxy/types.js';
+import { startProxyBackend } from '../lab/proxy/index.js';
+import { availableBackendKinds } from '../lab/proxy/_testing/harness.js';
+import type { ProxyBackend, ProxyBackendKind } from '../lab/proxy/index.js';
 
 const upstream = '127.0.0.1:9';
 const listen = '127.0.0.1:0';

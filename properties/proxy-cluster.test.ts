@@ -4,11 +4,11 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callUnary, isServiceError, startCluster } from '../lab/cluster/index.js';
 import type { Cluster } from '../lab/cluster/index.js';
-import { applyFault, healAll, nemesisContext } from '../lab/nemesis/index.js';
+import { healAll, isolate, nemesisContext, partitionOneWay } from '../lab/nemesis/index.js';
 import type { NemesisContext } from '../lab/nemesis/index.js';
-import { startProxyBackend } from '../lab/proxy/backends.js';
-import { availableBackendKinds } from '../lab/proxy/harness.js';
-import type { ProxyBackend } from '../lab/proxy/types.js';
+import { startProxyBackend } from '../lab/proxy/index.js';
+import { availableBackendKinds } from '../lab/proxy/_testing/harness.js';
+import type { ProxyBackend } from '../lab/proxy/index.js';
 
 const seed = 2024;
 const callDeadlineMs = 500;
@@ -63,8 +63,8 @@ describe.each(availableBackendKinds())('a 3-branch cluster with every link proxi
   });
 
   it('after a partition, healAll brings every call back to OK within a bounded time', async () => {
-    await applyFault({ kind: 'isolate', params: { mode: 'disable' }, targets: { node: 'b1' } }, context);
-    await applyFault({ kind: 'one-way', params: { mode: 'blackhole' }, targets: { from: ['b2'], to: ['b3'] } }, context);
+    await isolate(context, 'b1');
+    await partitionOneWay(context, ['b2'], ['b3'], 'blackhole');
     expect(await deposit('b1')).toBe('UNAVAILABLE');
     // Let every channel fall into reconnect backoff, as it would in a real run.
     await new Promise((resolve) => setTimeout(resolve, 1_500));

@@ -2,10 +2,10 @@
 // grpc-js health server behind a proxy. Timing checks have wide margins: this machine is shared.
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProxyBackend } from '../lab/proxy/backends.js';
-import { availableBackendKinds, EchoClient, HealthClient, startEchoServer, startHealthServer } from '../lab/proxy/harness.js';
-import type { EchoServer, HealthServer } from '../lab/proxy/harness.js';
-import type { ProxyBackend } from '../lab/proxy/types.js';
+import { startProxyBackend } from '../lab/proxy/index.js';
+import { availableBackendKinds, EchoClient, HealthClient, startEchoServer, startHealthServer } from '../lab/proxy/_testing/harness.js';
+import type { EchoServer, HealthServer } from '../lab/proxy/_testing/harness.js';
+import type { ProxyBackend } from '../lab/proxy/index.js';
 
 const waitMs = 3_000;
 const deadlineMs = 1_500;

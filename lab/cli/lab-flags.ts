@@ -3,11 +3,10 @@
 import { choiceFlag, integerFlag, stringFlag } from './args.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 import { usageError } from './exit.js';
-import { contentions, defaultPlanConstraints, faultLevels, strategies } from '../gen/plan.js';
-import type { PlanConstraints, Strategy } from '../gen/plan.js';
-import type { ProxyBackendChoice } from '../proxy/types.js';
+import { bugs, contentions, defaultPlanConstraints, faultLevels, rootSeedMax, rootSeedMin, strategies } from '../plan/index.js';
+import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
+import type { ProxyBackendChoice } from '../proxy/index.js';
 
-export const bugs = ['no-dedup', 'ack-before-apply'] as const;
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
 
 export const labOptionSpecs: OptionSpecs = {
@@ -33,7 +32,7 @@ export const labOptionSpecs: OptionSpecs = {
 export interface LabFlags {
   strategy: Strategy;
   proxy: ProxyBackendChoice;
-  bug: string | undefined;
+  bug: Bug | undefined;
   constraints: PlanConstraints;
   deadlineMs: number | undefined;
   checkerMs: number | undefined;
@@ -43,8 +42,9 @@ export interface LabFlags {
   reuse: boolean;
 }
 
+/** A root seed: any safe integer, negative included. */
 export function seedFlag(args: ParsedArgs): number | undefined {
-  return integerFlag(args, 'seed', -2147483648, 2147483647);
+  return integerFlag(args, 'seed', rootSeedMin, rootSeedMax);
 }
 
 function constraintsFrom(args: ParsedArgs): PlanConstraints {

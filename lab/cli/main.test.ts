@@ -1,7 +1,7 @@
 // The command line's front door: every verb answers --help with its flags and exit 0, and an unknown
 // verb or flag gets one line and the usage exit code.
 import { describe, expect, it } from 'vitest';
-import { captureOutput } from './capture-output.js';
+import { captureOutput } from './_testing/capture-output.js';
 import { exitCode } from './exit.js';
 import { main } from './main.js';
 

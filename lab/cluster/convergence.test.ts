@@ -1,6 +1,6 @@
 // When branches count as agreeing: the same balance for every account, whatever the versions or order.
 import { describe, expect, it } from 'vitest';
-import type { BranchState } from '../../models/history.js';
+import type { BranchState } from '../../models/index.js';
 import { balancesAgree, balancesOfAccount } from './convergence.js';
 
 function state(branch: string, accounts: Record<string, [balance: number, version: number]>): BranchState {

@@ -1,6 +1,6 @@
 // Waiting for a cluster to settle after a run: every branch holds the same balances, nothing is left
 // in an outbox, and two polls in a row saw the same thing. Bounded; the caller judges the outcome.
-import type { BranchState } from '../../models/history.js';
+import type { BranchState } from '../../models/index.js';
 import type { Cluster } from './cluster.js';
 import { sleep } from './rpc.js';
 

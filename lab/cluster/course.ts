@@ -1,8 +1,8 @@
 // The course's input and output format (seed 002): branches that replicate one shared account, and
 // customers who each talk to the branch of their own id. Used by `faultline bank <input.json>`.
 import type { Cluster } from './cluster.js';
-import type { BranchId } from './links.js';
-import type { BranchClient } from '../../proto/gen/bank.js';
+import type { BranchId } from '../plan/index.js';
+import type { BranchClient } from '../../proto/index.js';
 import { callUnary, retryAborted } from './rpc.js';
 
 export type CourseInterface = 'deposit' | 'withdraw' | 'query';

@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BranchId } from './links.js';
-import { strategyNames } from '../node/config.js';
-import type { StrategyName } from '../node/config.js';
+import type { BranchId } from '../plan/index.js';
+import { strategyNames } from '../node/index.js';
+import type { StrategyName } from '../node/index.js';
 import { adoptChild } from './children.js';
 import { loopbackHost } from './ports.js';
 import { waitForServing } from './rpc.js';

@@ -3,8 +3,8 @@
 import { credentials, makeGenericClientConstructor, Metadata, status } from '@grpc/grpc-js';
 import type { CallOptions, ClientUnaryCall, ServiceDefinition, ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { BranchClient } from '../../proto/gen/bank.js';
-import { channelOptions, metadataKeys } from '../node/channel.js';
+import { BranchClient } from '../../proto/index.js';
+import { channelOptions, metadataKeys } from '../node/index.js';
 
 export type UnaryMethod<Request, Reply> = (
   request: Request,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cdfPointsMax, compareDocument, latencyCdf, pairedMetrics } from './document.js';
 import type { CompareSettings } from './document.js';
-import { handConstraints, handSession } from './test-runs.js';
+import { handConstraints, handSession } from './_testing/runs.js';
 
 const seeds = 8;
 const settings: CompareSettings = { root: 1, strategies: ['lock', 'lock-free', 'unsafe'], seeds, constraints: handConstraints, proxy: 'embedded' };

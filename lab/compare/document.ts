@@ -1,9 +1,9 @@
 // The result of a comparison as one plain value: what compare.json holds, and all that the terminal
 // table and compare.html are drawn from. Built from the paired runs; pure, no I/O.
-import type { PlanConstraints, Strategy } from '../gen/plan.js';
-import type { RunResult } from '../run/runner.js';
-import { percentile } from '../run/runner.js';
-import { deriveSeed } from '../run/seeds.js';
+import type { PlanConstraints, Strategy } from '../plan/index.js';
+import type { RunResult } from '../report/index.js';
+import { percentile } from '../report/index.js';
+import { deriveSeed } from '../plan/index.js';
 import { pairedDifference } from './bootstrap.js';
 import type { Better, PairedDifference } from './bootstrap.js';
 import { faultIntervals, opSpans, runMetrics, throughputBucketMs, throughputBuckets } from './metrics.js';

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { compareDocument } from './document.js';
 import { compareHtml } from './html.js';
-import { handConstraints, handSession } from './test-runs.js';
+import { handConstraints, handSession } from './_testing/runs.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const present = existsSync(chromiumPath);

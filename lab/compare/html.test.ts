@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareDocument } from './document.js';
 import { compareHtml, escapeHtml, runAnchor } from './html.js';
-import { handConstraints, handSession } from './test-runs.js';
+import { handConstraints, handSession } from './_testing/runs.js';
 
 const document = compareDocument({ root: 1, strategies: ['lock', 'lock-free', 'unsafe'], seeds: 3, constraints: handConstraints, proxy: 'embedded' }, handSession(3), 3);
 const html = compareHtml(document);

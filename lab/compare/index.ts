@@ -7,6 +7,6 @@ export type { CompareDocument, CompareSettings, GridCell, GridRow, MetricCompari
 export { compareHtml, escapeHtml, runAnchor } from './html.js';
 export { blockedMs, faultIntervals, mergeIntervals, nodeCounters, opSpans, replayCommand, runMetrics, throughputBucketMs, throughputBuckets } from './metrics.js';
 export type { FaultInterval, FaultKind, NodeCounters, OpSpan, RunMetrics } from './metrics.js';
-export { compareRunId, runComparison } from './session.js';
+export { runComparison } from './session.js';
 export type { ComparisonRequest } from './session.js';
 export { compareReport, differenceRows, formatNumber, performanceRows, tradeOffLine, verdictGridRows, verdictRows, violationText } from './table.js';

@@ -1,8 +1,8 @@
 // Unit tests of the per-run measures: op spans, fault intervals, blocked time, throughput buckets, counters.
 import { describe, expect, it } from 'vitest';
-import type { NemesisEvent } from '../run/recorder.js';
+import type { NemesisEvent } from '../client/index.js';
 import { blockedMs, faultIntervals, mergeIntervals, nodeCounters, opSpans, runMetrics, throughputBuckets } from './metrics.js';
-import { handRun, latencyFault, partitionFault } from './test-runs.js';
+import { handRun, latencyFault, partitionFault } from './_testing/runs.js';
 
 const ms = 1e6;
 
@@ -126,7 +126,7 @@ describe('runMetrics', () => {
     expect(metrics.partitionMs).toBeCloseTo(200, 6);
     expect(metrics.blockedMs).toBeCloseTo(200, 6);
     expect(metrics.lockWaits).toBe(5);
-    expect(metrics.command).toMatch(/^npx faultline run --seed -?\d+ --path 0 --strategy lock .*--proxy embedded$/);
+    expect(metrics.command).toMatch(/^npx faultline run --seed -?\d+ --index \d+ --path 0 --strategy lock .*--proxy embedded$/);
   });
 
   it('gives no latency when nothing completed ok', () => {

@@ -1,12 +1,12 @@
 // What `faultline compare` measures in one run: verdict, availability, throughput, latency, the nodes'
 // counters, fault intervals and the time ops sat blocked while a partition lasted. Pure over a RunResult.
-import type { HistoryEvent } from '../../models/history.js';
-import type { Strategy } from '../gen/plan.js';
-import { planHash } from '../gen/index.js';
-import { runCommand } from '../run/artifacts.js';
-import type { NemesisEvent } from '../run/recorder.js';
-import type { RunResult } from '../run/runner.js';
-import { percentile } from '../run/runner.js';
+import type { HistoryEvent } from '../../models/index.js';
+import type { Strategy } from '../plan/index.js';
+import { planHash } from '../plan/index.js';
+import { runCommand } from '../report/index.js';
+import type { NemesisEvent } from '../client/index.js';
+import type { RunResult } from '../report/index.js';
+import { percentile } from '../report/index.js';
 
 /** Width of one bar of the throughput-over-time chart. */
 export const throughputBucketMs = 100;
@@ -171,7 +171,7 @@ export function nodeCounters(nodeStats: readonly Record<string, unknown>[]): Nod
 
 /** The replay command, naming the proxy backend when the session chose one (run's default is auto). */
 export function replayCommand(result: RunResult, proxy: string): string {
-  const command = runCommand(result.plan, result.strategy, result.bug);
+  const command = runCommand(result.seeds, result.plan, result.strategy, result.bug);
   return proxy === 'auto' ? command : `${command} --proxy ${proxy}`;
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareDocument } from './document.js';
 import { compareReport, differenceRows, formatNumber, performanceRows, tradeOffLine, verdictGridRows } from './table.js';
-import { handConstraints, handSession } from './test-runs.js';
+import { handConstraints, handSession } from './_testing/runs.js';
 
 const document = compareDocument({ root: 1, strategies: ['lock', 'lock-free', 'unsafe'], seeds: 6, constraints: handConstraints, proxy: 'embedded' }, handSession(6), 3);
 

@@ -1,6 +1,6 @@
 // The terminal report of a comparison: verdicts, performance, the trade-off in one line per strategy,
 // and the paired differences with their confidence intervals. Text only; built from a CompareDocument.
-import { table } from '../run/report.js';
+import { table } from '../report/index.js';
 import type { CompareDocument, MetricComparison, StrategySummary } from './document.js';
 
 export function formatNumber(value: number | null, digits = 1): string {

@@ -2,9 +2,8 @@
 // turns them into a plan by taking every index modulo what exists, so any shrunk value is still a
 // valid plan (a fault never targets a branch that shrinking removed).
 import fc from 'fast-check';
-import { branchIds, linkName } from '../cluster/links.js';
-import type { BranchId } from '../cluster/links.js';
-import type { Fault, FaultStep, LinkToxic, PartitionMode, PlanConstraints, PlanOp, ToxicStream, Workload } from './plan.js';
+import { branchIds, linkName, partitionLinks } from '../plan/index.js';
+import type { BranchId, Fault, FaultStep, LinkToxic, PartitionMode, PlanConstraints, PlanOp, ToxicStream, Workload } from '../plan/index.js';
 
 const balanceMax = 100;
 const depositAmountMax = 30;
@@ -171,10 +170,7 @@ function partitionFault(raw: RawFault, branches: BranchId[]): Fault {
   else if (raw.mode === 'majority') from = branches.slice(0, Math.floor(branches.length / 2));
   else from = branches.filter((_, index) => index <= raw.split % (branches.length - 1));
   const to = branches.filter((branch) => !from.includes(branch));
-  const links = to.flatMap((other) => from.map((one) => linkName(one, other)));
-  if (raw.mode !== 'one-way') links.push(...to.flatMap((other) => from.map((one) => linkName(other, one))));
-  if (raw.mode === 'isolate') links.push(linkName('client', node));
-  return { kind: 'partition', mode: raw.mode, from, to, links };
+  return { kind: 'partition', mode: raw.mode, from, to, links: partitionLinks(raw.mode, from, to) };
 }
 
 function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {

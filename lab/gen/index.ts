@@ -1,13 +1,12 @@
 // Plan generation: `planFor(seed, path, constraints)` gives the plan fast-check generates at that seed
 // and path, the same bytes on every machine. Try: `npx faultline run --seed 7 --dry-run`.
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { normalize, rawPlanArbitrary } from './arbitrary.js';
-import { defaultPlanConstraints } from './plan.js';
-import type { Plan, PlanConstraints } from './plan.js';
+import { defaultPlanConstraints } from '../plan/index.js';
+import type { Plan, PlanConstraints } from '../plan/index.js';
 
-export * from './plan.js';
-export { describePlan, describeFault, describeOp } from './story.js';
+export { normalize, rawPlanArbitrary } from './arbitrary.js';
+export type { RawFault, RawOp, RawPlan, RawTarget } from './arbitrary.js';
 
 /** The arbitrary of whole plans; `path` is filled in by whoever knows it. */
 export function planArbitrary(seed: number, constraints: PlanConstraints = defaultPlanConstraints): fc.Arbitrary<Plan> {
@@ -27,7 +26,7 @@ export function generationParameters(seed: number): { seed: number } {
 
 /**
  * The plan at (seed, path): fast-check replays the path (a run index, then shrink steps) and we take the
- * value it reaches. Throws a plain Error when the path does not exist for this seed.
+ * value it reaches. Throws NoSuchPathError when the path does not exist for this seed.
  */
 export function planFor(seed: number, path = '0', constraints: PlanConstraints = defaultPlanConstraints): Plan {
   let captured: Plan | undefined;
@@ -36,15 +35,15 @@ export function planFor(seed: number, path = '0', constraints: PlanConstraints =
     return false;
   });
   fc.check(property, { ...generationParameters(seed), path, numRuns: Number(path.split(':')[0]) + 1, endOnFailure: true });
-  if (captured === undefined) throw new Error(`no plan at seed ${seed} path '${path}'`);
+  if (captured === undefined) throw new NoSuchPathError(`no plan at seed ${seed} path '${path}'`);
   return { ...captured, path };
 }
 
-/** The canonical bytes of a plan: JSON with the key order the generator builds. */
-export function planJson(plan: Plan): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+/** A path that fast-check's shrink tree does not have for this seed: bad input, not a bug. */
+export class NoSuchPathError extends Error {
+  readonly code = 'no-such-path' as const;
 }
 
-export function planHash(plan: Plan): string {
-  return createHash('sha256').update(planJson(plan)).digest('hex');
+export function isNoSuchPath(error: unknown): error is NoSuchPathError {
+  return error instanceof NoSuchPathError;
 }

@@ -4,9 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linkName } from '../cluster/links.js';
-import { defaultPlanConstraints, opCount, planArbitrary, planFor, planHash, planJson } from './index.js';
-import type { Plan } from './plan.js';
+import { linkName } from '../plan/index.js';
+import { planArbitrary, planFor } from './index.js';
+import { defaultPlanConstraints, opCount, planHash, planJson } from '../plan/index.js';
+import type { Plan } from '../plan/index.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -37,7 +38,7 @@ describe('plans (seed 1234)', () => {
   it('are the same bytes for the same seed and path, in this process and in another', () => {
     const here = planHash(planFor(1234, '3'));
     expect(planHash(planFor(1234, '3'))).toBe(here);
-    const script = "import { planFor, planHash } from './lab/gen/index.ts'; process.stdout.write(planHash(planFor(1234, '3')));";
+    const script = "import { planFor } from './lab/gen/index.ts'; import { planHash } from './lab/plan/index.ts'; process.stdout.write(planHash(planFor(1234, '3')));";
     const there = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(there).toBe(here);
   });

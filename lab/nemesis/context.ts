@@ -1,8 +1,8 @@
 // What the nemesis acts through: the Toxiproxy adapter, the cluster's branch ids and, for process
 // faults, the cluster's process controls (typed here by shape, so the nemesis needs no cluster import).
-import type { ToxiproxyAdapter } from '../proxy/adapter.js';
-import { clusterLinks } from '../cluster/links.js';
-import type { BranchId, Link } from '../cluster/links.js';
+import type { ToxiproxyAdapter } from '../proxy/index.js';
+import { clusterLinks } from '../plan/index.js';
+import type { BranchId, Link } from '../plan/index.js';
 
 /** The cluster provides these (a Cluster is one); each is done once the node is down, or up and serving, again. */
 export interface ProcessControls {

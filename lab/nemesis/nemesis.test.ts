@@ -3,17 +3,19 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { branchIds, clusterLinks } from '../cluster/links.js';
-import { startProxyBackend } from '../proxy/backends.js';
-import { EchoClient, startEchoServer } from '../proxy/harness.js';
-import type { EchoServer } from '../proxy/harness.js';
-import type { ProxyBackend } from '../proxy/types.js';
+import { branchIds, clusterLinks } from '../plan/index.js';
+import { startProxyBackend } from '../proxy/index.js';
+import { EchoClient, startEchoServer } from '../proxy/_testing/harness.js';
+import type { EchoServer } from '../proxy/_testing/harness.js';
+import type { ProxyBackend } from '../proxy/index.js';
+import { describeFault, partitionLinks } from '../plan/index.js';
+import type { BranchId, CutMethod, Fault, LinkToxic, PartitionMode, ToxicStream } from '../plan/index.js';
 import { nemesisContext } from './context.js';
 import type { NemesisContext, ProcessControls } from './context.js';
-import { applyFault, describeFault, faultToxicName, healFault } from './faults.js';
-import type { Fault } from './faults.js';
-import { isolate, partitionOneWay } from './partitions.js';
-import { healAll } from './processes.js';
+import { NemesisFaultDriver } from './driver.js';
+import type { NemesisTarget } from './driver.js';
+import { partition, partitionOneWay, splitMajority } from './partitions.js';
+import { healAll, kill, pause } from './processes.js';
 
 const branches = branchIds(3);
 const waitMs = 2_000;
@@ -43,71 +45,95 @@ async function disabledLinks(): Promise<string[]> {
   return (await backend.adapter.listProxies()).filter((proxy) => !proxy.enabled).map((proxy) => proxy.name);
 }
 
+/** The driver over the proxies alone (no processes), with the plan's fault vocabulary. */
+function linkDriver(): NemesisFaultDriver {
+  const target: NemesisTarget = { branches, kill: noProcess, restart: noProcess, pause: noProcess, resume: noProcess, streamsUp: async () => true };
+  const driver = new NemesisFaultDriver(target, backend.adapter);
+  context = driver.context;
+  driver.beginRun('test');
+  return driver;
+}
+
+function noProcess(): never {
+  throw new Error('this test has no processes');
+}
+
+function partitionOf(mode: PartitionMode, from: BranchId[], to: BranchId[], cut?: CutMethod): Fault {
+  return { kind: 'partition', mode, from, to, links: partitionLinks(mode, from, to), ...(cut === undefined ? {} : { cut }) };
+}
+
 describe('partitions', () => {
+  let driver: NemesisFaultDriver;
   beforeAll(() => {
-    context = nemesisContext({ proxy: backend.adapter, branches });
+    driver = linkDriver();
   });
 
   it('cuts exactly the links of each shape, both directions where symmetric', async () => {
     const shapes: [Fault, string[]][] = [
-      [{ kind: 'partition', params: { mode: 'disable' }, targets: { groups: [['b1'], ['b2', 'b3']] } }, ['b1-b2', 'b1-b3', 'b2-b1', 'b3-b1']],
-      [{ kind: 'one-way', params: { mode: 'disable' }, targets: { from: ['b1'], to: ['b2'] } }, ['b1-b2']],
-      [{ kind: 'isolate', params: { mode: 'disable' }, targets: { node: 'b2' } }, ['b1-b2', 'b2-b1', 'b2-b3', 'b3-b2', 'client-b2']],
-      [{ kind: 'majority-minority', params: { mode: 'disable' }, targets: { minority: ['b3'] } }, ['b1-b3', 'b2-b3', 'b3-b1', 'b3-b2']],
-      [{ kind: 'partition', params: { mode: 'disable' }, targets: { groups: [['client'], ['b1']] } }, ['client-b1']],
+      [partitionOf('symmetric', ['b1'], ['b2', 'b3']), ['b1-b2', 'b1-b3', 'b2-b1', 'b3-b1']],
+      [partitionOf('one-way', ['b1'], ['b2']), ['b1-b2']],
+      [partitionOf('isolate', ['b2'], ['b1', 'b3']), ['b1-b2', 'b2-b1', 'b2-b3', 'b3-b2', 'client-b2']],
+      [partitionOf('majority', ['b1', 'b2'], ['b3']), ['b1-b3', 'b2-b3', 'b3-b1', 'b3-b2']],
     ];
-    for (const [fault, expected] of shapes) {
-      const applied = await applyFault(fault, context);
-      expect(applied.links).toEqual(expected);
+    for (const [index, [fault, expected]] of shapes.entries()) {
+      expect(await driver.apply(index, fault)).toBeUndefined();
       expect(await disabledLinks()).toEqual(expected);
-      await healFault(fault, context);
+      expect(await driver.heal(index, fault)).toBeUndefined();
       expect(await disabledLinks()).toEqual([]);
     }
   });
 
   it('keeps a link cut while another partition still cuts it', async () => {
-    await isolate(context, 'b1');
+    driver.beginRun('overlap');
+    const isolation = partitionOf('isolate', ['b1'], ['b2', 'b3']);
+    await driver.apply(0, isolation);
     await partitionOneWay(context, ['b1'], ['b2']);
-    const isolateFault: Fault = { kind: 'isolate', params: { mode: 'disable' }, targets: { node: 'b1' } };
-    const healed = await healFault(isolateFault, context);
-    expect(healed.note).toBe('some links stay cut by another fault');
+    expect(await driver.heal(0, isolation)).toBeUndefined();
     expect(await disabledLinks()).toEqual(['b1-b2']);
   });
 
   it('blackholes a link with timeout toxics: data stops, and the heal closes the held connection', async () => {
-    const fault: Fault = { kind: 'one-way', params: { mode: 'blackhole' }, targets: { from: ['b1'], to: ['b3'] } };
+    driver.beginRun('blackhole');
+    const fault = partitionOf('one-way', ['b1'], ['b3'], 'blackhole');
     const client = await EchoClient.connect(listens.get('b1-b3') ?? '');
-    await applyFault(fault, context);
+    await driver.apply(0, fault);
     expect((await backend.adapter.getProxy('b1-b3')).toxics.map((toxic) => toxic.name)).toEqual(['faultline-blackhole-upstream', 'faultline-blackhole-downstream']);
     await expect(client.roundTrip(8, 300)).rejects.toThrow(/timed out/);
-    await healFault(fault, context);
+    await driver.heal(0, fault);
     expect(await client.ended(waitMs)).toBe('end');
     const fresh = await EchoClient.connect(listens.get('b1-b3') ?? '');
     expect(await fresh.roundTrip(8, waitMs)).toBeLessThan(waitMs);
     fresh.close();
   });
 
-  it('rejects shapes that make no sense', async () => {
-    await expect(applyFault({ kind: 'majority-minority', params: { mode: 'disable' }, targets: { minority: ['b2', 'b3'] } }, context)).rejects.toThrow(/minority/);
-    await expect(applyFault({ kind: 'partition', params: { mode: 'disable' }, targets: { groups: [['b1', 'b2'], ['b2']] } }, context)).rejects.toThrow(/overlap/);
-    await expect(applyFault({ kind: 'latency', params: { latencyMs: 1, jitterMs: 0 }, targets: { links: ['b1-b9'] } }, context)).rejects.toThrow(/no link/);
+  it('rejects shapes that make no sense, and a fault healed twice is a bug of the lab', async () => {
+    driver.beginRun('nonsense');
+    expect(() => splitMajority(context, ['b2', 'b3'])).toThrow(/minority/);
+    expect(() => partition(context, ['b1', 'b2'], ['b2'])).toThrow(/overlap/);
+    const unknownLink: Fault = { kind: 'toxic', toxic: { kind: 'latency', latencyMs: 1, jitterMs: 0 }, stream: 'downstream', links: ['b1-b9'] };
+    expect(await driver.apply(0, unknownLink)).toMatch(/no link/);
+    const fault = partitionOf('one-way', ['b2'], ['b3']);
+    await driver.apply(1, fault);
+    await driver.heal(1, fault);
+    await expect(driver.heal(1, fault)).rejects.toThrow(/healed twice/);
   });
 });
 
 describe('toxic faults', () => {
+  let driver: NemesisFaultDriver;
   beforeAll(() => {
-    context = nemesisContext({ proxy: backend.adapter, branches });
+    driver = linkDriver();
   });
 
   it('adds a toxic named after the fault on each stream asked for, and its heal removes it', async () => {
-    const fault: Fault = { kind: 'latency', params: { latencyMs: 120, jitterMs: 0, stream: 'both' }, targets: { links: ['client-b1', 'b2-b3'] } };
-    const name = faultToxicName(fault);
-    const applied = await applyFault(fault, context);
-    expect(applied.action).toBe('latency 120±0 ms on client-b1,b2-b3 (both)');
-    expect(applied.toxics).toEqual([`b2-b3/${name}-downstream`, `b2-b3/${name}-upstream`, `client-b1/${name}-downstream`, `client-b1/${name}-upstream`]);
+    driver.beginRun('latency');
+    const fault: Fault = { kind: 'toxic', toxic: { kind: 'latency', latencyMs: 120, jitterMs: 0 }, stream: 'both', links: ['client-b1', 'b2-b3'] };
+    expect(await driver.apply(0, fault)).toBeUndefined();
+    const names = (await backend.adapter.listProxies()).flatMap((proxy) => proxy.toxics.map((toxic) => `${proxy.name}/${toxic.name}`)).sort();
+    expect(names).toEqual(['b2-b3/fault0-latency-downstream', 'b2-b3/fault0-latency-upstream', 'client-b1/fault0-latency-downstream', 'client-b1/fault0-latency-upstream']);
     const client = await EchoClient.connect(listens.get('client-b1') ?? '');
     expect(await client.roundTrip(8, waitMs)).toBeGreaterThanOrEqual(230);
-    await healFault(fault, context);
+    await driver.heal(0, fault);
     // Below the 240 ms the two toxics added, with room for a loaded machine.
     expect(await client.roundTrip(8, waitMs)).toBeLessThan(230);
     client.close();
@@ -115,25 +141,30 @@ describe('toxic faults', () => {
   });
 
   it("refuses a slicer that would crash Toxiproxy's server, and adds nothing", async () => {
-    const wide: Fault = { kind: 'slicer', params: { averageSizeBytes: 7, sizeVariationBytes: 16, delayUs: 100, stream: 'upstream' }, targets: { links: ['b2-b1'] } };
-    await expect(applyFault(wide, context)).rejects.toThrow(/size_variation \(16\) must be less than average_size \(7\)/);
-    const empty: Fault = { kind: 'slicer', params: { averageSizeBytes: 0, sizeVariationBytes: 0, delayUs: 100, stream: 'upstream' }, targets: { links: ['b2-b1'] } };
-    await expect(applyFault(empty, context)).rejects.toThrow(/average_size must be at least 1/);
+    driver.beginRun('slicer');
+    const wide: Fault = { kind: 'toxic', toxic: { kind: 'slicer', averageSize: 7, sizeVariation: 16, delayUs: 100 }, stream: 'upstream', links: ['b2-b1'] };
+    expect(await driver.apply(0, wide)).toMatch(/size_variation \(16\) must be less than average_size \(7\)/);
+    const empty: Fault = { kind: 'toxic', toxic: { kind: 'slicer', averageSize: 0, sizeVariation: 0, delayUs: 100 }, stream: 'upstream', links: ['b2-b1'] };
+    expect(await driver.apply(1, empty)).toMatch(/average_size must be at least 1/);
     expect((await backend.adapter.listProxies()).flatMap((proxy) => proxy.toxics)).toEqual([]);
   });
 
   it('maps every toxic kind to the servers own type and attributes', async () => {
-    const faults: Fault[] = [
-      { kind: 'bandwidth', params: { rateKBps: 50 }, targets: { links: ['b1-b2'] } },
-      { kind: 'slicer', params: { averageSizeBytes: 16, sizeVariationBytes: 4, delayUs: 100, stream: 'upstream' }, targets: { links: ['b1-b2'] } },
-      { kind: 'reset-peer', params: { timeoutMs: 5, toxicity: 0.5 }, targets: { links: ['b1-b2'] } },
-      { kind: 'timeout', params: { timeoutMs: 50 }, targets: { links: ['b1-b2'] } },
-      { kind: 'limit-data', params: { bytes: 100 }, targets: { links: ['b1-b2'] } },
-      { kind: 'slow-close', params: { delayMs: 20 }, targets: { links: ['b1-b2'] } },
+    driver.beginRun('kinds');
+    const toxics: [LinkToxic, ToxicStream, number?][] = [
+      [{ kind: 'bandwidth', rateKBps: 50 }, 'downstream'],
+      [{ kind: 'slicer', averageSize: 16, sizeVariation: 4, delayUs: 100 }, 'upstream'],
+      [{ kind: 'reset_peer', timeoutMs: 5 }, 'downstream', 0.5],
+      [{ kind: 'timeout', timeoutMs: 50 }, 'downstream'],
+      [{ kind: 'limit_data', bytes: 100 }, 'downstream'],
+      [{ kind: 'slow_close', delayMs: 20 }, 'downstream'],
     ];
-    for (const fault of faults) await applyFault(fault, context);
-    const toxics = (await backend.adapter.getProxy('b1-b2')).toxics.map(({ type, stream, toxicity, attributes }) => ({ type, stream, toxicity, attributes }));
-    expect(toxics).toEqual([
+    for (const [index, [toxic, stream, toxicity]] of toxics.entries()) {
+      const fault: Fault = { kind: 'toxic', toxic, stream, links: ['b1-b2'], ...(toxicity === undefined ? {} : { toxicity }) };
+      expect(await driver.apply(index, fault)).toBeUndefined();
+    }
+    const applied = (await backend.adapter.getProxy('b1-b2')).toxics.map(({ type, stream, toxicity, attributes }) => ({ type, stream, toxicity, attributes }));
+    expect(applied).toEqual([
       { type: 'slicer', stream: 'upstream', toxicity: 1, attributes: { average_size: 16, size_variation: 4, delay: 100 } },
       { type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 50 } },
       { type: 'reset_peer', stream: 'downstream', toxicity: 0.5, attributes: { timeout: 5 } },
@@ -141,7 +172,7 @@ describe('toxic faults', () => {
       { type: 'limit_data', stream: 'downstream', toxicity: 1, attributes: { bytes: 100 } },
       { type: 'slow_close', stream: 'downstream', toxicity: 1, attributes: { delay: 20 } },
     ]);
-    expect(faults.map(describeFault)).toContain('reset_peer after 5 ms on b1-b2 (downstream, toxicity 0.5)');
+    expect(describeFault({ kind: 'toxic', toxic: { kind: 'reset_peer', timeoutMs: 5 }, stream: 'downstream', links: ['b1-b2'], toxicity: 0.5 })).toBe('reset_peer(timeoutMs=5) downstream on b1-b2, toxicity 0.5');
   });
 });
 
@@ -203,16 +234,16 @@ describe('process faults and heal-all', () => {
   it('pause stops a node answering and heal-all resumes it; kill -9 and heal-all restart it', async () => {
     const listen = (await backend.adapter.getProxy('client-b2')).listen;
     const paused = await EchoClient.connect(listen);
-    await applyFault({ kind: 'pause', params: {}, targets: { node: 'b2' } }, context);
+    await pause(context, 'b2');
     await expect(paused.roundTrip(8, 300)).rejects.toThrow(/timed out/);
-    await applyFault({ kind: 'isolate', params: { mode: 'disable' }, targets: { node: 'b1' } }, context);
+    await partition(context, ['b1'], ['b2', 'b3', 'client']);
     const healed = await healAll(context);
     expect(healed.nodes).toEqual(['b2']);
     expect(await disabledLinks()).toEqual([]);
     await paused.until(() => paused.received >= 8, waitMs);
     paused.close();
 
-    await applyFault({ kind: 'kill', params: {}, targets: { node: 'b2' } }, context);
+    await kill(context, 'b2');
     const refused = await EchoClient.connect(listen);
     expect(await refused.ended(waitMs)).toBe('end');
     await healAll(context);

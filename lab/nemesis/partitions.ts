@@ -1,13 +1,14 @@
 // Network partitions over the proxies of a cluster's directed links. A cut either disables the
 // proxy (calls fail UNAVAILABLE) or blackholes it with timeout-0 toxics (calls fail DEADLINE_EXCEEDED).
 // Try: `await isolate(context, 'b2')`, then `await healPartition(context, isolatedLinks(context, 'b2'))`.
-import { isToxiproxyError } from '../proxy/adapter.js';
-import type { BranchId, Endpoint, Link } from '../cluster/links.js';
+import { isToxiproxyError } from '../proxy/index.js';
+import type { BranchId, Endpoint, Link } from '../plan/index.js';
+import type { CutMethod } from '../plan/index.js';
 import { record, requireBranch } from './context.js';
 import type { NemesisContext, NemesisRecord } from './context.js';
 
-export const partitionModes = ['disable', 'blackhole'] as const;
-export type PartitionMode = (typeof partitionModes)[number];
+export { cutMethods } from '../plan/index.js';
+export type { CutMethod } from '../plan/index.js';
 
 const blackholeStreams = ['upstream', 'downstream'] as const;
 
@@ -48,7 +49,7 @@ export function majorityMinorityLinks(context: NemesisContext, minority: readonl
 }
 
 /** Cuts each link once however many partitions ask for it; counts let a heal keep the others' cuts. */
-export async function cutLinks(context: NemesisContext, links: readonly Link[], mode: PartitionMode, action: string): Promise<NemesisRecord> {
+export async function cutLinks(context: NemesisContext, links: readonly Link[], mode: CutMethod, action: string): Promise<NemesisRecord> {
   const changed: string[] = [];
   await Promise.all(
     links.map(async (link) => {
@@ -65,7 +66,7 @@ export async function cutLinks(context: NemesisContext, links: readonly Link[], 
   return record(action, { links: changed.sort(), ...(note === undefined ? {} : { note }) });
 }
 
-export async function restoreLinks(context: NemesisContext, links: readonly Link[], mode: PartitionMode, action: string): Promise<NemesisRecord> {
+export async function restoreLinks(context: NemesisContext, links: readonly Link[], mode: CutMethod, action: string): Promise<NemesisRecord> {
   const changed: string[] = [];
   await Promise.all(
     links.map(async (link) => {
@@ -85,7 +86,7 @@ export async function restoreLinks(context: NemesisContext, links: readonly Link
   return record(action, { links: changed.sort(), ...(note === undefined ? {} : { note }) });
 }
 
-async function cutProxy(context: NemesisContext, proxy: string, mode: PartitionMode): Promise<void> {
+async function cutProxy(context: NemesisContext, proxy: string, mode: CutMethod): Promise<void> {
   if (mode === 'disable') {
     await context.proxy.setEnabled(proxy, false);
     return;
@@ -100,7 +101,7 @@ async function cutProxy(context: NemesisContext, proxy: string, mode: PartitionM
 }
 
 /** Removing a blackhole closes the connections it held, as the real server does; clients reconnect. */
-async function restoreProxy(context: NemesisContext, proxy: string, mode: PartitionMode): Promise<void> {
+async function restoreProxy(context: NemesisContext, proxy: string, mode: CutMethod): Promise<void> {
   if (mode === 'disable') {
     await context.proxy.setEnabled(proxy, true);
     return;
@@ -114,23 +115,23 @@ async function restoreProxy(context: NemesisContext, proxy: string, mode: Partit
   }
 }
 
-export function partition(context: NemesisContext, groupA: readonly Endpoint[], groupB: readonly Endpoint[], mode: PartitionMode = 'disable'): Promise<NemesisRecord> {
+export function partition(context: NemesisContext, groupA: readonly Endpoint[], groupB: readonly Endpoint[], mode: CutMethod = 'disable'): Promise<NemesisRecord> {
   return cutLinks(context, symmetricLinks(context, groupA, groupB), mode, `partition ${groupA.join(',')} | ${groupB.join(',')}`);
 }
 
 /** A one-way (asymmetric) partition: traffic from `from` to `to` is cut, the other direction flows. */
-export function partitionOneWay(context: NemesisContext, from: readonly Endpoint[], to: readonly Endpoint[], mode: PartitionMode = 'disable'): Promise<NemesisRecord> {
+export function partitionOneWay(context: NemesisContext, from: readonly Endpoint[], to: readonly Endpoint[], mode: CutMethod = 'disable'): Promise<NemesisRecord> {
   return cutLinks(context, oneWayLinks(context, from, to), mode, `partition one-way ${from.join(',')} -> ${to.join(',')}`);
 }
 
-export function isolate(context: NemesisContext, node: BranchId, mode: PartitionMode = 'disable'): Promise<NemesisRecord> {
+export function isolate(context: NemesisContext, node: BranchId, mode: CutMethod = 'disable'): Promise<NemesisRecord> {
   return cutLinks(context, isolatedLinks(context, node), mode, `isolate ${node}`);
 }
 
-export function splitMajority(context: NemesisContext, minority: readonly BranchId[], mode: PartitionMode = 'disable'): Promise<NemesisRecord> {
+export function splitMajority(context: NemesisContext, minority: readonly BranchId[], mode: CutMethod = 'disable'): Promise<NemesisRecord> {
   return cutLinks(context, majorityMinorityLinks(context, minority), mode, `split off minority ${minority.join(',')}`);
 }
 
-export function healPartition(context: NemesisContext, links: readonly Link[], mode: PartitionMode = 'disable'): Promise<NemesisRecord> {
+export function healPartition(context: NemesisContext, links: readonly Link[], mode: CutMethod = 'disable'): Promise<NemesisRecord> {
   return restoreLinks(context, links, mode, `heal ${links.length} links`);
 }

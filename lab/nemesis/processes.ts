@@ -1,6 +1,6 @@
 // Process faults through the cluster's controls: kill -9 and restart, pause (SIGSTOP) and resume
 // (SIGCONT); and healAll, which undoes every fault at once. Try: `await kill(context, 'b2')`, then `await healAll(context)`.
-import type { BranchId } from '../cluster/links.js';
+import type { BranchId } from '../plan/index.js';
 import { record, requireBranch, requireProcesses } from './context.js';
 import type { NemesisContext, NemesisRecord } from './context.js';
 

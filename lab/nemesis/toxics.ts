@@ -1,8 +1,8 @@
 // Toxics on a cluster's links: latency with jitter, bandwidth, slicer, reset_peer, timeout,
 // limit_data and slow_close, each on the upstream, downstream or both streams of every link named.
 // Try: `await latency(context, ['b1-b2'], { latencyMs: 50, jitterMs: 10 })`, then `removeLinkToxic(...)`.
-import { isToxiproxyError } from '../proxy/adapter.js';
-import type { ToxicAttributes, ToxicStream, ToxicType } from '../proxy/adapter.js';
+import { isToxiproxyError } from '../proxy/index.js';
+import type { ToxicAttributes, ToxicStream, ToxicType } from '../proxy/index.js';
 import { linksNamed, record } from './context.js';
 import type { NemesisContext, NemesisRecord } from './context.js';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Branch, dedupPurgeRowsMax } from './branch.js';
 import type { NodeConfig } from './config.js';
 import { Store } from './store.js';
-import { removeDirectory } from './test-support.js';
+import { removeDirectory } from './_testing/support.js';
 
 // Thousands of fsyncs are slow on a disk and instant in memory; the test is about counts, not speed.
 const directory = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'faultline-branch-'));

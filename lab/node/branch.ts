@@ -2,8 +2,8 @@
 // propagation both ways, and the admin operations Snapshot and Reset. The gRPC server (server.ts)
 // only translates calls into these. Try it: `const branch = new Branch(config, store, log); branch.start()`.
 import { credentials, status } from '@grpc/grpc-js';
-import { BranchClient } from '../../proto/gen/bank.js';
-import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../proto/gen/bank.js';
+import { BranchClient } from '../../proto/index.js';
+import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../proto/index.js';
 import { channelOptions } from './channel.js';
 import { isAccountName } from './config.js';
 import type { NodeConfig, StrategyName } from './config.js';

@@ -1,6 +1,6 @@
 // The `faultline node` flag values: what parses, and what is refused with a reason.
 import { describe, expect, it } from 'vitest';
-import { parseNodeArgs } from '../cli/verbs/node.js';
+import { parseNodeArgs } from '../cli/index.js';
 import { ConfigError, dedupWindowMsDefault, outboxBytesMaxDefault, outboxRowsMaxDefault, parseAccounts, parseListen, parsePeers } from './config.js';
 
 describe('node config', () => {

@@ -1,7 +1,7 @@
 // What one branch node is started with, and the parsers for the `faultline node` flag values.
 // Try it: `parsePeers('b2=127.0.0.1:7002,b3=127.0.0.1:7003')`.
-import { isBranchId } from '../cluster/links.js';
-import type { BranchId } from '../cluster/links.js';
+import { isBranchId } from '../plan/index.js';
+import type { BranchId } from '../plan/index.js';
 import type { Synchronous } from './store.js';
 
 export const strategyNames = ['unsafe', 'lock', 'lock-free'] as const;

@@ -2,7 +2,7 @@
 // the updates to apply and the reply to give. Every strategy decides with these; they differ only
 // in where the state comes from and how the decision is made to stick.
 // Try it: `decide({ kind: 'withdraw', account: 'a1', amount: 5 }, [{ account: 'a1', balance: 3, version: 1 }])`.
-import type { DepositReply, TransferReply, WithdrawReply } from '../../proto/gen/bank.js';
+import type { DepositReply, TransferReply, WithdrawReply } from '../../proto/index.js';
 import type { AccountRecord, Update } from './store.js';
 
 export type Operation =

@@ -2,12 +2,12 @@
 // Run: `npx vitest run lab/node/node.test.ts`.
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BranchClient, SnapshotReply } from '../../proto/gen/bank.js';
+import type { BranchClient, SnapshotReply } from '../../proto/index.js';
 import { emptyStats } from './stats.js';
 import {
   call, codeOf, deposit, eventually, freePorts, healthStatus, removeDirectory, snapshot, startTestNode, stopAllTestNodes, temporaryDirectory,
-} from './test-support.js';
-import type { TestNode } from './test-support.js';
+} from './_testing/support.js';
+import type { TestNode } from './_testing/support.js';
 
 const directories: string[] = [];
 
@@ -167,7 +167,7 @@ describe('crash and restart', () => {
     const { nodes, dirs, ports } = await startCluster({ strategy: 'lock-free', size: 2, accounts: 'a1=0' });
     const [sequencer, replica] = nodes as [TestNode, TestNode];
     for (let index = 0; index < 5; index += 1) await deposit(replica.client, 'a1', 1, `crash-${index}`);
-    const { killNode } = await import('./test-support.js');
+    const { killNode } = await import('./_testing/support.js');
     await killNode(replica);
     for (let index = 5; index < 10; index += 1) await deposit(sequencer.client, 'a1', 1, `crash-${index}`);
     expect((await snapshot(sequencer)).outbox).toBeGreaterThan(0);
@@ -187,7 +187,7 @@ describe('lock with a replica down', () => {
     const { nodes } = await startCluster({ strategy: 'lock', size: 2, accounts: 'a1=0' });
     const [sequencer, replica] = nodes as [TestNode, TestNode];
     await deposit(replica.client, 'a1', 3, 'down-1');
-    const { killNode } = await import('./test-support.js');
+    const { killNode } = await import('./_testing/support.js');
     await killNode(replica);
     const code = await codeOf(call(sequencer.client, sequencer.client.deposit, { clientId: 'test', requestId: 'down-2', account: 'a1', amount: 4 }, 800));
     expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]).toContain(code);

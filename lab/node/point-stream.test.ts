@@ -3,13 +3,13 @@
 // left hanging when the point dies, and a new stream once it is back.
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BranchClient } from '../../proto/gen/bank.js';
+import { BranchClient } from '../../proto/index.js';
 import { channelOptions } from './channel.js';
 import { codeOf } from './errors.js';
 import { PointStream } from './point-stream.js';
 import type { PointContext } from './sequencer.js';
 import { emptyStats } from './stats.js';
-import { freePorts, killNode, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory } from './test-support.js';
+import { freePorts, killNode, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory } from './_testing/support.js';
 
 const directories: string[] = [];
 afterAll(async () => {

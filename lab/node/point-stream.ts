@@ -9,7 +9,7 @@ import type { ClientDuplexStream, ServerDuplexStream, StatusObject } from '@grpc
 import type {
   BranchClient, CompareAndSetReply, CompareAndSetRequest, NodeStats, PointAnswer, PointAnswers, PointCall, PointCalls,
   ReadReply, ReadRequest,
-} from '../../proto/gen/bank.js';
+} from '../../proto/index.js';
 import { metadataKeys } from './channel.js';
 import { operationMsDefault, outgoingDeadline } from './deadline.js';
 import { statusError, StatusError, toStatus } from './errors.js';

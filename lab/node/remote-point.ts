@@ -8,7 +8,7 @@ import type { CallOptions, ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
 import type {
   AcquireReply, AcquireRequest, BranchClient, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
   NodeStats, ReadReply, ReadRequest, ReleaseReply, ReleaseRequest,
-} from '../../proto/gen/bank.js';
+} from '../../proto/index.js';
 import { metadataKeys } from './channel.js';
 import { outgoingDeadline } from './deadline.js';
 import { PointStream } from './point-stream.js';

@@ -5,7 +5,7 @@ import { status } from '@grpc/grpc-js';
 import type {
   AccountState, AcquireReply, AcquireRequest, CommitReply, CommitRequest, CompareAndSetReply,
   CompareAndSetRequest, NodeStats, ReadReply, ReadRequest, ReleaseReply, ReleaseRequest,
-} from '../../proto/gen/bank.js';
+} from '../../proto/index.js';
 import type { BugName } from './config.js';
 import { updateProblem } from './decide.js';
 import { deadlineMarginMs } from './deadline.js';

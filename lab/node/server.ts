@@ -8,13 +8,13 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { fileURLToPath } from 'node:url';
-import { BranchService } from '../../proto/gen/bank.js';
+import { BranchService } from '../../proto/index.js';
 import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
   DepositReply, DepositRequest, PointAnswers, PointCalls, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
   ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, SnapshotReply, SnapshotRequest, TransferReply,
   TransferRequest, WithdrawReply, WithdrawRequest,
-} from '../../proto/gen/bank.js';
+} from '../../proto/index.js';
 import type { Branch } from './branch.js';
 import type { Store } from './store.js';
 import { metadataKeys, serverOptions } from './channel.js';

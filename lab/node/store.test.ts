@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decide, updateProblem } from './decide.js';
 import Database from 'better-sqlite3';
 import { databasePath, pageSizeBytes, Store } from './store.js';
-import { removeDirectory, temporaryDirectory } from './test-support.js';
+import { removeDirectory, temporaryDirectory } from './_testing/support.js';
 
 const directories: string[] = [];
 function open(accounts = [{ account: 'a1', balance: 10 }, { account: 'a2', balance: 0 }]): { store: Store; directory: string } {

@@ -9,3 +9,8 @@ export { embeddedVersion, EmbeddedToxiproxyServer } from './embedded/server.js';
 export type { EmbeddedServerOptions } from './embedded/server.js';
 export type { Decision, DecisionKind } from './embedded/decisions.js';
 export type { ProxyBackend, ProxyBackendChoice, ProxyBackendKind } from './types.js';
+export * from './adapter.js';
+export * from './backends.js';
+export * from './binary.js';
+export * from './embedded/server.js';
+export * from './types.js';

@@ -1,18 +1,18 @@
 // Keeps real clusters alive across runs, one per branch count, so a run pays for a Reset instead of
 // process start and proxy setup. Each cluster has its own Toxiproxy backend, so proxy names never clash.
+// Every acquire seeds the nodes and the proxy from the run's seeds, whether the cluster is fresh or
+// reused, so a run's randomness depends on its seeds alone, never on the runs before it.
 import { startCluster } from '../cluster/index.js';
 import type { Cluster } from '../cluster/index.js';
 import { startProxyBackend } from '../proxy/index.js';
-import type { ProxyBackend, ProxyBackendChoice } from '../proxy/types.js';
-import type { Strategy } from '../gen/plan.js';
-import { NemesisFaultDriver } from './nemesis-driver.js';
+import type { ProxyBackend, ProxyBackendChoice } from '../proxy/index.js';
+import type { Bug, RunSeeds, Strategy } from '../plan/index.js';
+import { NemesisFaultDriver } from '../nemesis/index.js';
 
 export interface PoolOptions {
   strategy: Strategy;
-  bug?: string | undefined;
+  bug?: Bug | undefined;
   proxy: ProxyBackendChoice;
-  /** Seeds the nodes' and the embedded proxy's PRNGs. */
-  seed: number;
   /** false: a fresh cluster for every run (slower, nothing carried over). */
   reuse: boolean;
   /** Called once with a line saying which proxy backend runs. */
@@ -35,12 +35,12 @@ export class ClusterPool {
     return this.options.strategy;
   }
 
-  get bug(): string | undefined {
+  get bug(): Bug | undefined {
     return this.options.bug;
   }
 
   /** A cluster of `branches` nodes, healed and reset to these accounts. */
-  async acquire(branches: number, accounts: { account: string; balance: number }[]): Promise<Lease> {
+  async acquire(branches: number, accounts: { account: string; balance: number }[], seeds: RunSeeds): Promise<Lease> {
     const existing = this.leases.get(branches);
     if (existing !== undefined && this.options.reuse) {
       await existing.driver.healAll();
@@ -48,7 +48,7 @@ export class ClusterPool {
       return existing;
     }
     if (existing !== undefined) await this.release(branches);
-    const proxy = await startProxyBackend({ choice: this.options.proxy, seed: this.options.seed });
+    const proxy = await startProxyBackend({ choice: this.options.proxy, seed: seeds.proxy });
     if (!this.announced) {
       this.announced = true;
       this.options.announce?.(`proxy backend: ${proxy.description}`);
@@ -58,11 +58,11 @@ export class ClusterPool {
         branches,
         strategy: this.options.strategy,
         accounts,
-        seed: this.options.seed,
+        seed: seeds.nodes,
         proxy,
         ...(this.options.bug === undefined ? {} : { bug: this.options.bug }),
       });
-      const lease = { cluster, proxy, driver: new NemesisFaultDriver(cluster, proxy) };
+      const lease = { cluster, proxy, driver: new NemesisFaultDriver(cluster, proxy.adapter) };
       this.leases.set(branches, lease);
       return lease;
     } catch (error) {

@@ -1,6 +1,6 @@
 // quiesce: the final state is the one the cluster holds still in, not the first one that agrees.
 import { describe, expect, it } from 'vitest';
-import type { BranchState } from '../../models/history.js';
+import type { BranchState } from '../../models/index.js';
 import { quiesce, quietMsMin, settleMs } from './quiesce.js';
 
 function states(...balances: number[]): BranchState[] {

@@ -1,6 +1,6 @@
 // The end of a run: after the heal, poll every branch's Snapshot until the cluster holds still, and
 // take that as the final state the checkers judge. Try it: see quiesce.test.ts.
-import type { BranchState } from '../../models/history.js';
+import type { BranchState } from '../../models/index.js';
 import { balancesAgree } from '../cluster/index.js';
 
 /** Disagreeing branches with empty outboxes that stay unchanged this long will not converge by themselves. */

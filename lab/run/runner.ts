@@ -1,27 +1,28 @@
-// One run: a plan against a real cluster. Acquire a cluster, drive the workload and the faults in
-// logical steps, heal, wait for quiescence, read every branch's Snapshot, judge, write artifacts.
+// One run: a plan with its seeds against a real cluster. Acquire a cluster reset to the run's seeds,
+// drive the workload and the faults in logical steps, heal, wait for quiescence, read every branch's
+// Snapshot, and judge what the strategy claims. Writes nothing: the session decides what is kept.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BranchState } from '../../models/history.js';
-import type { HistoryEvent } from '../../models/history.js';
-import type { Plan, Strategy } from '../gen/plan.js';
-import { planHash } from '../gen/index.js';
-import { isToxiproxyError } from '../proxy/adapter.js';
-import { writeArtifacts } from './artifacts.js';
-import { judge } from './checks.js';
-import { quiesce } from './quiesce.js';
-import type { CheckLimits, CheckResult, Judgement, Verdict } from './checks.js';
+import { assert, judge, labFailureJudgement } from '../../models/index.js';
+import type { BranchState, Judgement } from '../../models/index.js';
+import { Recorder } from '../client/index.js';
+import { planHash, planProblems, strategyDeclaration } from '../plan/index.js';
+import type { Plan, RunSeeds } from '../plan/index.js';
+import { isToxiproxyError } from '../proxy/index.js';
+import { percentile, runIdFor } from '../report/index.js';
+import type { RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
-import type { NemesisEvent } from './recorder.js';
-import { Recorder } from './recorder.js';
+import { quiesce } from './quiesce.js';
 import { faultSettleMs, runWorkload } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
-export interface RunLimits extends CheckLimits {
+export interface RunLimits {
   /** Deadline of every customer call. */
   deadlineMs: number;
   workloadMsMax: number;
   /** How long to wait, after healing, for the branches to agree and their outboxes to drain. */
   quiescenceMsMax: number;
+  checkerMsMax: number;
+  checkerCacheEntriesMax: number;
 }
 
 export const defaultRunLimits: RunLimits = {
@@ -32,56 +33,13 @@ export const defaultRunLimits: RunLimits = {
   checkerCacheEntriesMax: 2_000_000,
 };
 
-export interface RunStats {
-  ops: number;
-  ok: number;
-  fail: number;
-  info: number;
-  faultsApplied: number;
-  latencyP50Ms: number;
-  latencyP90Ms: number;
-  latencyP99Ms: number;
-  durationMs: number;
-  quiesced: boolean;
-  truncated: boolean;
-  /** Where the run's time went: cluster acquire (start or reset), workload, quiescence, checking. */
-  phasesMs: { acquire: number; workload: number; quiesce: number; check: number };
-}
-
-export interface RunResult {
-  runId: string;
-  plan: Plan;
-  strategy: Strategy;
-  bug: string | undefined;
-  verdict: Verdict;
-  violations: string[];
-  checks: CheckResult[];
-  history: HistoryEvent[];
-  nemesis: NemesisEvent[];
-  finalStates: BranchState[];
-  /** Per branch: counters from the nodes (retries, lock waits). */
-  nodeStats: Record<string, unknown>[];
-  stats: RunStats;
-  latenciesNs: number[];
-  artifactDir?: string;
-}
-
-export function runIdFor(plan: Plan, strategy: string): string {
-  return `s${plan.seed}-p${plan.path.replaceAll(':', '.')}-${strategy}`;
-}
-
-export function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
-  return sorted[Math.max(0, index)] as number;
-}
-
 export interface RunRequest {
   plan: Plan;
+  /** Every random choice of the run comes from these: the nodes', the proxy's and the clients'. */
+  seeds: RunSeeds;
   pool: ClusterPool;
   limits?: Partial<RunLimits>;
-  /** Where artifacts/<run-id> goes; null writes nothing. */
-  artifactsRoot: string | null;
+  /** The readable name of the run; by default from its seeds, path and strategy. */
   runId?: string;
 }
 
@@ -93,8 +51,8 @@ interface Execution {
 }
 
 async function execute(request: RunRequest, limits: RunLimits, runId: string, recorder: Recorder, marks: number[]): Promise<Execution> {
-  const { plan, pool } = request;
-  const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts);
+  const { plan, pool, seeds } = request;
+  const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts, seeds);
   lease.driver.beginRun(planHash(plan).slice(0, 12));
   marks.push(performance.now());
   const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId });
@@ -105,7 +63,9 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   marks.push(performance.now());
   const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax);
   marks.push(performance.now());
-  const judgement = judge(recorder.history, plan.workload.accounts, states, pool.strategy, limits);
+  const claims = strategyDeclaration(pool.strategy).claims;
+  const input = { history: recorder.history, accounts: plan.workload.accounts, finalStates: states, claims };
+  const judgement = judge(input, { ...limits, quiescenceMs: limits.quiescenceMsMax });
   marks.push(performance.now());
   return { states, quiesced, workload, judgement };
 }
@@ -118,51 +78,61 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
 export const proxyFailureAttemptsMax = 2;
 
 /**
- * A failure of the lab itself (a proxy server that died, a node that would not restart) is no verdict
- * on the system: the run is `unknown`, the cluster is thrown away, and the session goes on.
+ * A failure of the lab's surroundings (a proxy server that died, a node that would not restart) is
+ * no verdict on the system: the run is `unknown`, the cluster is thrown away, and the session goes
+ * on. A failed assertion is a bug of the lab and is not caught here: it crashes the run (exit 70).
  */
 async function labFailure(request: RunRequest, error: unknown): Promise<Execution> {
   await request.pool.discard(request.plan.workload.branches.length);
-  const summary = `the lab failed before a verdict: ${error instanceof Error ? error.message : String(error)}`;
   return {
     states: [],
     quiesced: false,
     workload: { latenciesNs: [], faultsApplied: 0, truncated: true },
-    judgement: { verdict: 'unknown', checks: [{ kind: 'lab', verdict: 'unknown', summary }], violations: [] },
+    judgement: labFailureJudgement(error instanceof Error ? error.message : String(error)),
   };
 }
 
-export async function runPlan(request: RunRequest): Promise<RunResult> {
-  const { plan, pool } = request;
-  const limits = { ...defaultRunLimits, ...request.limits };
-  const runId = request.runId ?? runIdFor(plan, pool.strategy);
-  const started = performance.now();
-  let recorder = new Recorder(plan.workload.clients);
-  let marks = [started];
-  let execution: Execution;
+function isLabBug(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'assertion';
+}
+
+async function executeWithRetry(request: RunRequest, limits: RunLimits, runId: string): Promise<{ execution: Execution; recorder: Recorder; marks: number[] }> {
   for (let attempt = 1; ; attempt += 1) {
+    const recorder = new Recorder(request.plan.workload.clients);
+    const marks = [performance.now()];
     try {
-      execution = await execute(request, limits, runId, recorder, marks);
-      break;
+      return { execution: await execute(request, limits, runId, recorder, marks), recorder, marks };
     } catch (error) {
-      execution = await labFailure(request, error);
+      if (isLabBug(error)) throw error;
+      const execution = await labFailure(request, error);
       // A Toxiproxy server that hung or died says nothing about the system: the plan runs again from
       // the start, on a fresh cluster and proxy server (labFailure discarded them).
-      if (attempt >= proxyFailureAttemptsMax || !isToxiproxyError(error, 'server') && !isToxiproxyError(error, 'unreachable')) break;
-      recorder = new Recorder(plan.workload.clients);
-      marks = [performance.now()];
+      const retry = attempt < proxyFailureAttemptsMax && (isToxiproxyError(error, 'server') || isToxiproxyError(error, 'unreachable'));
+      if (!retry) return { execution, recorder, marks };
     }
   }
+}
+
+export async function runPlan(request: RunRequest): Promise<RunResult> {
+  const { plan, pool, seeds } = request;
+  const problems = planProblems(plan);
+  assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
+  const limits = { ...defaultRunLimits, ...request.limits };
+  const runId = request.runId ?? runIdFor(seeds, plan.path, pool.strategy);
+  const started = performance.now();
+  const { execution, recorder, marks } = await executeWithRetry(request, limits, runId);
   while (marks.length < 5) marks.push(performance.now());
-  const [, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
+  const [begun, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
   const { states, quiesced, workload, judgement } = execution;
   const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
   const completions = recorder.history.filter((event) => event.type !== 'invoke');
-  const result: RunResult = {
+  return {
     runId,
+    seeds,
     plan,
     strategy: pool.strategy,
     bug: pool.bug,
+    claims: strategyDeclaration(pool.strategy).claims,
     verdict: judgement.verdict,
     violations: judgement.violations,
     checks: judgement.checks,
@@ -183,12 +153,7 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
       durationMs: performance.now() - started,
       quiesced,
       truncated: workload.truncated,
-      phasesMs: { acquire: acquired - started, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt },
+      phasesMs: { acquire: acquired - begun, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt },
     },
   };
-  if (request.artifactsRoot !== null) {
-    result.artifactDir = `${request.artifactsRoot}/${runId}`;
-    writeArtifacts(result.artifactDir, result);
-  }
-  return result;
 }

@@ -2,7 +2,8 @@
 // run by properties/scenarios.test.ts under every strategy they name.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plan, Strategy } from '../gen/plan.js';
+import { runSeeds } from '../plan/index.js';
+import type { Plan, RunSeeds, Strategy } from '../plan/index.js';
 
 export type Expectation = 'pass' | 'caught' | 'any';
 
@@ -24,4 +25,9 @@ export function loadScenarios(directory = scenariosDirectory): Scenario[] {
       if (scenario.plan?.version !== 1 || typeof scenario.expect !== 'object') throw new Error(`${name} is not a scenario`);
       return scenario;
     });
+}
+
+/** A scenario's plan is written by hand, not generated: its runs take the seeds of index 0 of its plan's seed. */
+export function scenarioSeeds(scenario: Scenario): RunSeeds {
+  return runSeeds(scenario.plan.seed, 0);
 }

@@ -1,20 +1,24 @@
-// A lab session: runs plans on a pool of clusters, shrinks each failure, and writes artifacts for
-// every failure (the original and its shrunk form). `run`, `explore` and `replay` are built on it.
-import { describePlan } from '../gen/story.js';
-import type { Plan } from '../gen/plan.js';
-import { writeArtifacts } from './artifacts.js';
+// A lab session: runs plans with their seeds on a pool of clusters, shrinks each failure, and keeps
+// what the policy says through the one artifact writer: every failure (the original and its shrunk
+// form), every unknown, and passing runs when asked. `run`, `explore`, `replay` and the suites use it.
+import { runCommand, writeArtifacts } from '../report/index.js';
+import type { RunResult } from '../report/index.js';
+import type { Plan, RunSeeds } from '../plan/index.js';
 import type { ClusterPool } from './pool.js';
 import { runPlan } from './runner.js';
-import type { RunLimits, RunResult } from './runner.js';
+import type { RunLimits } from './runner.js';
 import { defaultShrinkLimits, shrinkFailure } from './shrink.js';
 import type { ShrinkLimits, ShrinkOutcome } from './shrink.js';
 
 export interface SessionOptions {
   pool: ClusterPool;
   limits: Partial<RunLimits>;
+  /** Where artifacts go; null keeps none. */
   artifactsRoot: string | null;
   shrink: boolean;
   shrinkLimits?: ShrinkLimits;
+  /** Keep the artifacts of passing runs too (`--report always`, `run`). */
+  keepPassing?: boolean;
 }
 
 export interface Trial {
@@ -22,41 +26,37 @@ export interface Trial {
   shrunk?: ShrinkOutcome;
 }
 
-export async function runOnce(plan: Plan, options: SessionOptions): Promise<RunResult> {
-  return runPlan({ plan, pool: options.pool, limits: options.limits, artifactsRoot: null });
+/** A crash of the lab during a run carries the command that reruns it, for the one line main prints. */
+function withRerun(error: unknown, plan: Plan, seeds: RunSeeds, pool: ClusterPool): unknown {
+  if (typeof error === 'object' && error !== null && !('rerun' in error)) {
+    Object.assign(error, { rerun: runCommand(seeds, plan, pool.strategy, pool.bug) });
+  }
+  return error;
 }
 
-/** Runs one plan; on a violation shrinks it; writes artifacts of failures (and of every run when asked). */
-export async function trial(plan: Plan, options: SessionOptions, keepPassing = false): Promise<Trial> {
-  const result = await runOnce(plan, options);
-  const save = (run: RunResult): void => {
-    if (options.artifactsRoot === null) return;
-    run.artifactDir = `${options.artifactsRoot}/${run.runId}`;
-    writeArtifacts(run.artifactDir, run);
-  };
+export async function runOnce(plan: Plan, seeds: RunSeeds, options: SessionOptions): Promise<RunResult> {
+  try {
+    return await runPlan({ plan, seeds, pool: options.pool, limits: options.limits });
+  } catch (error) {
+    throw withRerun(error, plan, seeds, options.pool);
+  }
+}
+
+function keep(run: RunResult, options: SessionOptions): void {
+  if (options.artifactsRoot === null) return;
+  run.artifactDir = writeArtifacts(options.artifactsRoot, run);
+}
+
+/** Runs one plan; on a violation shrinks it; keeps artifacts by the session's policy. */
+export async function trial(plan: Plan, seeds: RunSeeds, options: SessionOptions): Promise<Trial> {
+  const result = await runOnce(plan, seeds, options);
   if (result.verdict !== 'illegal') {
-    if (keepPassing || result.verdict === 'unknown') save(result);
+    if (options.keepPassing === true || result.verdict === 'unknown') keep(result, options);
     return { result };
   }
-  save(result);
+  keep(result, options);
   if (!options.shrink) return { result };
-  const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, options), options.shrinkLimits ?? defaultShrinkLimits);
-  if (shrunk.smallest !== result) save(shrunk.smallest);
+  const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), options.shrinkLimits ?? defaultShrinkLimits);
+  if (shrunk.smallest !== result) keep(shrunk.smallest, options);
   return { result, shrunk };
-}
-
-/** The lines a person reads about a failure: what broke, the shrunk story, how to replay it. */
-export function failureReport(trialResult: Trial): string {
-  const run = trialResult.shrunk?.smallest ?? trialResult.result;
-  const lines = [
-    `VIOLATION ${run.violations.join(', ')} (seed ${run.plan.seed}, path ${run.plan.path}, ${run.strategy}${run.bug ? `, bug ${run.bug}` : ''})`,
-  ];
-  for (const check of run.checks.filter((item) => item.verdict === 'illegal')) lines.push(`  ${check.kind}: ${check.summary}`);
-  if (trialResult.shrunk !== undefined) {
-    const ops = run.plan.workload.steps.reduce((total, step) => total + step.length, 0);
-    lines.push(`shrunk in ${trialResult.shrunk.runs} runs (${(trialResult.shrunk.ms / 1000).toFixed(1)} s) to ${ops} ops and ${run.plan.faultSchedule.length} faults:`);
-  }
-  lines.push(describePlan(run.plan));
-  if (run.artifactDir !== undefined) lines.push(`replay: npx faultline replay ${run.artifactDir}`);
-  return lines.join('\n');
 }

@@ -2,9 +2,9 @@
 // tree, and each candidate is a real run. A budget in runs and in time bounds the walk.
 import fc from 'fast-check';
 import { planArbitrary } from '../gen/index.js';
-import type { Plan } from '../gen/plan.js';
-import { runIdFor } from './runner.js';
-import type { RunResult } from './runner.js';
+import type { Plan } from '../plan/index.js';
+import { runIdFor } from '../report/index.js';
+import type { RunResult } from '../report/index.js';
 
 export interface ShrinkLimits {
   shrinkRunsMax: number;
@@ -50,7 +50,7 @@ export async function shrinkFailure(original: RunResult, execute: (plan: Plan) =
   // fast-check reports the last failing candidate; the property kept that candidate's run.
   if (details.failed && details.counterexamplePath !== null && lastFailing !== undefined && details.counterexamplePath !== original.plan.path) {
     const plan = { ...lastFailing.plan, path: details.counterexamplePath };
-    smallest = { ...lastFailing, plan, runId: runIdFor(plan, lastFailing.strategy) };
+    smallest = { ...lastFailing, plan, runId: runIdFor(lastFailing.seeds, plan.path, lastFailing.strategy) };
   }
   return { smallest, runs, ms: performance.now() - started };
 }

@@ -1,8 +1,8 @@
 // Step boundaries: the lab knows which ones change a fault, so it lets the last step's updates land
 // before those (and only those) instead of racing the change.
 import { describe, expect, it } from 'vitest';
-import type { FaultStep } from '../gen/plan.js';
-import { unsafePropagationDelayMs } from '../node/strategies/unsafe.js';
+import type { FaultStep } from '../plan/index.js';
+import { unsafePropagationDelayMs } from '../node/index.js';
 import { faultSettleMs, faultsActiveAcross, faultsChangeAt } from './steps.js';
 
 const schedule: FaultStep[] = [

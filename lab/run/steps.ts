@@ -1,13 +1,13 @@
 // Drives a plan's workload in logical steps: at each boundary the faults due there are healed or
 // applied, then the step's ops go out together, in client order, and the next step waits for all of them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BranchClient } from '../../proto/gen/bank.js';
-import type { BranchId } from '../cluster/links.js';
-import { describeFault } from '../gen/story.js';
-import type { FaultStep, Plan } from '../gen/plan.js';
-import type { FaultDriver } from './faults.js';
-import { inputValue, perform } from './operation.js';
-import type { Recorder } from './recorder.js';
+import type { BranchClient } from '../../proto/index.js';
+import type { BranchId } from '../plan/index.js';
+import { describeFault } from '../plan/index.js';
+import type { FaultStep, Plan } from '../plan/index.js';
+import type { Nemesis } from '../nemesis/index.js';
+import { inputValue, perform } from '../client/index.js';
+import type { Recorder } from '../client/index.js';
 
 /**
  * The ops of a step go out in client order, this far apart: close enough that they overlap at their
@@ -50,7 +50,7 @@ export interface WorkloadResult {
   truncated: boolean;
 }
 
-async function faultBoundary(step: number, schedule: FaultStep[], driver: FaultDriver, recorder: Recorder): Promise<number> {
+async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder): Promise<number> {
   let applied = 0;
   if (step > 0 && faultsChangeAt(step, schedule)) await sleep(faultSettleMs);
   let healed = 0;
@@ -74,7 +74,7 @@ async function faultBoundary(step: number, schedule: FaultStep[], driver: FaultD
 export async function runWorkload(
   plan: Plan,
   clientFor: (branch: BranchId) => BranchClient,
-  driver: FaultDriver,
+  driver: Nemesis,
   recorder: Recorder,
   limits: StepLimits & { runId: string },
 ): Promise<WorkloadResult> {

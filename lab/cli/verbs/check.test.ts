@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureOutput } from '../capture-output.js';
+import { captureOutput } from '../_testing/capture-output.js';
 import { main } from '../main.js';
 
 const fixturesDirectory = join(import.meta.dirname, '../../../models/fixtures');

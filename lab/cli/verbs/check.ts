@@ -11,10 +11,11 @@ import type { AnyModel, FormatChoice, History, HistoryFormat, InitialAccount, Li
 import { booleanFlag, choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
-import { finalStatesFileName } from '../../run/artifacts.js';
-import type { FinalStatesFile } from '../../run/artifacts.js';
-import { combine, judgeInvariants, judgeLiveness, resolveUnknowns } from '../../run/checks.js';
-import type { CheckResult } from '../../run/checks.js';
+import { claimsOf, isStrategy } from '../../plan/index.js';
+import { finalStatesFileName } from '../../report/index.js';
+import type { FinalStatesFile } from '../../report/index.js';
+import { combineVerdicts, judgeInvariants, judgeLiveness, resolveUnknowns } from '../../../models/index.js';
+import type { CheckResult, Claims } from '../../../models/index.js';
 
 const timeoutMsMax = 3_600_000;
 const cacheEntriesMaxLimit = 50_000_000;
@@ -153,7 +154,7 @@ async function run(argv: string[]): Promise<number> {
     throw error;
   }
   const invariants = modelName === 'bank' ? invariantsBeside(file, history) : [];
-  const verdict = combine([result.verdict, ...invariants.map((check) => check.verdict)]);
+  const verdict = combineVerdicts([result.verdict, ...invariants.map((check) => check.verdict)]);
   if (booleanFlag(args, 'json')) {
     const { ops, partitions, ms, reason, witness, warnings, cacheEntries } = result;
     const summary = { verdict, linearizability: result.verdict, model: modelName, format, ops, partitions, ms, reason: reason ?? null, witness: witness ?? null, warnings, cacheEntries, invariants };
@@ -172,13 +173,14 @@ async function run(argv: string[]): Promise<number> {
 function invariantsBeside(file: string, history: History): CheckResult[] {
   const saved = finalStatesBeside(file);
   if (saved === undefined) return [];
-  return [...judgeInvariants(history, saved.accounts, saved.states, saved.strategy), judgeLiveness(saved.states, saved.quiescenceMs ?? 0)];
+  const checks = judgeInvariants({ history, accounts: saved.accounts, finalStates: saved.states, claims: saved.claims });
+  return saved.claims.liveness ? [...checks, judgeLiveness(saved.states, saved.quiescenceMs ?? 0)] : checks;
 }
 
 /** With the run's final states, `info` ops that never applied anywhere are resolved as the run did. */
 function resolvedBeside(file: string, history: History): History {
   const saved = finalStatesBeside(file);
-  return saved === undefined ? history : resolveUnknowns(history, saved.states, saved.strategy);
+  return saved === undefined ? history : resolveUnknowns(history, saved.states, saved.claims);
 }
 
 function finalStatesBeside(file: string): FinalStatesFile | undefined {
@@ -190,10 +192,16 @@ function finalStatesBeside(file: string): FinalStatesFile | undefined {
   } catch {
     throw dataError(`${path} is not valid JSON`);
   }
-  if (!Array.isArray(saved.states) || !Array.isArray(saved.accounts) || typeof saved.strategy !== 'string') {
-    throw dataError(`${path} is not a faultline final-states file`);
-  }
-  return saved as FinalStatesFile;
+  if (!Array.isArray(saved.states) || !Array.isArray(saved.accounts)) throw dataError(`${path} is not a faultline final-states file`);
+  const claims = savedClaims(saved);
+  if (claims === undefined) throw dataError(`${path} declares no claims (and names no strategy that has them)`);
+  return { ...(saved as FinalStatesFile), claims };
+}
+
+/** The claims the run judged by; files written before claims were recorded name their strategy instead. */
+function savedClaims(saved: Partial<FinalStatesFile>): Claims | undefined {
+  if (typeof saved.claims === 'object' && saved.claims !== null) return saved.claims;
+  return typeof saved.strategy === 'string' && isStrategy(saved.strategy) ? claimsOf(saved.strategy) : undefined;
 }
 
 /** Indices and steps beyond these counts are elided from the human explanation (--json has them all). */

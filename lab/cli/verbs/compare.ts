@@ -9,11 +9,11 @@ import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
-import { strategies } from '../../gen/plan.js';
-import type { Strategy } from '../../gen/plan.js';
+import { strategies } from '../../plan/index.js';
+import type { Strategy } from '../../plan/index.js';
 import { compareDocument, compareHtml, compareReport, runComparison } from '../../compare/index.js';
 import type { CompareDocument } from '../../compare/index.js';
-import { summaryLine } from '../../run/report.js';
+import { summaryLine } from '../../report/index.js';
 
 export const seedsMax = 10_000;
 const defaultSeeds = 10;

@@ -1,16 +1,15 @@
-// `faultline explore [--strategy S] [--runs N] [--seed S] [--minutes M] ...`: the main job. Run k gets
-// the seed derived from the root seed; every failure is shrunk and saved under artifacts/.
+// `faultline explore [--strategy S] [--runs N] [--seed S] [--minutes M] ...`: the main job. Run k has
+// the seeds runSeeds(root, k), printed as one SEED= line; every failure is shrunk and saved under artifacts/.
 import { randomInt } from 'node:crypto';
 import { integerFlag, parseFlags } from '../args.js';
 import { exitCode } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { planFor } from '../../gen/index.js';
-import { ClusterPool } from '../../run/pool.js';
-import { summarize, summaryTable } from '../../run/report.js';
-import type { RunResult } from '../../run/runner.js';
-import { runSeed } from '../../run/seeds.js';
-import { failureReport, trial } from '../../run/session.js';
+import { runSeeds, seedLine } from '../../plan/index.js';
+import { ClusterPool, trial } from '../../run/index.js';
+import { failureStory, summarize, summaryTable } from '../../report/index.js';
+import type { RunResult } from '../../report/index.js';
 
 function progress(done: number, total: number, failures: number, elapsedMs: number): string {
   const width = 24;
@@ -29,24 +28,20 @@ export const verb: Verb = {
     const runs = integerFlag(args, 'runs', 1, 1_000_000) ?? 20;
     const minutes = integerFlag(args, 'minutes', 1, 10_000);
     const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
-    const say = (line: string): void => void process.stderr.write(`${line}\n`);
-    say(`SEED=${root} strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
-    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, seed: root, reuse: flags.reuse, announce: say });
-    const results: RunResult[] = [];
-    const reports: string[] = [];
-    const started = performance.now();
     const interactive = process.stderr.isTTY === true && !flags.json;
+    const say = (line: string): void => void process.stderr.write(`${interactive ? '\r\x1b[K' : ''}${line}\n`);
+    say(`explore root seed ${root}: strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
+    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: flags.reuse, announce: say });
+    const results: RunResult[] = [];
+    const started = performance.now();
     try {
       for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
-        const plan = planFor(runSeed(root, index), '0', flags.constraints);
-        const outcome = await trial(plan, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink });
+        const seeds = runSeeds(root, index);
+        say(seedLine(seeds));
+        const plan = planFor(seeds.plan, '0', flags.constraints);
+        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink });
         results.push(outcome.result);
-        if (outcome.result.verdict === 'illegal') {
-          const report = failureReport(outcome);
-          reports.push(report);
-          if (interactive) process.stderr.write('\r\x1b[K');
-          say(report);
-        }
+        if (outcome.result.verdict === 'illegal') say(failureStory(outcome.shrunk?.smallest ?? outcome.result, outcome.shrunk));
         const failures = results.filter((run) => run.verdict === 'illegal').length;
         const line = progress(results.length, runs, failures, performance.now() - started);
         if (interactive) process.stderr.write(`\r\x1b[K${line}`);

@@ -6,14 +6,14 @@ import { format } from 'node:util';
 import { choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
-import { isBranchId } from '../../cluster/links.js';
+import { isBranchId } from '../../plan/index.js';
 import {
   bugNames, ConfigError, dedupWindowMsDefault, dedupWindowMsMax, dedupWindowMsMin, outboxBytesMaxDefault, outboxBytesMaxLimit,
   outboxRowsMaxDefault, outboxRowsMaxLimit, parseAccounts, parseListen, parsePeers, strategyNames, synchronousNames,
-} from '../../node/config.js';
-import type { NodeConfig } from '../../node/config.js';
-import { AddressInUseError, startNode } from '../../node/node.js';
-import type { RunningNode } from '../../node/node.js';
+} from '../../node/index.js';
+import type { NodeConfig } from '../../node/index.js';
+import { AddressInUseError, startNode } from '../../node/index.js';
+import type { RunningNode } from '../../node/index.js';
 
 /** How often the node checks that its parent still lives (so no node is ever orphaned). */
 export const parentCheckMs = 500;

@@ -1,42 +1,50 @@
-// `faultline replay <artifact-dir> [--times N]`: re-runs the recorded plan (no generation) and says
+// `faultline replay <artifact-dir> [--times N]`: re-runs the recorded plan (no generation) with the
+// recorded seeds, so the nodes and the embedded proxy draw what they drew in the original run, and says
 // how many of the N replays reproduced the same violation kind.
 import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
-import { readRecordedRun } from '../../run/artifacts.js';
-import type { RecordedRun } from '../../run/artifacts.js';
-import { ClusterPool } from '../../run/pool.js';
-import { summaryLine } from '../../run/report.js';
-import { runOnce } from '../../run/session.js';
-import type { Strategy } from '../../gen/plan.js';
+import { planProblems, seedLine } from '../../plan/index.js';
+import { readRecordedRun, summaryLine } from '../../report/index.js';
+import type { RecordedRun } from '../../report/index.js';
+import { ClusterPool, runOnce } from '../../run/index.js';
 
 function reproduced(recorded: RecordedRun, violations: string[]): boolean {
   if (recorded.violations.length === 0) return violations.length === 0;
   return recorded.violations.some((kind) => violations.includes(kind));
 }
 
+function readRun(directory: string): RecordedRun {
+  let recorded: RecordedRun;
+  try {
+    recorded = readRecordedRun(directory);
+  } catch (error) {
+    throw dataError(error instanceof Error ? error.message : String(error));
+  }
+  const problems = planProblems(recorded.plan);
+  if (problems.length > 0) throw dataError(`${directory}/plan.json: ${problems[0]}`);
+  return recorded;
+}
+
 export const verb: Verb = {
-  summary: 're-run a recorded plan: replay <artifact-dir> [--times N]',
-  usage: `  replay <artifact-dir> [--times N]\n${labUsage}`,
+  summary: 're-run a recorded plan with its seeds: replay <artifact-dir> [--times N]',
+  usage: `  replay <artifact-dir> [--times N]   (strategy and bug default to the recorded ones)\n${labUsage}`,
   async run(argv) {
     const args = parseFlags(argv, { ...labOptionSpecs, times: { type: 'string' } }, true);
     const [directory, ...extra] = args.positionals;
     if (directory === undefined || extra.length > 0) throw usageError('replay takes one artifact directory');
     const times = integerFlag(args, 'times', 1, 10_000) ?? 1;
-    let recorded: RecordedRun;
-    try {
-      recorded = readRecordedRun(directory);
-    } catch (error) {
-      throw dataError(error instanceof Error ? error.message : String(error));
-    }
-    const flags = labFlags(args, { strategy: recorded.strategy as Strategy });
+    const recorded = readRun(directory);
+    const flags = labFlags(args, { strategy: recorded.strategy });
     const bug = flags.bug ?? recorded.bug;
-    const pool = new ClusterPool({ strategy: flags.strategy, bug, proxy: flags.proxy, seed: recorded.plan.seed, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
+    const note = recorded.seedsRecorded ? '' : ' (no seeds.json: derived from the plan seed)';
+    process.stderr.write(`${seedLine(recorded.seeds)}${note}\n`);
+    const pool = new ClusterPool({ strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
     let same = 0;
     try {
       for (let index = 0; index < times; index += 1) {
-        const run = await runOnce(recorded.plan, { pool, limits: limitsFrom(flags), artifactsRoot: null, shrink: false });
+        const run = await runOnce(recorded.plan, recorded.seeds, { pool, limits: limitsFrom(flags), artifactsRoot: null, shrink: false });
         if (reproduced(recorded, run.violations)) same += 1;
         if (!flags.json) process.stdout.write(`${summaryLine(run)}\n`);
       }
@@ -44,7 +52,7 @@ export const verb: Verb = {
       await pool.close();
     }
     const expected = recorded.violations.length === 0 ? 'a pass' : `the violation (${recorded.violations.join(', ')})`;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations, seeds: recorded.seeds })}\n`);
     else process.stdout.write(`reproduced ${expected} in ${same} of ${times} replays (${((100 * same) / times).toFixed(0)} %)\n`);
     if (recorded.violations.length === 0) return same === times ? exitCode.ok : exitCode.violation;
     return same > 0 ? exitCode.violation : exitCode.ok;

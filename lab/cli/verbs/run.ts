@@ -1,45 +1,58 @@
-// `faultline run --seed S [--path P] [--strategy S] [--proxy P] [--branches N] [--ops N] ...`: one run.
-// Exit 0 when every check passed, 1 on a violation (printed shrunk, as a story), 2 when unknown.
-import { parseFlags } from '../args.js';
+// `faultline run --seed S [--index K] [--path P] [--strategy S] [--proxy P] ...`: one run, the run K of
+// root seed S (as explore numbers them). Exit 0 when every check passed, 1 on a violation (printed
+// shrunk, as a story), 2 when unknown.
+import { integerFlag, parseFlags } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
-import { describePlan, planFor, planHash, planJson } from '../../gen/index.js';
-import { ClusterPool } from '../../run/pool.js';
-import { failureReport, trial } from '../../run/session.js';
-import { summaryLine } from '../../run/report.js';
+import { isNoSuchPath, planFor } from '../../gen/index.js';
+import { describePlan, planHash, planJson, runSeeds, seedLine } from '../../plan/index.js';
+import type { Plan, RunSeeds } from '../../plan/index.js';
+import { ClusterPool, trial } from '../../run/index.js';
+import { failureStory, summaryLine } from '../../report/index.js';
+import type { LabFlags } from '../lab-flags.js';
+
+const runIndexMax = 1_000_000_000;
+
+function planAt(seeds: RunSeeds, path: string, flags: LabFlags): Plan {
+  try {
+    return planFor(seeds.plan, path, flags.constraints);
+  } catch (error) {
+    if (isNoSuchPath(error)) throw usageError(error.message);
+    throw error;
+  }
+}
 
 export const verb: Verb = {
-  summary: 'one run from --seed (and --path)',
-  usage: `  --seed S (required)  --path P (default 0)  --dry-run (print the plan only)\n${labUsage}`,
+  summary: 'one run from --seed (and --index, --path)',
+  usage: `  --seed S (required)  --index K (default 0: the run explore numbers K)  --path P (default 0)  --dry-run (print the plan only)\n${labUsage}`,
   async run(argv) {
-    const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' } });
-    const seed = seedFlag(args);
-    if (seed === undefined) throw usageError('--seed is required (an integer)');
+    const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, index: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+    const root = seedFlag(args);
+    if (root === undefined) throw usageError('--seed is required (an integer)');
+    const index = integerFlag(args, 'index', 0, runIndexMax) ?? 0;
     const path = typeof args.values.path === 'string' ? args.values.path : '0';
     if (!/^\d+(:\d+)*$/.test(path)) throw usageError(`--path must look like 0 or 0:3:1, got '${path}'`);
     const flags = labFlags(args);
-    let plan;
-    try {
-      plan = planFor(seed, path, flags.constraints);
-    } catch (error) {
-      throw usageError(error instanceof Error ? error.message : String(error));
-    }
+    const seeds = runSeeds(root, index);
+    const plan = planAt(seeds, path, flags);
     if (args.values['dry-run'] === true) {
-      process.stdout.write(flags.json ? planJson(plan) : `${describePlan(plan)}\nplan sha256 ${planHash(plan)}\n`);
+      process.stdout.write(flags.json ? planJson(plan) : `${seedLine(seeds)}\n${describePlan(plan)}\nplan sha256 ${planHash(plan)}\n`);
       return exitCode.ok;
     }
-    process.stderr.write(`SEED=${seed} PATH=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
-    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, seed, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
+    process.stderr.write(`${seedLine(seeds)} path=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
+    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
     try {
-      const outcome = await trial(plan, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink }, true);
+      const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: true };
+      const outcome = await trial(plan, seeds, options);
       const run = outcome.result;
+      const shrunk = outcome.shrunk?.smallest;
       if (flags.json) {
-        const shrunk = outcome.shrunk?.smallest;
-        process.stdout.write(`${JSON.stringify({ runId: run.runId, verdict: run.verdict, violations: run.violations, stats: run.stats, artifactDir: run.artifactDir ?? null, shrunk: shrunk === undefined ? null : { path: shrunk.plan.path, artifactDir: shrunk.artifactDir ?? null } })}\n`);
+        const summary = { runId: run.runId, seeds, verdict: run.verdict, violations: run.violations, stats: run.stats, artifactDir: run.artifactDir ?? null, shrunk: shrunk === undefined ? null : { path: shrunk.plan.path, artifactDir: shrunk.artifactDir ?? null } };
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {
         process.stdout.write(`${summaryLine(run)}\n`);
-        if (run.verdict === 'illegal') process.stdout.write(`${failureReport(outcome)}\n`);
+        if (run.verdict === 'illegal') process.stdout.write(`${failureStory(shrunk ?? run, outcome.shrunk)}\n`);
         else if (run.artifactDir !== undefined) process.stdout.write(`artifacts: ${run.artifactDir}\n`);
       }
       return run.verdict === 'ok' ? exitCode.ok : run.verdict === 'illegal' ? exitCode.violation : exitCode.unknown;

@@ -1,7 +1,7 @@
 // `faultline toxiproxy`: the embedded, seeded Toxiproxy server on its own, for any language's
 // Toxiproxy client. Try: `npx faultline toxiproxy --port 8474 --seed 7`, then `curl 127.0.0.1:8474/proxies`.
 import { randomInt } from 'node:crypto';
-import { EmbeddedToxiproxyServer } from '../../proxy/embedded/server.js';
+import { EmbeddedToxiproxyServer } from '../../proxy/index.js';
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode } from '../exit.js';
 import type { Verb } from '../main.js';

@@ -5,15 +5,15 @@ import { Metadata, status } from '@grpc/grpc-js';
 import type { ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AckStatus } from '../../../proto/gen/bank.js';
-import type { BranchClient, PropagateAck, PropagateMessage, SnapshotReply } from '../../../proto/gen/bank.js';
+import { AckStatus } from '../../../proto/index.js';
+import type { BranchClient, PropagateAck, PropagateMessage, SnapshotReply } from '../../../proto/index.js';
 import { startProxyBackend } from '../../proxy/index.js';
 import type { ProxyBackend } from '../../proxy/index.js';
 import type { Update } from '../store.js';
 import {
   codeOf, deposit, eventually, faultlineBin, freePorts, killNode, removeDirectory, snapshot, startTestNode, stopAllTestNodes, temporaryDirectory,
-} from '../test-support.js';
-import type { NodeOptions, TestNode } from '../test-support.js';
+} from '../_testing/support.js';
+import type { NodeOptions, TestNode } from '../_testing/support.js';
 
 /** Keepalive notices a dead link in keepalive_time + keepalive_timeout (3 s); the rest is a loaded machine. */
 const halfOpenNoticeMsMax = 12_000;

@@ -6,8 +6,8 @@
 // Try it: see propagation.test.ts.
 import { status } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { AckStatus } from '../../../proto/gen/bank.js';
-import type { NodeStats, PropagateAck, PropagateMessage } from '../../../proto/gen/bank.js';
+import { AckStatus } from '../../../proto/index.js';
+import type { NodeStats, PropagateAck, PropagateMessage } from '../../../proto/index.js';
 import type { BugName } from '../config.js';
 import type { ReplicaMessage, ReplicaOutcome, ReplicaPolicy, Store } from '../store.js';
 

@@ -5,8 +5,8 @@
 // Try it: see propagation.test.ts, or run two nodes and watch Snapshot's outbox drain.
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
-import { AckStatus, BranchClient } from '../../../proto/gen/bank.js';
-import type { PropagateAck, PropagateMessage } from '../../../proto/gen/bank.js';
+import { AckStatus, BranchClient } from '../../../proto/index.js';
+import type { PropagateAck, PropagateMessage } from '../../../proto/index.js';
 import { channelOptions, metadataKeys } from '../channel.js';
 import type { Peer } from '../config.js';
 import type { LogEntry, Store, Update } from '../store.js';

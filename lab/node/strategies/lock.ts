@@ -2,7 +2,7 @@
 // deadlock), decide on the state it returns, commit with the fencing token, wait until every
 // replica acked, release. Linearizable; blocks while a replica is cut off.
 import { status } from '@grpc/grpc-js';
-import type { CommitReply } from '../../../proto/gen/bank.js';
+import type { CommitReply } from '../../../proto/index.js';
 import { accountsOf, decide } from '../decide.js';
 import type { Decision, Operation, Reply } from '../decide.js';
 import { failedBeforeCommit, failedDuringCommit, statusError } from '../errors.js';

@@ -1,5 +1,5 @@
 // The one interface every strategy implements, and what a strategy may use of its branch.
-import type { NodeStats } from '../../../proto/gen/bank.js';
+import type { NodeStats } from '../../../proto/index.js';
 import type { BugName } from '../config.js';
 import type { Operation, Reply } from '../decide.js';
 import type { Replication } from '../propagation/replication.js';

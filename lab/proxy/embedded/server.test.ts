@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToxiproxyAdapter } from '../adapter.js';
-import { EchoClient, startEchoServer } from '../harness.js';
-import type { EchoServer } from '../harness.js';
+import { EchoClient, startEchoServer } from '../_testing/harness.js';
+import type { EchoServer } from '../_testing/harness.js';
 import { EmbeddedToxiproxyServer } from './server.js';
 
 const connectionCount = 16;

@@ -2,13 +2,13 @@
 // sequential executor per model that turns a plan into a history that is linearizable by construction
 // (each operation takes effect at a point inside its interval). Used by models/*.test.ts only.
 import fc from 'fast-check';
-import { bankModel } from './bank.js';
-import type { HistoryFormat } from './calls.js';
-import type { History, HistoryEvent } from './history.js';
-import { kvModel } from './kv.js';
-import type { AnyModel } from './model.js';
-import { multiRegisterModel } from './multi-register.js';
-import { registerModel } from './register.js';
+import { bankModel } from '../bank.js';
+import type { HistoryFormat } from '../calls.js';
+import type { History, HistoryEvent } from '../history.js';
+import { kvModel } from '../kv.js';
+import type { AnyModel } from '../model.js';
+import { multiRegisterModel } from '../multi-register.js';
+import { registerModel } from '../register.js';
 
 /** How an operation ends; the `-applied` and `-skipped` kinds say whether it took effect. */
 export type PlannedStatus = 'ok' | 'fail' | 'info-applied' | 'info-skipped' | 'open-applied' | 'open-skipped';

@@ -20,11 +20,12 @@ export function describeFault(fault: Fault): string {
     case 'pause':
       return `pause ${fault.node}`;
     case 'partition':
-      return `partition (${fault.mode}) ${fault.from.join(',')} ${fault.mode === 'one-way' ? '-/->' : '|'} ${fault.to.join(',')}`;
+      return `partition (${fault.mode}${fault.cut === 'blackhole' ? ', blackhole' : ''}) ${fault.from.join(',')} ${fault.mode === 'one-way' ? '-/->' : '|'} ${fault.to.join(',')}`;
     case 'toxic': {
       const { kind, ...attributes } = fault.toxic;
       const text = Object.entries(attributes).map(([key, value]) => `${key}=${value}`).join(' ');
-      return `${kind}(${text}) ${fault.stream} on ${fault.links.join(',')}`;
+      const toxicity = fault.toxicity === undefined || fault.toxicity === 1 ? '' : `, toxicity ${fault.toxicity}`;
+      return `${kind}(${text}) ${fault.stream} on ${fault.links.join(',')}${toxicity}`;
     }
   }
 }

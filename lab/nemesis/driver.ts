@@ -1,15 +1,26 @@
-// The FaultDriver of a proxied cluster, over the nemesis primitives: partitions cut the links' proxies
+// The Nemesis of a proxied cluster, over the nemesis primitives: partitions cut the links' proxies
 // (counted, so overlapping partitions heal correctly), toxics are named per fault and per plan (so the
 // embedded proxy's seeded decisions repeat with the plan), kill and pause use the cluster's signals.
-import type { Cluster } from '../cluster/index.js';
-import type { Fault, LinkToxic } from '../gen/plan.js';
-import { addLinkToxic, cutLinks, healAll, kill, nemesisContext, pause, removeLinkToxic, restart, restoreLinks, resume } from '../nemesis/index.js';
-import type { LinkToxic as NemesisToxic, NemesisContext } from '../nemesis/index.js';
-import { linksNamed } from '../nemesis/context.js';
-import type { ProxyBackend } from '../proxy/types.js';
-import type { FaultDriver } from './faults.js';
+import { assert } from '../../models/index.js';
+import type { BranchId, Fault, LinkToxic } from '../plan/index.js';
+import type { ToxiproxyAdapter } from '../proxy/index.js';
+import { linksNamed, nemesisContext } from './context.js';
+import type { NemesisContext, ProcessControls } from './context.js';
+import type { Nemesis } from './nemesis.js';
+import { cutLinks, restoreLinks } from './partitions.js';
+import { healAll, kill, pause, restart, resume } from './processes.js';
+import { addLinkToxic, removeLinkToxic } from './toxics.js';
+import type { LinkToxic as ProxyToxic } from './toxics.js';
 
-function nemesisToxic(toxic: LinkToxic): NemesisToxic {
+/** What the nemesis acts on: a cluster's branches, its process controls, and its streams' readiness. */
+export interface NemesisTarget extends ProcessControls {
+  readonly branches: readonly BranchId[];
+  /** True once every running branch's propagation streams are up again (bounded wait). */
+  streamsUp(): Promise<boolean>;
+}
+
+/** A plan's toxic in the servers' own type, attribute names and units. */
+export function proxyToxic(toxic: LinkToxic): ProxyToxic {
   switch (toxic.kind) {
     case 'latency':
       return { type: 'latency', attributes: { latency: toxic.latencyMs, jitter: toxic.jitterMs } };
@@ -32,17 +43,20 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export class NemesisFaultDriver implements FaultDriver {
-  private readonly context: NemesisContext;
+export class NemesisFaultDriver implements Nemesis {
+  readonly context: NemesisContext;
   private tag = 'run';
+  /** Faults of this run healed so far, by schedule index: each heals once. */
+  private readonly healed = new Set<number>();
 
-  constructor(private readonly cluster: Cluster, proxy: ProxyBackend) {
-    this.context = nemesisContext({ proxy: proxy.adapter, branches: cluster.branches, processes: cluster });
+  constructor(private readonly target: NemesisTarget, proxy: ToxiproxyAdapter) {
+    this.context = nemesisContext({ proxy, branches: target.branches, processes: target });
   }
 
   /** Names this run's toxics after the plan, so the same plan draws the same seeded decisions. */
   beginRun(tag: string): void {
     this.tag = tag;
+    this.healed.clear();
   }
 
   private toxicName(index: number): string {
@@ -53,18 +67,17 @@ export class NemesisFaultDriver implements FaultDriver {
     const { context } = this;
     switch (fault.kind) {
       case 'partition':
-        await cutLinks(context, linksNamed(context, fault.links), 'disable', `partition ${fault.mode}`);
+        await cutLinks(context, linksNamed(context, fault.links), fault.cut ?? 'disable', `partition ${fault.mode}`);
         return undefined;
-      case 'toxic':
-        await addLinkToxic(context, fault.links, nemesisToxic(fault.toxic), { stream: fault.stream, name: this.toxicName(index) });
+      case 'toxic': {
+        const options = { stream: fault.stream, name: this.toxicName(index), ...(fault.toxicity === undefined ? {} : { toxicity: fault.toxicity }) };
+        await addLinkToxic(context, fault.links, proxyToxic(fault.toxic), options);
         return undefined;
+      }
       case 'kill':
-        if (context.downed.has(fault.node)) return `${fault.node} is ${context.downed.get(fault.node)} already`;
-        await kill(context, fault.node);
-        return undefined;
       case 'pause':
         if (context.downed.has(fault.node)) return `${fault.node} is ${context.downed.get(fault.node)} already`;
-        await pause(context, fault.node);
+        await (fault.kind === 'kill' ? kill(context, fault.node) : pause(context, fault.node));
         return undefined;
     }
   }
@@ -73,7 +86,7 @@ export class NemesisFaultDriver implements FaultDriver {
     const { context } = this;
     switch (fault.kind) {
       case 'partition':
-        await restoreLinks(context, linksNamed(context, fault.links), 'disable', `heal partition ${fault.mode}`);
+        await restoreLinks(context, linksNamed(context, fault.links), fault.cut ?? 'disable', `heal partition ${fault.mode}`);
         return;
       case 'toxic':
         await removeLinkToxic(context, fault.links, this.toxicName(index), fault.stream);
@@ -96,6 +109,8 @@ export class NemesisFaultDriver implements FaultDriver {
   }
 
   async heal(index: number, fault: Fault): Promise<string | undefined> {
+    assert(!this.healed.has(index), `fault ${index} of the schedule healed twice`);
+    this.healed.add(index);
     try {
       await this.undo(index, fault);
       return undefined;
@@ -109,6 +124,6 @@ export class NemesisFaultDriver implements FaultDriver {
   }
 
   async settle(): Promise<void> {
-    await this.cluster.streamsUp();
+    await this.target.streamsUp();
   }
 }

@@ -35,3 +35,14 @@ export function clusterLinks(branches: readonly BranchId[]): Link[] {
   }
   return links;
 }
+
+/**
+ * The links a partition of this shape cuts, between the groups `from` and `to`: both directions, or
+ * (one-way) only from `from` to `to`; isolating a node cuts its client link too.
+ */
+export function partitionLinks(mode: 'symmetric' | 'one-way' | 'isolate' | 'majority', from: readonly BranchId[], to: readonly BranchId[]): string[] {
+  const links = to.flatMap((other) => from.map((one) => linkName(one, other)));
+  if (mode !== 'one-way') links.push(...to.flatMap((other) => from.map((one) => linkName(other, one))));
+  if (mode === 'isolate') links.push(...from.map((node) => linkName('client', node)));
+  return links;
+}

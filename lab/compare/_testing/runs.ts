@@ -1,13 +1,13 @@
 // Test data for the compare unit tests: RunResults built by hand from a few ops and faults on a real
 // plan, so statistics, tables and the page can be checked without a cluster. Not used by the CLI.
-import { planFor } from '../gen/index.js';
-import { defaultPlanConstraints } from '../gen/plan.js';
-import type { Fault, Strategy } from '../gen/plan.js';
-import type { HistoryEvent } from '../../models/history.js';
-import type { NemesisEvent } from '../run/recorder.js';
-import type { RunResult } from '../run/runner.js';
-import { runSeed } from '../run/seeds.js';
-import type { PairedRun } from './document.js';
+import { planFor } from '../../gen/index.js';
+import { defaultPlanConstraints } from '../../plan/index.js';
+import type { Fault, Strategy } from '../../plan/index.js';
+import type { HistoryEvent } from '../../../models/index.js';
+import type { NemesisEvent } from '../../client/index.js';
+import type { RunResult } from '../../report/index.js';
+import { runSeeds, claimsOf } from '../../plan/index.js';
+import type { PairedRun } from '../document.js';
 
 export interface HandOp {
   type: 'ok' | 'fail' | 'info';
@@ -68,15 +68,18 @@ function nemesis(faults: readonly HandFault[], healAllMs: number): NemesisEvent[
 }
 
 export function handRun(spec: HandRun): PairedRun {
-  const plan = planFor(runSeed(spec.root ?? 1, spec.index), '0', handConstraints);
+  const seeds = runSeeds(spec.root ?? 1, spec.index);
+  const plan = planFor(seeds.plan, '0', handConstraints);
   const lastMs = Math.max(0, ...spec.ops.map((op) => op.endMs));
   const latenciesNs = spec.ops.filter((op) => op.type === 'ok').map((op) => (op.endMs - op.startMs) * nanosecondsPerMs);
   const count = (type: HandOp['type']): number => spec.ops.filter((op) => op.type === type).length;
   const result: RunResult = {
     runId: `hand-k${spec.index}-${spec.strategy}`,
+    seeds,
     plan,
     strategy: spec.strategy,
     bug: undefined,
+    claims: claimsOf(spec.strategy),
     verdict: spec.verdict ?? 'ok',
     violations: spec.violations ?? [],
     checks: [],

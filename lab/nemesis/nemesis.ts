@@ -1,11 +1,11 @@
-// Applies and heals a plan's faults: the interface the step driver uses, implemented over the
-// nemesis primitives (lab/nemesis) and the cluster's process controls.
-import type { Fault } from '../gen/plan.js';
+// The one nemesis interface the step driver uses: apply and heal a plan's faults, heal everything,
+// and settle after the last heal. Jepsen's "special client"; the proxied cluster implements it (driver.ts).
+import type { Fault } from '../plan/index.js';
 
-export interface FaultDriver {
+export interface Nemesis {
   /** Applies fault number `index` of the schedule; returns why it was skipped, if it was. */
   apply(index: number, fault: Fault): Promise<string | undefined>;
-  /** Heals it; returns what went wrong, if anything did. */
+  /** Heals it, once; returns what went wrong, if anything did. */
   heal(index: number, fault: Fault): Promise<string | undefined>;
   /** Heals everything: every proxy enabled, no toxic left, every node running. */
   healAll(): Promise<void>;

@@ -1,10 +1,10 @@
 // Shared by the property suites: the suite seed (fixed in CI, random locally, FAULTLINE_SEED wins,
-// always printed) and a cluster pool per suite, closed after it.
+// always printed), the seeds of the suite's k-th run, and a cluster pool per suite, closed after it.
 import { randomInt } from 'node:crypto';
-import { defaultPlanConstraints } from '../lab/gen/plan.js';
-import type { PlanConstraints, Strategy } from '../lab/gen/plan.js';
-import { ClusterPool } from '../lab/run/pool.js';
-import type { RunLimits } from '../lab/run/runner.js';
+import { defaultPlanConstraints, runSeeds } from '../../lab/plan/index.js';
+import type { Bug, PlanConstraints, RunSeeds, Strategy } from '../../lab/plan/index.js';
+import { ClusterPool } from '../../lab/run/index.js';
+import type { RunLimits } from '../../lab/run/index.js';
 
 const ciSeed = 20261121;
 
@@ -12,7 +12,7 @@ export function suiteSeed(): number {
   const override = process.env.FAULTLINE_SEED;
   if (override !== undefined && override !== '') {
     const seed = Number(override);
-    if (!Number.isInteger(seed)) throw new Error(`FAULTLINE_SEED must be an integer, got '${override}'`);
+    if (!Number.isSafeInteger(seed)) throw new Error(`FAULTLINE_SEED must be an integer, got '${override}'`);
     return seed;
   }
   return process.env.CI === 'true' ? ciSeed : randomInt(0, 2 ** 31 - 1);
@@ -28,6 +28,19 @@ export const propertyConstraints: PlanConstraints = { ...defaultPlanConstraints,
 
 export const propertyLimits: Partial<RunLimits> = { deadlineMs: 500, quiescenceMsMax: 4_000, checkerMsMax: 4_000 };
 
-export function suitePool(strategy: Strategy, seed: number, bug?: string): ClusterPool {
-  return new ClusterPool({ strategy, bug, proxy: 'auto', seed, reuse: true });
+export function suitePool(strategy: Strategy, bug?: Bug): ClusterPool {
+  return new ClusterPool({ strategy, bug, proxy: 'auto', reuse: true });
+}
+
+/** Numbers a suite's runs: run k of the suite has the seeds runSeeds(suite seed, k). */
+export class SuiteRuns {
+  private next = 0;
+
+  constructor(readonly root: number) {}
+
+  seeds(): RunSeeds {
+    const seeds = runSeeds(this.root, this.next);
+    this.next += 1;
+    return seeds;
+  }
 }

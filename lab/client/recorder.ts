@@ -1,6 +1,6 @@
 // Records a run's history (DESIGN.md format) and its nemesis events on one monotonic timeline, and
 // hands out process ids: a client that got `info` gets a new process, never reusing the old one.
-import type { HistoryEvent } from '../../models/history.js';
+import type { HistoryEvent } from '../../models/index.js';
 
 export interface NemesisEvent {
   index: number;

@@ -6,8 +6,8 @@ import { HealthImplementation, service as healthService } from 'grpc-health-chec
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { findToxiproxyBinary } from './binary.js';
-import type { ProxyBackendKind } from './types.js';
+import { findToxiproxyBinary } from '../binary.js';
+import type { ProxyBackendKind } from '../types.js';
 
 const loopbackHost = '127.0.0.1';
 

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { service as healthService } from 'grpc-health-check';
-import { BranchClient } from '../../proto/gen/bank.js';
-import type { DepositReply, SnapshotReply } from '../../proto/gen/bank.js';
-import { channelOptions, metadataKeys } from './channel.js';
-import { freeLoopbackPort } from '../cluster/ports.js';
+import { BranchClient } from '../../../proto/index.js';
+import type { DepositReply, SnapshotReply } from '../../../proto/index.js';
+import { channelOptions, metadataKeys } from '../channel.js';
+import { freeLoopbackPort } from '../../cluster/index.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const root = resolve(import.meta.dirname, '..', '..', '..');
 export const faultlineBin = join(root, 'bin', 'faultline.mjs');
 export const startMsMax = 15_000;
 export const callMsMax = 5_000;

@@ -1,6 +1,6 @@
 // Text a person reads: one line per run, and the summary table of a session.
-import type { RunResult } from './runner.js';
-import { percentile } from './runner.js';
+import { percentile } from './outcome.js';
+import type { RunResult } from './outcome.js';
 
 export function summaryLine(run: RunResult): string {
   const { stats } = run;

@@ -2,9 +2,9 @@
 // request id, and the mapping of errors through status.ts into ok / fail / info.
 import { Metadata } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
-import type { BranchClient } from '../../proto/gen/bank.js';
-import type { BranchId } from '../cluster/links.js';
-import type { PlanOp } from '../gen/plan.js';
+import type { BranchClient } from '../../proto/index.js';
+import type { BranchId } from '../plan/index.js';
+import type { PlanOp } from '../plan/index.js';
 import { outcomeOf, statusName } from './status.js';
 
 export interface Completion {

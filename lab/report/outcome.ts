@@ -1,0 +1,54 @@
+// What one run produced, as plain data: the record every reader of a run's outcome takes (the artifact
+// writer, the summary line, the failure story, compare). The runner (lab/run) fills it in.
+import type { BranchState, CheckResult, Claims, HistoryEvent, Verdict } from '../../models/index.js';
+import type { NemesisEvent } from '../client/index.js';
+import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
+
+export interface RunStats {
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  faultsApplied: number;
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP99Ms: number;
+  durationMs: number;
+  quiesced: boolean;
+  truncated: boolean;
+  /** Where the run's time went: cluster acquire (start or reset), workload, quiescence, checking. */
+  phasesMs: { acquire: number; workload: number; quiesce: number; check: number };
+}
+
+export interface RunResult {
+  runId: string;
+  seeds: RunSeeds;
+  plan: Plan;
+  strategy: Strategy;
+  bug: Bug | undefined;
+  /** What the strategy declared; the judge checked these. */
+  claims: Claims;
+  verdict: Verdict;
+  violations: string[];
+  checks: CheckResult[];
+  history: HistoryEvent[];
+  nemesis: NemesisEvent[];
+  finalStates: BranchState[];
+  /** Per branch: counters from the nodes (retries, lock waits). */
+  nodeStats: Record<string, unknown>[];
+  stats: RunStats;
+  latenciesNs: number[];
+  artifactDir?: string;
+}
+
+/** A run's readable name: its seeds, path and strategy. Artifact directories start with it. */
+export function runIdFor(seeds: RunSeeds, path: string, strategy: string): string {
+  return `s${seeds.root}-k${seeds.index}-p${path.replaceAll(':', '.')}-${strategy}`;
+}
+
+/** The value at `fraction` (0 to 1) of an ascending list; 0 for an empty one. The one percentile of the lab. */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
