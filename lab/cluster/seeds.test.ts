@@ -1,6 +1,12 @@
 // One seed, one run: a reused cluster reset with seeds draws what a fresh cluster reset with them draws,
 // in its nodes (Snapshot's randomness) and in its embedded proxy (the decision log), whatever ran before.
 // Run: `npx vitest run lab/cluster/seeds.test.ts`. Seeds are in the titles.
+//
+// The traffic is chosen so that what is drawn does not depend on OS timing: a jittered latency draws
+// once per chunk it passes, so it sits only on a customer connection that is already dialed, for the
+// deposits (one request, one chunk) and no longer than a keepalive interval; toxicity rolls once per
+// connection; a flap of a link makes exactly one reconnect, since the link is back long before the
+// sender's first backoff (50 ms at least). Contention (lock-free's retries) would not be deterministic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchClient, Randomness } from '../../proto/gen/bank.js';
 import { startProxyBackend } from '../proxy/index.js';
