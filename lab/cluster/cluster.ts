@@ -31,6 +31,15 @@ export interface ClusterOptions {
   startTimeoutMs?: number | undefined;
 }
 
+/**
+ * The seeds of one run on a cluster (the nodes' and the proxy's parts of the run's seeds): any safe
+ * integers, negative ones too. Reset with them, a cluster's randomness does not depend on its earlier runs.
+ */
+export interface ClusterSeeds {
+  nodes: number;
+  proxy: number;
+}
+
 export interface Cluster {
   readonly branches: BranchId[];
   readonly strategy: Strategy;
@@ -43,8 +52,13 @@ export interface Cluster {
   client(branch: BranchId): BranchClient;
   snapshot(): Promise<BranchState[]>;
   snapshotReplies(): Promise<SnapshotReply[]>;
-  /** Wipes every branch back to these accounts under a new epoch, so one cluster serves many runs. */
-  reset(accounts: AccountBalance[]): Promise<void>;
+  /**
+   * Wipes every branch back to these accounts under a new epoch, so one cluster serves many runs.
+   * With seeds, a seeded proxy is reseeded (which heals it and closes its connections) and every node
+   * reseeds its PRNG streams from `seeds.nodes`; a node restarted later starts from that seed too.
+   * Without, the nodes reseed from the cluster's launch seed and the proxy is left as it is.
+   */
+  reset(accounts: AccountBalance[], seeds?: ClusterSeeds): Promise<void>;
   kill(branch: BranchId): Promise<void>;
   restart(branch: BranchId): Promise<void>;
   pause(branch: BranchId): void;
@@ -104,6 +118,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (failure !== undefined) throw failure.reason;
     return new LocalCluster({
       branches, strategy: options.strategy, dataDir, ownsDataDir, launches, nodes: started, clientAddresses: plan.clientAddresses, startTimeoutMs: timeoutMs,
+      proxy: options.proxy,
     });
   } catch (error) {
     await Promise.all(started.map((node) => terminate(node)));
@@ -124,6 +139,13 @@ function resolveBranches(branches: number | BranchId[]): BranchId[] {
   for (const id of ids) if (!isBranchId(id)) throw new ClusterOptionsError(`'${id}' is not a branch id (a lowercase letter, then letters or digits)`);
   if (new Set(ids).size !== ids.length) throw new ClusterOptionsError(`branch ids repeat: ${ids.join(',')}`);
   return ids;
+}
+
+function checkSeeds(seeds: ClusterSeeds | undefined): void {
+  if (seeds === undefined) return;
+  for (const [part, seed] of Object.entries(seeds)) {
+    if (!Number.isSafeInteger(seed)) throw new ClusterOptionsError(`the ${part} seed must be a safe integer, got ${String(seed)}`);
+  }
 }
 
 function checkOptions(options: ClusterOptions): void {
@@ -187,6 +209,7 @@ interface ClusterParts {
   nodes: NodeProcess[];
   clientAddresses: Map<BranchId, string>;
   startTimeoutMs: number;
+  proxy: ProxyBackend | undefined;
 }
 
 class LocalCluster implements Cluster {
@@ -202,6 +225,9 @@ class LocalCluster implements Cluster {
   private readonly adminClients = new Map<BranchId, BranchClient>();
   private readonly paused = new Set<BranchId>();
   private readonly startTimeoutMs: number;
+  private readonly proxy: ProxyBackend | undefined;
+  /** The nodes' seed of the latest reset with seeds; a restart launches with it. */
+  private nodeSeed: string | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(parts: ClusterParts) {
@@ -212,6 +238,7 @@ class LocalCluster implements Cluster {
     this.ownsDataDir = parts.ownsDataDir;
     this.clientAddresses = parts.clientAddresses;
     this.startTimeoutMs = parts.startTimeoutMs;
+    this.proxy = parts.proxy;
     for (const launch of parts.launches) this.launches.set(launch.id, launch);
     for (const node of parts.nodes) this.nodes.set(node.id, node);
   }
@@ -259,15 +286,45 @@ class LocalCluster implements Cluster {
     return (await this.snapshotReplies()).map(toBranchState);
   }
 
-  async reset(accounts: AccountBalance[]): Promise<void> {
+  /**
+   * The proxy goes first: its reseed closes every connection through it, the branches' propagation
+   * streams among them. A stream that fails draws a reconnect delay from its node's PRNG, so the
+   * nodes are reset only once each has seen its streams go down: that draw then belongs to the old
+   * run, and the new run's streams open on new connections, numbered from 1 as on a fresh proxy.
+   */
+  async reset(accounts: AccountBalance[], seeds?: ClusterSeeds): Promise<void> {
     checkOptions({ branches: this.branches, strategy: this.strategy, accounts });
+    checkSeeds(seeds);
     const epoch = Math.max(...(await this.snapshotReplies()).map((reply) => reply.epoch)) + 1;
     const states = accounts.map((entry) => ({ account: entry.account, balance: entry.balance, version: 0 }));
+    if (seeds !== undefined && this.proxy?.seeded === true) {
+      await this.proxy.reseed(seeds.proxy);
+      await this.streamsDown();
+    }
+    this.nodeSeed = seeds === undefined ? undefined : String(seeds.nodes);
     await Promise.all(this.branches.map((branch) => {
       const client = this.adminClient(branch);
-      return callUnary(client.reset.bind(client), { accounts: states, epoch }, adminCallDeadlineMs);
+      // Without seeds, the cluster's launch seed, which a restarted node need not have been launched with.
+      const seed = this.nodeSeed ?? this.launch(branch).seed ?? '';
+      return callUnary(client.reset.bind(client), { accounts: states, epoch, seed }, adminCallDeadlineMs);
     }));
     await this.streamsUp();
+  }
+
+  /**
+   * Waits, at most streamsUpMsMax, until every running branch was seen with none of its propagation
+   * streams up (each may reconnect right after, on a new connection); false if the bound ran out.
+   */
+  private async streamsDown(): Promise<boolean> {
+    const waiting = new Set(this.branches.filter((branch) => this.isRunning(branch) && !this.isPaused(branch)));
+    const started = performance.now();
+    for (;;) {
+      const replies = await Promise.all([...waiting].map(async (branch) => ({ branch, reply: await this.snapshotOf(branch) })));
+      for (const { branch, reply } of replies) if (reply.peersConnected === 0) waiting.delete(branch);
+      if (waiting.size === 0) return true;
+      if (performance.now() - started >= streamsUpMsMax) return false;
+      await new Promise((resolve) => setTimeout(resolve, streamsPollMs));
+    }
   }
 
   /**
@@ -295,12 +352,16 @@ class LocalCluster implements Cluster {
     this.paused.delete(branch);
   }
 
-  /** Same port and data dir; the accounts come from the data dir, so no --accounts is passed again. */
+  /**
+   * Same port and data dir; the accounts come from the data dir, so no --accounts is passed again.
+   * The seed is the latest reset's, so the restarted node draws as the run's seed says.
+   */
   async restart(branch: BranchId): Promise<void> {
     const node = this.node(branch);
     await terminate(node);
     this.paused.delete(branch);
-    const launch = { ...this.launch(branch), accounts: [] };
+    const launched = this.launch(branch);
+    const launch = { ...launched, accounts: [], seed: this.nodeSeed ?? launched.seed };
     this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
     await Promise.all([this.clients.get(branch), this.adminClients.get(branch)].map((client) => waitForReady(client)));
     await this.streamsUp();

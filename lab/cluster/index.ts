@@ -1,7 +1,7 @@
 // lab/cluster: start and stop branch processes, name their links, read their state.
 // Everything the rest of the lab imports from this folder comes through here.
 export { startCluster, toBranchState, ClusterOptionsError } from './cluster.js';
-export type { Cluster, ClusterOptions } from './cluster.js';
+export type { Cluster, ClusterOptions, ClusterSeeds } from './cluster.js';
 export { waitForSettled, balancesAgree, balancesOfAccount } from './convergence.js';
 export type { Settled, SettleConstraints } from './convergence.js';
 export { branchIds, clusterLinks, isBranchId, linkName } from '../plan/index.js';

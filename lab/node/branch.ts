@@ -12,6 +12,7 @@ import { LeaseTable } from './leases.js';
 import { receivePropagation, refuseStream } from './propagation/receiver.js';
 import type { PropagateCall } from './propagation/receiver.js';
 import { Replication } from './propagation/replication.js';
+import { NodeRandom } from './random.js';
 import { servePointStream } from './point-stream.js';
 import type { IncomingPointStream } from './point-stream.js';
 import { RemotePoint } from './remote-point.js';
@@ -37,6 +38,8 @@ const strategies: Record<StrategyName, (dependencies: StrategyDependencies) => S
 
 export class Branch {
   readonly stats: NodeStats = emptyStats();
+  /** Every PRNG of this branch draws from here; Reset reseeds it. */
+  readonly random: NodeRandom;
   readonly sequencer: Sequencer;
   readonly strategy: Strategy;
   private readonly leases: LeaseTable;
@@ -50,13 +53,14 @@ export class Branch {
 
   constructor(readonly config: NodeConfig, readonly store: Store, private readonly log: (line: string) => void) {
     this.branches = [config.id, ...config.peers.map((peer) => peer.id)];
+    this.random = new NodeRandom(config.id, config.seed);
     const epoch = (): number => store.epoch();
     this.leases = new LeaseTable(store.boot, () => {
       this.stats.leaseExpiries += 1;
     });
     this.replication = new Replication({
       self: config.id, peers: config.peers, store, mode: config.strategy === 'unsafe' ? 'once' : 'log',
-      seed: config.seed, epoch, log,
+      seed: config.seed, random: this.random, epoch, log,
     });
     this.sequencer = new Sequencer({
       self: config.id, store, leases: this.leases, replication: this.replication, stats: this.stats, bug: config.bug,
@@ -64,7 +68,7 @@ export class Branch {
     });
     this.strategy = strategies[config.strategy]({
       self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
-      epoch, stats: this.stats, seed: config.seed, bug: config.bug,
+      epoch, stats: this.stats, random: this.random, bug: config.bug,
     });
   }
 
@@ -165,6 +169,7 @@ export class Branch {
       stats: { ...this.stats },
       epoch: this.store.epoch(),
       peersConnected: this.replication.connectedCount,
+      randomness: this.random.state(),
     };
   }
 
@@ -189,6 +194,8 @@ export class Branch {
     this.incoming.clear();
     this.store.reset(request.accounts, request.epoch);
     clearStats(this.stats);
+    // After the streams stopped and before they start: no draw of the old run lands in the new one.
+    this.random.reseed(request.seed === '' ? this.config.seed : request.seed);
     this.replication.start();
     return { epoch: request.epoch };
   }

@@ -3,6 +3,8 @@
 export { channelOptions, metadataKeys } from './channel.js';
 export { bugNames, parseAccounts, parseListen, parsePeers, strategyNames } from './config.js';
 export type { BugName, InitialAccount, NodeConfig, Peer, StrategyName } from './config.js';
+export { NodeRandom } from './random.js';
+export type { Draw } from './random.js';
 export { serializationPoint } from './sequencer.js';
 export { startNode } from './node.js';
 export type { RunningNode } from './node.js';

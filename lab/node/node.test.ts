@@ -194,12 +194,16 @@ describe('lock with a replica down', () => {
     // Indeterminate was the honest answer: the deposit did commit at the sequencer.
     expect(await query(sequencer.client, 'a1')).toEqual({ balance: 7, version: 2 });
 
-    const reset = await call(sequencer.client, sequencer.client.reset, { accounts: [{ account: 'a9', balance: 5, version: 0 }], epoch: 1 });
+    // The replica being down, the sequencer's stream to it failed and drew reconnect delays.
+    expect((await snapshot(sequencer)).randomness?.draws).toBeGreaterThan(0);
+    const reset = await call(sequencer.client, sequencer.client.reset, { accounts: [{ account: 'a9', balance: 5, version: 0 }], epoch: 1, seed: '-17' });
     expect(reset).toEqual({ epoch: 1 });
     const state = await snapshot(sequencer);
     expect(state).toMatchObject({ accounts: [{ account: 'a9', balance: 5, version: 0 }], applied: [], outbox: 0, deadLetters: 0, epoch: 1 });
     expect(state.stats).toEqual(emptyStats());
-    expect(await codeOf(call(sequencer.client, sequencer.client.reset, { accounts: [], epoch: 0 }))).toBe(status.FAILED_PRECONDITION);
+    // Reseeded from the Reset's seed (a negative one too); random.test.ts checks the draws themselves.
+    expect(state.randomness?.seed).toBe('-17');
+    expect(await codeOf(call(sequencer.client, sequencer.client.reset, { accounts: [], epoch: 0, seed: '' }))).toBe(status.FAILED_PRECONDITION);
     expect(await codeOf(deposit(sequencer.client, 'a1', 1, 'down-3'))).toBe(status.NOT_FOUND);
     await sequencer.stop();
   });

@@ -227,6 +227,15 @@ export class ToxiproxyAdapter {
     return (await this.client.getApi().get<DecisionDump>(`${this.client.host}/faultline/decisions`)).data;
   }
 
+  /**
+   * POST /faultline/seed on the embedded server: it then decides as a fresh server with this seed
+   * (its connections closed, ordinals, toxic generations and decision log reset; proxies kept, no
+   * toxics). A server without it (the real one) answers not-found.
+   */
+  async reseed(seed: string | number): Promise<void> {
+    await this.client.getApi().post(`${this.client.host}/faultline/seed`, { seed: String(seed) });
+  }
+
   async clearDecisions(): Promise<void> {
     await this.client.getApi().delete(`${this.client.host}/faultline/decisions`);
   }

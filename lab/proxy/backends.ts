@@ -114,6 +114,12 @@ class ServerBackend implements ProxyBackend {
     await this.adapter.reset();
   }
 
+  async reseed(seed: number | string): Promise<boolean> {
+    if (!this.seeded) return false;
+    await this.adapter.reseed(seed);
+    return true;
+  }
+
   async decisions(): Promise<DecisionDump | undefined> {
     return this.seeded ? this.adapter.decisions() : undefined;
   }

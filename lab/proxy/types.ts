@@ -24,6 +24,12 @@ export interface ProxyBackend {
   deleteAllProxies(): Promise<void>;
   /** Re-enables every proxy and removes every toxic (POST /reset). */
   reset(): Promise<void>;
+  /**
+   * Starts the server's randomness again from `seed`, as if it had just started with it (see
+   * ProxyRegistry.reseed; it also heals). True when it did; false, and nothing done, for a backend
+   * that cannot be seeded (the real toxiproxy-server, an external URL), whose `seeded` is false too.
+   */
+  reseed(seed: number | string): Promise<boolean>;
   /** The embedded server's decision log; undefined for servers that keep none. */
   decisions(): Promise<DecisionDump | undefined>;
   /** Stops the server if this backend started it. Idempotent. */

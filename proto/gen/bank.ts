@@ -289,6 +289,17 @@ export interface SnapshotReply {
   epoch: number;
   /** Peers this branch's outgoing Propagate stream is up to (its hello answered), of this epoch. */
   peersConnected: number;
+  /** The node's random draws since its last Reset (or start), to compare two runs of one seed. */
+  randomness: Randomness | undefined;
+}
+
+/** What a node drew from its seeded PRNG streams since its last Reset (or start). */
+export interface Randomness {
+  /** The seed its streams were last seeded from. */
+  seed: string;
+  draws: number;
+  /** Hex digest of each stream's name, draw count and drawn values; equal digests, equal draws. */
+  digest: string;
 }
 
 /** Counters since the last Reset, for `faultline compare`. */
@@ -307,6 +318,11 @@ export interface NodeStats {
 export interface ResetRequest {
   accounts: AccountState[];
   epoch: number;
+  /**
+   * The seed of the new run: every PRNG stream of the node starts again from it. A decimal integer
+   * (negative ones too) or any text; empty means the seed the node was started with.
+   */
+  seed: string;
 }
 
 export interface ResetReply {
@@ -3599,6 +3615,7 @@ function createBaseSnapshotReply(): SnapshotReply {
     stats: undefined,
     epoch: 0,
     peersConnected: 0,
+    randomness: undefined,
   };
 }
 
@@ -3627,6 +3644,9 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
     }
     if (message.peersConnected !== 0) {
       writer.uint32(64).uint32(message.peersConnected);
+    }
+    if (message.randomness !== undefined) {
+      Randomness.encode(message.randomness, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -3708,6 +3728,14 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
             message.peersConnected = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.randomness = Randomness.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3740,6 +3768,7 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
         : isSet(object.peers_connected)
         ? globalThis.Number(object.peers_connected)
         : 0,
+      randomness: isSet(object.randomness) ? Randomness.fromJSON(object.randomness) : undefined,
     };
   },
 
@@ -3769,6 +3798,9 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
     if (message.peersConnected !== 0) {
       obj.peersConnected = Math.round(message.peersConnected);
     }
+    if (message.randomness !== undefined) {
+      obj.randomness = Randomness.toJSON(message.randomness);
+    }
     return obj;
   },
 
@@ -3787,6 +3819,110 @@ export const SnapshotReply: MessageFns<SnapshotReply> = {
       : undefined;
     message.epoch = object.epoch ?? 0;
     message.peersConnected = object.peersConnected ?? 0;
+    message.randomness = (object.randomness !== undefined && object.randomness !== null)
+      ? Randomness.fromPartial(object.randomness)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRandomness(): Randomness {
+  return { seed: "", draws: 0, digest: "" };
+}
+
+export const Randomness: MessageFns<Randomness> = {
+  encode(message: Randomness, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seed !== "") {
+      writer.uint32(10).string(message.seed);
+    }
+    if (message.draws !== 0) {
+      writer.uint32(16).uint64(message.draws);
+    }
+    if (message.digest !== "") {
+      writer.uint32(26).string(message.digest);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Randomness {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRandomness();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.seed = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.draws = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.digest = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Randomness {
+    return {
+      seed: isSet(object.seed) ? globalThis.String(object.seed) : "",
+      draws: isSet(object.draws) ? globalThis.Number(object.draws) : 0,
+      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
+    };
+  },
+
+  toJSON(message: Randomness): unknown {
+    const obj: any = {};
+    if (message.seed !== "") {
+      obj.seed = message.seed;
+    }
+    if (message.draws !== 0) {
+      obj.draws = Math.round(message.draws);
+    }
+    if (message.digest !== "") {
+      obj.digest = message.digest;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Randomness>): Randomness {
+    return Randomness.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Randomness>): Randomness {
+    const message = createBaseRandomness();
+    message.seed = object.seed ?? "";
+    message.draws = object.draws ?? 0;
+    message.digest = object.digest ?? "";
     return message;
   },
 };
@@ -3993,7 +4129,7 @@ export const NodeStats: MessageFns<NodeStats> = {
 };
 
 function createBaseResetRequest(): ResetRequest {
-  return { accounts: [], epoch: 0 };
+  return { accounts: [], epoch: 0, seed: "" };
 }
 
 export const ResetRequest: MessageFns<ResetRequest> = {
@@ -4003,6 +4139,9 @@ export const ResetRequest: MessageFns<ResetRequest> = {
     }
     if (message.epoch !== 0) {
       writer.uint32(16).uint64(message.epoch);
+    }
+    if (message.seed !== "") {
+      writer.uint32(26).string(message.seed);
     }
     return writer;
   },
@@ -4036,6 +4175,14 @@ export const ResetRequest: MessageFns<ResetRequest> = {
             message.epoch = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.seed = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4054,6 +4201,7 @@ export const ResetRequest: MessageFns<ResetRequest> = {
         ? object.accounts.map((e: any) => AccountState.fromJSON(e))
         : [],
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      seed: isSet(object.seed) ? globalThis.String(object.seed) : "",
     };
   },
 
@@ -4065,6 +4213,9 @@ export const ResetRequest: MessageFns<ResetRequest> = {
     if (message.epoch !== 0) {
       obj.epoch = Math.round(message.epoch);
     }
+    if (message.seed !== "") {
+      obj.seed = message.seed;
+    }
     return obj;
   },
 
@@ -4075,6 +4226,7 @@ export const ResetRequest: MessageFns<ResetRequest> = {
     const message = createBaseResetRequest();
     message.accounts = object.accounts?.map((e) => AccountState.fromPartial(e)) || [];
     message.epoch = object.epoch ?? 0;
+    message.seed = object.seed ?? "";
     return message;
   },
 };

@@ -1,8 +1,8 @@
 // All of a branch's outgoing propagation: one sender per peer, started and stopped together, and
 // the question a lock sequencer asks before it answers: how many replicas acked this sequence.
 // Try it: `const replication = new Replication(options); replication.start(); await replication.acknowledged(5, deadline)`.
-import seedrandom from 'seedrandom';
 import type { Peer } from '../config.js';
+import { NodeRandom } from '../random.js';
 import type { Store, Update } from '../store.js';
 import { PeerSender } from './sender.js';
 import type { SendMode } from './sender.js';
@@ -13,6 +13,8 @@ export interface ReplicationOptions {
   store: Store;
   mode: SendMode;
   seed: string;
+  /** The node's randomness; a Replication run alone (bench/) makes its own from `seed`. */
+  random?: NodeRandom;
   epoch: () => number;
   log: (line: string) => void;
 }
@@ -24,9 +26,10 @@ export class Replication {
 
   constructor(private readonly options: ReplicationOptions) {
     this.peerIds = options.peers.map((peer) => peer.id);
+    const random = options.random ?? new NodeRandom(options.self, options.seed);
     this.senders = options.peers.map((peer) => new PeerSender({
       self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log,
-      random: seedrandom(`${options.seed}/${options.self}/propagate/${peer.id}`),
+      random: random.stream(`propagate/${peer.id}`),
       onCursor: () => this.prune(),
     }));
   }

@@ -1,11 +1,11 @@
 // The sender's reconnect pacing: exponential, capped, jittered by the node's seeded PRNG, so a seed
 // replays it. Run: `npx vitest run lab/node/propagation/sender.test.ts`.
-import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
+import { NodeRandom } from '../random.js';
 import { reconnectBackoffMsInitial, reconnectBackoffMsMax, reconnectDelayMs } from './sender.js';
 
 function delays(seed: string, failures: number[]): number[] {
-  const random = seedrandom(seed);
+  const random = new NodeRandom('b1', seed).stream('propagate/b2');
   return failures.map((count) => reconnectDelayMs(count, random));
 }
 

@@ -99,6 +99,8 @@ export class PeerSender {
 
   start(): void {
     this.stopped = false;
+    // A Reset starts the backoff afresh too: the next run's delays must not depend on this one's failures.
+    this.failures = 0;
     this.acked = this.options.mode === 'log' ? this.options.store.cursor(this.peer) : 0;
     this.connect();
   }
@@ -269,9 +271,9 @@ export class PeerSender {
     // A stream that merely reached its lifetime is routine: the next one opens at once.
     const lifetimeEnded = wasConnected && outcome.code === status.DEADLINE_EXCEEDED;
     if (!epochRefused && !wasConnected) this.failures += 1;
-    let delay = reconnectDelayMs(this.failures, this.options.random);
-    if (epochRefused) delay = reconnectBackoffMsInitial;
-    if (lifetimeEnded) delay = 0;
+    // Only a backoff draws: a refusal during a Reset comes or not as the nodes' Resets interleave,
+    // and a draw for it would make the node's draws (and its digest) depend on that race.
+    const delay = lifetimeEnded ? 0 : epochRefused ? reconnectBackoffMsInitial : reconnectDelayMs(this.failures, this.options.random);
     // Log when a stream goes down, not on every retry while a peer stays down.
     const news = wasConnected ? !lifetimeEnded : this.failures === 1;
     if (news) {

@@ -5,7 +5,6 @@
 // held across a network call. Replies once the point committed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import seedrandom from 'seedrandom';
 import { accountsOf, decide } from '../decide.js';
 import type { Operation, Reply } from '../decide.js';
 import { remainingMs } from '../deadline.js';
@@ -21,7 +20,7 @@ export const conflictBackoffMsInitial = 2;
 export const conflictBackoffMsMax = 200;
 
 export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
-  const random = seedrandom(`${dependencies.seed}/${dependencies.self}/lock-free`);
+  const random = dependencies.random.stream('lock-free');
 
   function pointContext(context: OperationContext, cancellable: boolean): PointContext {
     const base = { deadline: context.deadline, clientId: context.clientId, epoch: dependencies.epoch() };

@@ -3,6 +3,7 @@ import type { NodeStats } from '../../../proto/index.js';
 import type { BugName } from '../config.js';
 import type { Operation, Reply } from '../decide.js';
 import type { Replication } from '../propagation/replication.js';
+import type { NodeRandom } from '../random.js';
 import type { SerializationPoint } from '../sequencer.js';
 import type { AccountRecord, Store } from '../store.js';
 
@@ -28,6 +29,7 @@ export interface StrategyDependencies {
   pointFor: (accounts: readonly string[]) => SerializationPoint;
   epoch: () => number;
   stats: NodeStats;
-  seed: string;
+  /** Every random choice of the strategy comes from a named stream of it (Reset reseeds them). */
+  random: NodeRandom;
   bug: BugName | undefined;
 }

@@ -86,6 +86,13 @@ export class EmbeddedProxy {
     await closed;
   }
 
+  /** Closes every connection and every one still dialing its upstream; the listener stays open. */
+  dropConnections(): void {
+    for (const socket of this.dialing) socket.destroy();
+    this.dialing.clear();
+    for (const connection of this.connections) connection.destroy();
+  }
+
   /** POST/PATCH /proxies/{name}: a new listen or upstream restarts the proxy; enabled starts or stops it. */
   async update(input: ProxyFields): Promise<void> {
     if (normalizeListen(input.listen) !== this.listen || input.upstream !== this.upstream) {

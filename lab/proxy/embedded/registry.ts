@@ -23,8 +23,39 @@ export class ProxyRegistry {
   private readonly toxicGenerations = new Map<string, number>();
   private readonly context: ProxyContext;
 
-  constructor(readonly seed: string) {
+  constructor(seed: string) {
     this.context = { seed, decisions: this.decisions, nextConnection: (proxy: string) => this.bump(this.connectionOrdinals, proxy) };
+  }
+
+  get seed(): string {
+    return this.context.seed;
+  }
+
+  /**
+   * POST /faultline/seed: from here on the server decides as a fresh one started with `seed` would,
+   * keeping its proxies (names, listen addresses, upstreams), every one enabled and without toxics.
+   *
+   * The connections still open are closed, not kept. A decision's key holds the connection's ordinal
+   * on its proxy, and a fresh server numbers connections from 1 in accept order. A connection kept
+   * from an earlier run would either keep its old ordinal (so a toxic of this run would draw on a
+   * stream no fresh server has) or need a new one that depends on which connections the earlier runs
+   * happened to leave open (a lazily opened Point channel, a stream that reconnected). Closed, every
+   * client dials again when it next needs to, and gets its ordinal in the same order as against a
+   * fresh server: a grpc-js channel whose connection dropped goes idle and dials on its next call, and
+   * a branch's propagation stream redials after its backoff or at its Reset. The caller waits until
+   * the clients have seen their connections close (Cluster.reset waits for the nodes' streams to go
+   * down) before the next run's traffic starts.
+   *
+   * The toxics go first, since removing one awaits its stages; the closing, the counters and the log
+   * are then reset in one synchronous step, so no connection accepted meanwhile keeps an old ordinal.
+   */
+  async reseed(seed: string): Promise<void> {
+    await this.reset();
+    for (const proxy of this.proxies.values()) proxy.dropConnections();
+    this.connectionOrdinals.clear();
+    this.toxicGenerations.clear();
+    this.decisions.clear();
+    this.context.seed = seed;
   }
 
   private bump(counters: Map<string, number>, key: string): number {

@@ -1,10 +1,10 @@
 // faultline's embedded Toxiproxy server: the HTTP API of Toxiproxy 2.12 over the registry, plus
-// GET/DELETE /faultline/decisions. Try: `npx faultline toxiproxy --port 8474 --seed 7`, then any Toxiproxy client.
+// GET/DELETE /faultline/decisions and POST /faultline/seed. Try: `npx faultline toxiproxy --port 8474 --seed 7`, then any Toxiproxy client.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, internalError } from './api-error.js';
-import { parseBody } from './decode.js';
+import { ApiError, internalError, missingField } from './api-error.js';
+import { expectObject, field, parseBody } from './decode.js';
 import { ProxyRegistry } from './registry.js';
 import type { PopulateReply } from './registry.js';
 import { toxicJson } from './toxic.js';
@@ -176,7 +176,27 @@ function buildRoutes(registry: ProxyRegistry): Route[] {
         DELETE: () => (registry.decisions.clear(), noContent),
       },
     },
+    {
+      segments: ['faultline', 'seed'],
+      handlers: {
+        GET: () => ok({ seed: registry.seed }),
+        POST: async (_, body) => {
+          const seed = seedOf(parseBody(body));
+          await registry.reseed(seed);
+          return ok({ seed });
+        },
+      },
+    },
   ];
+}
+
+/** `{"seed": "7"}` or `{"seed": -7}`: text, or a whole number (written in decimal, as the node flag takes it). */
+function seedOf(body: unknown): string {
+  const value = field(expectObject(body, 'faultline.Seed'), 'seed');
+  if (value === undefined) throw ApiError.wrap(missingField, 'seed');
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  throw new ApiError('seed must be a string or a safe integer', 400);
 }
 
 function populateReply(reply: PopulateReply): Reply {
