@@ -1,6 +1,7 @@
 // The bank model: accounts with integer balances; deposit, withdraw (refused on insufficient funds),
 // query and transfer. It partitions per account unless the history has a transfer. Try it:
 // `npx faultline check models/fixtures/bank-lost-update-bad.jsonl`.
+import { assert } from './assert.js';
 import type { Call } from './calls.js';
 import { HistoryError, ModelInputError } from './errors.js';
 import type { BankFunction } from './history.js';
@@ -55,6 +56,7 @@ function step(state: BankState, input: BankInput, output: BankOutput): StepResul
     case 'withdraw': {
       const sufficient = balance >= input.amount;
       const after = sufficient ? withBalance(state, input.account, balance - input.amount) : state;
+      assert((after[input.account] as number) >= 0, () => `the bank model let a withdraw of ${input.amount} from ${balance} go negative`);
       if (output.unknown) return { ok: true, state: after };
       if (output.applied === false) return { ok: !sufficient, state };
       return { ok: sufficient && matches(output.balance, balance - input.amount), state: after };
@@ -71,6 +73,9 @@ function stepTransfer(state: BankState, input: BankInput, output: BankOutput): S
   const next = state.slice();
   next[input.account] = fromBalance - input.amount;
   next[input.to] = (next[input.to] as number) + input.amount;
+  // Money conserved: a transfer moves the amount and leaves the sum of the two accounts as it was.
+  const before = fromBalance + (state[input.to] as number);
+  assert(input.account === input.to || (next[input.account] as number) + (next[input.to] as number) === before, () => `the bank model's transfer of ${input.amount} changed the total`);
   if (output.unknown) return { ok: true, state: next };
   if (output.applied === false) return { ok: false, state };
   const fromMatches = output.balance === undefined || output.balance === next[input.account];

@@ -27,6 +27,7 @@ export const labOptionSpecs: OptionSpecs = {
   json: { type: 'boolean' },
   'no-shrink': { type: 'boolean' },
   'fresh-cluster': { type: 'boolean' },
+  'keep-passing': { type: 'boolean' },
 };
 
 export interface LabFlags {
@@ -40,6 +41,8 @@ export interface LabFlags {
   json: boolean;
   shrink: boolean;
   reuse: boolean;
+  /** Keep the artifacts of passing runs too, not only of failures and unknowns. */
+  keepPassing: boolean;
 }
 
 /** A root seed: any safe integer, negative included. */
@@ -74,6 +77,7 @@ export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {
     json: args.values.json === true,
     shrink: args.values['no-shrink'] !== true,
     reuse: args.values['fresh-cluster'] !== true,
+    keepPassing: args.values['keep-passing'] === true,
   };
 }
 
@@ -95,5 +99,6 @@ export const labUsage = [
   '  --deadline-ms N  --checker-ms N     limits of each call and of the checker',
   '  --artifacts DIR                     where artifacts/<run-id> go (default artifacts)',
   '  --fresh-cluster                     a new cluster per run instead of a reset one',
+  '  --keep-passing                      write artifacts for passing runs too (failures and unknowns always)',
   '  --no-shrink  --json',
 ].join('\n');

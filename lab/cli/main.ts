@@ -46,12 +46,24 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await verb.run(rest);
   } catch (error) {
-    if (error instanceof CliError) {
-      process.stderr.write(`faultline ${name}: ${error.message}\n`);
-      return error.exitCode;
-    }
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`faultline ${name}: internal error: ${message}\n`);
-    return exitCode.internal;
+    return failed(name, error);
   }
+}
+
+/**
+ * Only an error that carries a usage or data code is the user's: 64 or 65. Anything else is a bug of
+ * faultline (a failed assertion included): exit 70 with one line, the command that reruns the run it
+ * happened in where there is one, and the stack only when FAULTLINE_DEBUG is set.
+ */
+function failed(name: string, error: unknown): number {
+  if (error instanceof CliError && error.code !== 'internal') {
+    process.stderr.write(`faultline ${name}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const rerun = (error as { rerun?: unknown } | null)?.rerun;
+  const where = typeof rerun === 'string' ? ` (rerun: ${rerun})` : '';
+  process.stderr.write(`faultline ${name}: internal error: ${message}${where}\n`);
+  if (process.env.FAULTLINE_DEBUG !== undefined && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  return exitCode.internal;
 }

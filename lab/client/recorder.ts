@@ -1,5 +1,6 @@
 // Records a run's history (DESIGN.md format) and its nemesis events on one monotonic timeline, and
 // hands out process ids: a client that got `info` gets a new process, never reusing the old one.
+import { assert } from '../../models/index.js';
 import type { HistoryEvent } from '../../models/index.js';
 
 export interface NemesisEvent {
@@ -19,6 +20,10 @@ export class Recorder {
   private readonly processOf: number[];
   private nextProcess: number;
   private lastTime = 0;
+  /** Processes that got `info`: their op may still take effect, so they never invoke again (Jepsen's rule). */
+  private readonly retired = new Set<number>();
+  /** Processes with an op in flight: one at a time each. */
+  private readonly open = new Set<number>();
 
   constructor(clients: number) {
     this.processOf = Array.from({ length: clients }, (_, client) => client);
@@ -40,16 +45,21 @@ export class Recorder {
 
   invoke(client: number, f: string, value: unknown): number {
     const process = this.processFor(client);
+    assert(!this.retired.has(process), () => `process ${process} invoked again after an info`);
+    assert(!this.open.has(process), () => `process ${process} invoked with an op still in flight`);
+    this.open.add(process);
     this.history.push({ index: this.history.length, process, type: 'invoke', f, value, time: this.now() });
     return process;
   }
 
   complete(client: number, type: 'ok' | 'fail' | 'info', f: string, value: unknown, error?: string): void {
     const process = this.processFor(client);
+    assert(this.open.delete(process), () => `process ${process} completed an op it never invoked`);
     const event: HistoryEvent = { index: this.history.length, process, type, f, value, time: this.now() };
     if (error !== undefined) event.error = error;
     this.history.push(event);
     if (type === 'info') {
+      this.retired.add(process);
       this.processOf[client] = this.nextProcess;
       this.nextProcess += 1;
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/index.js';
-import type { BranchClient, NodeStats, SnapshotReply } from '../../proto/index.js';
+import type { BranchClient, NodeStats, Randomness, SnapshotReply } from '../../proto/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
 import { adoptTemporaryDirectory, releaseTemporaryDirectory } from './children.js';
 import { branchIds, clusterLinks, isBranchId, linkName } from '../plan/index.js';
@@ -433,7 +433,7 @@ function waitForReady(client: BranchClient | undefined): Promise<void> {
   return new Promise((resolve) => client.waitForReady(Date.now() + clientReadyAfterRestartMs, () => resolve()));
 }
 
-export function toBranchState(reply: SnapshotReply): BranchState & { stats?: NodeStats } {
+export function toBranchState(reply: SnapshotReply): BranchState & { stats?: NodeStats; randomness?: Randomness } {
   return {
     branch: reply.branch,
     accounts: Object.fromEntries(reply.accounts.map((state) => [state.account, { balance: state.balance, version: state.version }])),
@@ -442,5 +442,7 @@ export function toBranchState(reply: SnapshotReply): BranchState & { stats?: Nod
     outbox: reply.outbox,
     // The node's counters since its Reset: the runner passes them on as nodeStats (faultline compare).
     ...(reply.stats === undefined ? {} : { stats: reply.stats }),
+    // What the node's PRNG streams drew since the Reset: equal digests, equal draws (replay checks it).
+    ...(reply.randomness === undefined ? {} : { randomness: reply.randomness }),
   };
 }

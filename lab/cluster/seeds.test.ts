@@ -8,7 +8,7 @@
 // connection; a flap of a link makes exactly one reconnect, since the link is back long before the
 // sender's first backoff (50 ms at least). Contention (lock-free's retries) would not be deterministic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BranchClient, Randomness } from '../../proto/gen/bank.js';
+import type { BranchClient, Randomness } from '../../proto/index.js';
 import { startProxyBackend } from '../proxy/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
 import { callUnary, startCluster, waitForSettled } from './index.js';

@@ -4,6 +4,7 @@
 import { credentials, status } from '@grpc/grpc-js';
 import { BranchClient } from '../../proto/index.js';
 import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../proto/index.js';
+import { strategyDeclaration } from '../plan/index.js';
 import { channelOptions } from './channel.js';
 import { isAccountName } from './config.js';
 import type { NodeConfig, StrategyName } from './config.js';
@@ -59,7 +60,7 @@ export class Branch {
       this.stats.leaseExpiries += 1;
     });
     this.replication = new Replication({
-      self: config.id, peers: config.peers, store, mode: config.strategy === 'unsafe' ? 'once' : 'log',
+      self: config.id, peers: config.peers, store, mode: strategyDeclaration(config.strategy).propagation === 'fire-and-forget' ? 'once' : 'log',
       seed: config.seed, random: this.random, epoch, log,
     });
     this.sequencer = new Sequencer({
@@ -201,7 +202,7 @@ export class Branch {
   }
 
   private replicaPolicy(): ReplicaPolicy {
-    if (this.config.strategy === 'unsafe' || this.config.bug === 'no-dedup') return { dedup: false, ordered: false };
+    if (!strategyDeclaration(this.config.strategy).replicaDedup || this.config.bug === 'no-dedup') return { dedup: false, ordered: false };
     return { dedup: true, ordered: true };
   }
 }

@@ -1,15 +1,14 @@
 // What one branch node is started with, and the parsers for the `faultline node` flag values.
 // Try it: `parsePeers('b2=127.0.0.1:7002,b3=127.0.0.1:7003')`.
-import { isBranchId } from '../plan/index.js';
-import type { BranchId } from '../plan/index.js';
+import { bugs, isBranchId, strategies } from '../plan/index.js';
+import type { BranchId, Bug, Strategy } from '../plan/index.js';
 import type { Synchronous } from './store.js';
 
-export const strategyNames = ['unsafe', 'lock', 'lock-free'] as const;
-export type StrategyName = (typeof strategyNames)[number];
-
-/** Bugs a node can be started with on purpose, so the lab can show it catches them. */
-export const bugNames = ['no-dedup', 'ack-before-apply'] as const;
-export type BugName = (typeof bugNames)[number];
+/** The strategies and planted bugs a node runs: the names lab/plan declares. */
+export const strategyNames = strategies;
+export type StrategyName = Strategy;
+export const bugNames = bugs;
+export type BugName = Bug;
 
 export interface Peer {
   id: BranchId;

@@ -2,7 +2,7 @@
 // count and a digest of every draw since the last (re)seed, which Snapshot reports so two runs can be compared.
 // Try it: `const random = new NodeRandom('b1', '7'); const next = random.stream('lock-free'); next(); random.digest`.
 import seedrandom from 'seedrandom';
-import type { Randomness } from '../../proto/gen/bank.js';
+import type { Randomness } from '../../proto/index.js';
 
 /** A draw in [0, 1), as Math.random gives one. */
 export type Draw = () => number;

@@ -100,6 +100,7 @@ export function writeArtifacts(root: string, result: RunResult): string {
     violations: result.violations,
     checks: result.checks,
     stats: result.stats,
+    randomness: result.randomness,
   };
   writeFileSync(join(directory, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
   const finalStates: FinalStatesFile = {
@@ -114,6 +115,15 @@ export function writeArtifacts(root: string, result: RunResult): string {
   writeFileSync(join(directory, 'replay.txt'), `${replay.join('\n')}\n`);
   pointLatest(root, directory);
   return directory;
+}
+
+/** An artifact directory that is missing a file or holds a malformed one: bad input, exit 65. */
+export class ArtifactError extends Error {
+  readonly code = 'artifact' as const;
+}
+
+export function isArtifactError(error: unknown): error is ArtifactError {
+  return error instanceof ArtifactError;
 }
 
 export interface RecordedRun {
@@ -132,12 +142,12 @@ function readJson(directory: string, name: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new Error(`${path} does not exist or cannot be read`);
+    throw new ArtifactError(`${path} does not exist or cannot be read`);
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`${path} is not valid JSON`);
+    throw new ArtifactError(`${path} is not valid JSON`);
   }
 }
 
@@ -149,7 +159,7 @@ function readSeeds(directory: string, plan: Plan): { seeds: RunSeeds; recorded: 
     return { seeds: runSeeds(plan.seed, 0), recorded: false };
   }
   const seeds = parseRunSeeds(value);
-  if (typeof seeds === 'string') throw new Error(`${join(directory, seedsFileName)}: ${seeds}`);
+  if (typeof seeds === 'string') throw new ArtifactError(`${join(directory, seedsFileName)}: ${seeds}`);
   return { seeds, recorded: true };
 }
 
@@ -157,14 +167,14 @@ function readSeeds(directory: string, plan: Plan): { seeds: RunSeeds; recorded: 
 export function readRecordedRun(directory: string): RecordedRun {
   const plan = readJson(directory, 'plan.json') as Plan;
   if (plan?.version !== 1 || !Array.isArray(plan.workload?.steps) || !Array.isArray(plan.faultSchedule)) {
-    throw new Error(`${join(directory, 'plan.json')} is not a faultline plan`);
+    throw new ArtifactError(`${join(directory, 'plan.json')} is not a faultline plan`);
   }
   const verdict = readJson(directory, 'verdict.json') as { strategy?: string; bug?: string | null; violations?: string[] };
   if (typeof verdict.strategy !== 'string' || !isStrategy(verdict.strategy) || !Array.isArray(verdict.violations)) {
-    throw new Error(`${join(directory, 'verdict.json')} is not a faultline verdict`);
+    throw new ArtifactError(`${join(directory, 'verdict.json')} is not a faultline verdict`);
   }
   const bug = verdict.bug ?? undefined;
-  if (bug !== undefined && !isBug(bug)) throw new Error(`${join(directory, 'verdict.json')} names an unknown bug '${bug}'`);
+  if (bug !== undefined && !isBug(bug)) throw new ArtifactError(`${join(directory, 'verdict.json')} names an unknown bug '${bug}'`);
   const { seeds, recorded } = readSeeds(directory, plan);
   return { plan, seeds, seedsRecorded: recorded, strategy: verdict.strategy, bug, violations: verdict.violations };
 }

@@ -20,6 +20,13 @@ export interface RunStats {
   phasesMs: { acquire: number; workload: number; quiesce: number; check: number };
 }
 
+/** What the run's randomness drew: every node's streams, and the embedded proxy's decision log. */
+export interface RunRandomness {
+  nodes: Record<string, { seed: string; draws: number; digest: string }>;
+  /** null where the proxy backend is not seeded (the real toxiproxy-server). */
+  proxy: { decisions: number; digest: string } | null;
+}
+
 export interface RunResult {
   runId: string;
   seeds: RunSeeds;
@@ -37,6 +44,7 @@ export interface RunResult {
   /** Per branch: counters from the nodes (retries, lock waits). */
   nodeStats: Record<string, unknown>[];
   stats: RunStats;
+  randomness: RunRandomness;
   latenciesNs: number[];
   artifactDir?: string;
 }

@@ -39,15 +39,21 @@ export class ClusterPool {
     return this.options.bug;
   }
 
-  /** A cluster of `branches` nodes, healed and reset to these accounts. */
+  /**
+   * A cluster of `branches` nodes, healed and reset to these accounts and to the run's seeds. A fresh
+   * cluster is reset too: its start-up (streams failing while peers come up) draws from the nodes'
+   * PRNGs and opens proxy connections, and the reset puts both back where a reused cluster's are.
+   */
   async acquire(branches: number, accounts: { account: string; balance: number }[], seeds: RunSeeds): Promise<Lease> {
     const existing = this.leases.get(branches);
-    if (existing !== undefined && this.options.reuse) {
-      await existing.driver.healAll();
-      await existing.cluster.reset(accounts);
-      return existing;
-    }
-    if (existing !== undefined) await this.release(branches);
+    if (existing !== undefined && !this.options.reuse) await this.release(branches);
+    const lease = existing !== undefined && this.options.reuse ? existing : await this.start(branches, accounts, seeds);
+    await lease.driver.healAll();
+    await lease.cluster.reset(accounts, { nodes: seeds.nodes, proxy: seeds.proxy });
+    return lease;
+  }
+
+  private async start(branches: number, accounts: { account: string; balance: number }[], seeds: RunSeeds): Promise<Lease> {
     const proxy = await startProxyBackend({ choice: this.options.proxy, seed: seeds.proxy });
     if (!this.announced) {
       this.announced = true;

@@ -1,6 +1,7 @@
 // One run: a plan with its seeds against a real cluster. Acquire a cluster reset to the run's seeds,
 // drive the workload and the faults in logical steps, heal, wait for quiescence, read every branch's
 // Snapshot, and judge what the strategy claims. Writes nothing: the session decides what is kept.
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assert, judge, labFailureJudgement } from '../../models/index.js';
 import type { BranchState, Judgement } from '../../models/index.js';
@@ -8,8 +9,9 @@ import { Recorder } from '../client/index.js';
 import { planHash, planProblems, strategyDeclaration } from '../plan/index.js';
 import type { Plan, RunSeeds } from '../plan/index.js';
 import { isToxiproxyError } from '../proxy/index.js';
+import type { ProxyBackend } from '../proxy/index.js';
 import { percentile, runIdFor } from '../report/index.js';
-import type { RunResult } from '../report/index.js';
+import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
 import { quiesce } from './quiesce.js';
 import { faultSettleMs, runWorkload } from './steps.js';
@@ -45,6 +47,7 @@ export interface RunRequest {
 
 interface Execution {
   states: BranchState[];
+  randomness: RunRandomness;
   quiesced: boolean;
   workload: WorkloadResult;
   judgement: Judgement;
@@ -67,7 +70,19 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   const input = { history: recorder.history, accounts: plan.workload.accounts, finalStates: states, claims };
   const judgement = judge(input, { ...limits, quiescenceMs: limits.quiescenceMsMax });
   marks.push(performance.now());
-  return { states, quiesced, workload, judgement };
+  return { states, quiesced, workload, judgement, randomness: await randomnessOf(states, lease.proxy) };
+}
+
+/** The nodes' draws (from their final Snapshot) and a digest of the proxy's decision log. */
+async function randomnessOf(states: readonly BranchState[], proxy: ProxyBackend): Promise<RunRandomness> {
+  const nodes: RunRandomness['nodes'] = {};
+  for (const state of states) {
+    const drawn = (state as BranchState & { randomness?: { seed: string; draws: number; digest: string } }).randomness;
+    if (drawn !== undefined) nodes[state.branch] = { seed: drawn.seed, draws: drawn.draws, digest: drawn.digest };
+  }
+  const dump = await proxy.decisions();
+  const digest = dump === undefined ? null : { decisions: dump.decisions.length, digest: createHash('sha256').update(JSON.stringify(dump.decisions)).digest('hex') };
+  return { nodes, proxy: digest };
 }
 
 /**
@@ -86,6 +101,7 @@ async function labFailure(request: RunRequest, error: unknown): Promise<Executio
   await request.pool.discard(request.plan.workload.branches.length);
   return {
     states: [],
+    randomness: { nodes: {}, proxy: null },
     quiesced: false,
     workload: { latenciesNs: [], faultsApplied: 0, truncated: true },
     judgement: labFailureJudgement(error instanceof Error ? error.message : String(error)),
@@ -123,7 +139,7 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
   const { execution, recorder, marks } = await executeWithRetry(request, limits, runId);
   while (marks.length < 5) marks.push(performance.now());
   const [begun, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
-  const { states, quiesced, workload, judgement } = execution;
+  const { states, quiesced, workload, judgement, randomness } = execution;
   const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
   const completions = recorder.history.filter((event) => event.type !== 'invoke');
   return {
@@ -141,6 +157,7 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
     finalStates: states,
     nodeStats: states.map((state) => ({ branch: state.branch, ...(state as BranchState & { stats?: object }).stats })),
     latenciesNs: workload.latenciesNs,
+    randomness,
     stats: {
       ops: completions.length,
       ok: completions.filter((event) => event.type === 'ok').length,

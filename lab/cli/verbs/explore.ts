@@ -39,7 +39,7 @@ export const verb: Verb = {
         const seeds = runSeeds(root, index);
         say(seedLine(seeds));
         const plan = planFor(seeds.plan, '0', flags.constraints);
-        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink });
+        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: flags.keepPassing });
         results.push(outcome.result);
         if (outcome.result.verdict === 'illegal') say(failureStory(outcome.shrunk?.smallest ?? outcome.result, outcome.shrunk));
         const failures = results.filter((run) => run.verdict === 'illegal').length;

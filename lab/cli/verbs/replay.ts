@@ -6,8 +6,8 @@ import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
 import { planProblems, seedLine } from '../../plan/index.js';
-import { readRecordedRun, summaryLine } from '../../report/index.js';
-import type { RecordedRun } from '../../report/index.js';
+import { isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
+import type { RecordedRun, RunRandomness } from '../../report/index.js';
 import { ClusterPool, runOnce } from '../../run/index.js';
 
 function reproduced(recorded: RecordedRun, violations: string[]): boolean {
@@ -20,7 +20,8 @@ function readRun(directory: string): RecordedRun {
   try {
     recorded = readRecordedRun(directory);
   } catch (error) {
-    throw dataError(error instanceof Error ? error.message : String(error));
+    if (isArtifactError(error)) throw dataError(error.message);
+    throw error;
   }
   const problems = planProblems(recorded.plan);
   if (problems.length > 0) throw dataError(`${directory}/plan.json: ${problems[0]}`);
@@ -42,17 +43,19 @@ export const verb: Verb = {
     process.stderr.write(`${seedLine(recorded.seeds)}${note}\n`);
     const pool = new ClusterPool({ strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
     let same = 0;
+    const randomness: RunRandomness[] = [];
     try {
       for (let index = 0; index < times; index += 1) {
         const run = await runOnce(recorded.plan, recorded.seeds, { pool, limits: limitsFrom(flags), artifactsRoot: null, shrink: false });
         if (reproduced(recorded, run.violations)) same += 1;
+        randomness.push(run.randomness);
         if (!flags.json) process.stdout.write(`${summaryLine(run)}\n`);
       }
     } finally {
       await pool.close();
     }
     const expected = recorded.violations.length === 0 ? 'a pass' : `the violation (${recorded.violations.join(', ')})`;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations, seeds: recorded.seeds })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations, seeds: recorded.seeds, randomness })}\n`);
     else process.stdout.write(`reproduced ${expected} in ${same} of ${times} replays (${((100 * same) / times).toFixed(0)} %)\n`);
     if (recorded.violations.length === 0) return same === times ? exitCode.ok : exitCode.violation;
     return same > 0 ? exitCode.violation : exitCode.ok;

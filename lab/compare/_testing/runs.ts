@@ -102,6 +102,7 @@ export function handRun(spec: HandRun): PairedRun {
       phasesMs: { acquire: 0, workload: lastMs, quiesce: 0, check: 0 },
     },
     latenciesNs,
+    randomness: { nodes: {}, proxy: null },
   };
   return { index: spec.index, result };
 }
