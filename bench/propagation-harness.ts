@@ -132,7 +132,4 @@ export async function startRig(seed: number): Promise<Rig> {
   };
 }
 
-export function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] as number;
-}
+export { percentile } from '../lab/report/index.js';

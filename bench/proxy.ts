@@ -1,6 +1,7 @@
 // bench/proxy: the cost of one proxy hop, direct vs the embedded server (in this process and in its
 // own process) vs the real toxiproxy-server: p50/p99 round-trip latency added, and MB/s one way.
 // Run: `npm run bench:proxy` (about a minute). Figures only; no target is asserted.
+import { percentile } from '../lab/report/index.js';
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -94,9 +95,9 @@ async function measureThroughput(address: string): Promise<number> {
   return streamBytes / 1e6 / seconds;
 }
 
-function percentile(values: number[], share: number): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
+/** The value at `share` of the samples, in the lab's one percentile. */
+function percentileOf(values: number[], share: number): number {
+  return percentile([...values].sort((left, right) => left - right), share);
 }
 
 function microseconds(milliseconds: number): string {
@@ -136,16 +137,16 @@ async function main(): Promise<void> {
 function report(figures: Map<string, Figures>): void {
   const direct = figures.get('direct');
   if (direct === undefined) return;
-  const directP50 = percentile(direct.samples, 0.5);
-  const directP99 = percentile(direct.samples, 0.99);
+  const directP50 = percentileOf(direct.samples, 0.5);
+  const directP99 = percentileOf(direct.samples, 0.99);
   const added = new Map<string, { p50: number; p99: number }>();
   process.stdout.write(`bench/proxy: ${roundTrips} round trips of ${payloadBytes} B and ${streamBytes / 1e6} MB one way per target; times in µs\n`);
   process.stdout.write('target                       rtt p50  rtt p99  added p50  added p99   MB/s (median)\n');
   for (const [name, entry] of figures) {
-    const p50 = percentile(entry.samples, 0.5);
-    const p99 = percentile(entry.samples, 0.99);
+    const p50 = percentileOf(entry.samples, 0.5);
+    const p99 = percentileOf(entry.samples, 0.99);
     added.set(name, { p50: p50 - directP50, p99: p99 - directP99 });
-    const rate = percentile(entry.megabytesPerSecond, 0.5);
+    const rate = percentileOf(entry.megabytesPerSecond, 0.5);
     process.stdout.write(`${name.padEnd(27)}${microseconds(p50)}  ${microseconds(p99)}    ${microseconds(p50 - directP50)}    ${microseconds(p99 - directP99)}   ${rate.toFixed(0).padStart(6)}\n`);
   }
   process.stdout.write('a hop is one proxy on the path of a round trip (each byte crosses it twice: there and back)\n');

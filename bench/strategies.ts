@@ -6,6 +6,7 @@
 // then each strategy, `--rounds` times), and a strategy's share of the ceiling is the median of its
 // rounds, each against the echo of its own round. `--through b1` sends every client to the
 // sequencer, so no op needs a round trip.
+import { percentile } from '../lab/report/index.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -217,11 +218,6 @@ function listeningAddress(stream: NodeJS.ReadableStream): Promise<string> {
       resolve((JSON.parse(buffered.slice(0, newline)) as { address: string }).address);
     });
   });
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
 }
 
 interface Row {

@@ -5,7 +5,7 @@ import { planFor } from '../gen/index.js';
 import { planHash, runSeeds } from '../plan/index.js';
 import type { Bug } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
-import { writeArtifacts } from '../report/index.js';
+import { keepsArtifacts, writeArtifacts } from '../report/index.js';
 import { ClusterPool, runPlan } from '../run/index.js';
 import type { RunLimits } from '../run/index.js';
 import type { CompareSettings, PairedRun } from './document.js';
@@ -46,7 +46,7 @@ export async function runComparison(request: ComparisonRequest): Promise<PairedR
       for (const pool of pools) {
         const result = await runPlan({ plan, seeds, pool, limits: request.limits });
         assert(planHash(result.plan) === hash, () => `run ${result.runId} did not run the plan it was given`);
-        if (result.verdict !== 'ok' && request.artifactsRoot !== null) result.artifactDir = writeArtifacts(request.artifactsRoot, result);
+        if (request.artifactsRoot !== null && keepsArtifacts(result.verdict, false)) result.artifactDir = writeArtifacts(request.artifactsRoot, result);
         const run = { index, result };
         runs.push(run);
         request.onRun?.(run, runs.length, total);

@@ -1,5 +1,6 @@
 // The terminal report of a comparison: verdicts, performance, the trade-off in one line per strategy,
 // and the paired differences with their confidence intervals. Text only; built from a CompareDocument.
+import { verdictText } from '../report/index.js';
 import { table } from '../report/index.js';
 import type { CompareDocument, MetricComparison, StrategySummary } from './document.js';
 
@@ -85,7 +86,7 @@ export function verdictGridRows(document: CompareDocument): string[][] {
     ...document.settings.strategies.map((strategy) => {
       const cell = row.cells.find((item) => item.strategy === strategy);
       if (cell === undefined) return '-';
-      return cell.verdict === 'illegal' ? `ILLEGAL (${cell.violations.join(', ')})` : cell.verdict;
+      return verdictText(cell.verdict, cell.violations);
     }),
   ]);
   return [header, ...rows];

@@ -59,6 +59,11 @@ export function replayCommand(directory: string): string {
   return `npx faultline replay ${directory}`;
 }
 
+/** The one policy of what is kept: every failure and every unknown, and passing runs when asked. */
+export function keepsArtifacts(verdict: RunResult['verdict'], keepPassing: boolean): boolean {
+  return verdict !== 'ok' || keepPassing;
+}
+
 /** Makes root/<prefix>, or root/<prefix>-2, -3, ...: whichever does not exist yet. mkdir claims it atomically. */
 function claimDirectory(root: string, prefix: string): string {
   mkdirSync(root, { recursive: true });

@@ -2,9 +2,14 @@
 import { percentile } from './outcome.js';
 import type { RunResult } from './outcome.js';
 
+/** A verdict in a word, with the violations' kinds when there are any: `ILLEGAL (linearizability)`. */
+export function verdictText(verdict: RunResult['verdict'], violations: readonly string[]): string {
+  return verdict === 'illegal' ? `ILLEGAL (${violations.join(', ')})` : verdict;
+}
+
 export function summaryLine(run: RunResult): string {
   const { stats } = run;
-  const verdict = run.verdict === 'illegal' ? `ILLEGAL (${run.violations.join(', ')})` : run.verdict;
+  const verdict = verdictText(run.verdict, run.violations);
   return `${run.runId}: ${verdict}; ${stats.ops} ops (${stats.ok} ok, ${stats.fail} fail, ${stats.info} info), ${stats.faultsApplied} faults, p50 ${stats.latencyP50Ms.toFixed(1)} ms, p99 ${stats.latencyP99Ms.toFixed(1)} ms, ${(stats.durationMs / 1000).toFixed(1)} s`;
 }
 

@@ -1,7 +1,7 @@
 // A lab session: runs plans with their seeds on a pool of clusters, shrinks each failure, and keeps
 // what the policy says through the one artifact writer: every failure (the original and its shrunk
 // form), every unknown, and passing runs when asked. `run`, `explore`, `replay` and the suites use it.
-import { runCommand, writeArtifacts } from '../report/index.js';
+import { keepsArtifacts, runCommand, writeArtifacts } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
 import type { Plan, RunSeeds } from '../plan/index.js';
 import type { ClusterPool } from './pool.js';
@@ -43,18 +43,15 @@ export async function runOnce(plan: Plan, seeds: RunSeeds, options: SessionOptio
 }
 
 function keep(run: RunResult, options: SessionOptions): void {
-  if (options.artifactsRoot === null) return;
+  if (options.artifactsRoot === null || !keepsArtifacts(run.verdict, options.keepPassing === true)) return;
   run.artifactDir = writeArtifacts(options.artifactsRoot, run);
 }
 
 /** Runs one plan; on a violation shrinks it; keeps artifacts by the session's policy. */
 export async function trial(plan: Plan, seeds: RunSeeds, options: SessionOptions): Promise<Trial> {
   const result = await runOnce(plan, seeds, options);
-  if (result.verdict !== 'illegal') {
-    if (options.keepPassing === true || result.verdict === 'unknown') keep(result, options);
-    return { result };
-  }
   keep(result, options);
+  if (result.verdict !== 'illegal') return { result };
   if (!options.shrink) return { result };
   const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), options.shrinkLimits ?? defaultShrinkLimits);
   if (shrunk.smallest !== result) keep(shrunk.smallest, options);
