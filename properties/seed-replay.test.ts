@@ -3,7 +3,7 @@
 // streams and the embedded proxy's decisions), and a plan run fifth on a reused cluster makes the same
 // proxy decisions as on a fresh cluster. Run: `npx vitest run properties/seed-replay.test.ts`.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,16 @@ describe('a run replays with the randomness it had', () => {
     expect(replayed.code, replayed.stdout).toBe(0);
     const summary = JSON.parse(replayed.stdout.trim().split('\n').at(-1) ?? '{}') as { randomness: RunRandomness[] };
     expect(summary.randomness[0]).toEqual(recorded.randomness);
+  });
+
+  it('two runs of the same seed leave two artifact directories, and latest names the second', async () => {
+    const artifacts = join(scratch, 'twice');
+    const args = ['run', '--seed', '5', '--ops', '4', '--branches', '2', '--faults', 'none', '--proxy', 'embedded', '--no-shrink', '--artifacts', artifacts];
+    expect((await faultline(args)).code).toBe(0);
+    expect((await faultline(args)).code).toBe(0);
+    const directories = readdirSync(artifacts).filter((name) => name !== 'latest').sort();
+    expect(directories).toEqual(['s5-k0-p0-lock-free', 's5-k0-p0-lock-free-2']);
+    expect(readlinkSync(join(artifacts, 'latest'))).toBe('s5-k0-p0-lock-free-2');
   });
 
   it('a plan makes the same proxy decisions and node draws fifth on a reused cluster as first on a fresh one', async () => {
