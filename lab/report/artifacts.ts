@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BranchState, Claims } from '../../models/index.js';
-import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
+import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds, validatePlan } from '../plan/index.js';
 import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy } from '../plan/index.js';
 import type { RunResult } from './outcome.js';
 
@@ -170,10 +170,9 @@ function readSeeds(directory: string, plan: Plan): { seeds: RunSeeds; recorded: 
 
 /** Reads back what replay needs; throws a plain Error naming the file that is missing or malformed. */
 export function readRecordedRun(directory: string): RecordedRun {
-  const plan = readJson(directory, 'plan.json') as Plan;
-  if (plan?.version !== 1 || !Array.isArray(plan.workload?.steps) || !Array.isArray(plan.faultSchedule)) {
-    throw new ArtifactError(`${join(directory, 'plan.json')} is not a faultline plan`);
-  }
+  const checked = validatePlan(readJson(directory, 'plan.json'));
+  if ('problem' in checked) throw new ArtifactError(`${join(directory, 'plan.json')}: ${checked.problem}`);
+  const { plan } = checked;
   const verdict = readJson(directory, 'verdict.json') as { strategy?: string; bug?: string | null; violations?: string[] };
   if (typeof verdict.strategy !== 'string' || !isStrategy(verdict.strategy) || !Array.isArray(verdict.violations)) {
     throw new ArtifactError(`${join(directory, 'verdict.json')} is not a faultline verdict`);

@@ -2,7 +2,7 @@
 // run by properties/scenarios.test.ts under every strategy they name.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSeeds } from '../plan/index.js';
+import { runSeeds, validatePlan } from '../plan/index.js';
 import type { Plan, RunSeeds, Strategy } from '../plan/index.js';
 
 export type Expectation = 'pass' | 'caught' | 'any';
@@ -22,8 +22,10 @@ export function loadScenarios(directory = scenariosDirectory): Scenario[] {
     .sort()
     .map((name) => {
       const scenario = JSON.parse(readFileSync(join(directory, name), 'utf8')) as Scenario;
-      if (scenario.plan?.version !== 1 || typeof scenario.expect !== 'object') throw new Error(`${name} is not a scenario`);
-      return scenario;
+      if (typeof scenario.expect !== 'object' || scenario.expect === null) throw new Error(`${name} is not a scenario: no expect`);
+      const checked = validatePlan(scenario.plan);
+      if ('problem' in checked) throw new Error(`${name} is not a scenario: plan.${checked.problem}`);
+      return { ...scenario, plan: checked.plan };
     });
 }
 

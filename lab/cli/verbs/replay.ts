@@ -5,10 +5,13 @@ import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
-import { planProblems, seedLine } from '../../plan/index.js';
+import { seedLine } from '../../plan/index.js';
 import { isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
 import type { RecordedRun, RunRandomness } from '../../report/index.js';
 import { ClusterPool, runOnce } from '../../run/index.js';
+
+/** Flags that shape a generated plan; replay runs a recorded one, so it refuses them. */
+const planFlags = ['branches', 'branches-min', 'branches-max', 'ops', 'accounts', 'clients', 'contention', 'faults'];
 
 function reproduced(recorded: RecordedRun, violations: string[]): boolean {
   if (recorded.violations.length === 0) return violations.length === 0;
@@ -23,8 +26,6 @@ function readRun(directory: string): RecordedRun {
     if (isArtifactError(error)) throw dataError(error.message);
     throw error;
   }
-  const problems = planProblems(recorded.plan);
-  if (problems.length > 0) throw dataError(`${directory}/plan.json: ${problems[0]}`);
   return recorded;
 }
 
@@ -36,18 +37,22 @@ export const verb: Verb = {
     const [directory, ...extra] = args.positionals;
     if (directory === undefined || extra.length > 0) throw usageError('replay takes one artifact directory');
     const times = integerFlag(args, 'times', 1, 10_000) ?? 1;
+    const generation = planFlags.find((name) => args.values[name] !== undefined);
+    if (generation !== undefined) throw usageError(`replay runs the recorded plan: --${generation} does not apply (run --seed S --index K takes it)`);
     const recorded = readRun(directory);
     const flags = labFlags(args, { strategy: recorded.strategy });
     const bug = flags.bug ?? recorded.bug;
     const note = recorded.seedsRecorded ? '' : ' (no seeds.json: derived from the plan seed)';
     process.stderr.write(`${seedLine(recorded.seeds)}${note}\n`);
     const pool = new ClusterPool({ strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
+    const verdicts: string[] = [];
     let same = 0;
     const randomness: RunRandomness[] = [];
     try {
       for (let index = 0; index < times; index += 1) {
         const run = await runOnce(recorded.plan, recorded.seeds, { pool, limits: limitsFrom(flags), artifactsRoot: null, shrink: false });
         if (reproduced(recorded, run.violations)) same += 1;
+        verdicts.push(run.verdict);
         randomness.push(run.randomness);
         if (!flags.json) process.stdout.write(`${summaryLine(run)}\n`);
       }
@@ -55,9 +60,19 @@ export const verb: Verb = {
       await pool.close();
     }
     const expected = recorded.violations.length === 0 ? 'a pass' : `the violation (${recorded.violations.join(', ')})`;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations, seeds: recorded.seeds, randomness })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations, seeds: recorded.seeds, verdicts, randomness })}\n`);
     else process.stdout.write(`reproduced ${expected} in ${same} of ${times} replays (${((100 * same) / times).toFixed(0)} %)\n`);
-    if (recorded.violations.length === 0) return same === times ? exitCode.ok : exitCode.violation;
-    return same > 0 ? exitCode.violation : exitCode.ok;
+    return replayExit(recorded, same, verdicts);
   },
 };
+
+/**
+ * A recorded failure: 1 when it reproduced at least once; a recorded pass: 0 when every replay passed.
+ * Otherwise a violation seen says 1, and replays that ran out of budget (unknown) say 2.
+ */
+function replayExit(recorded: RecordedRun, same: number, verdicts: readonly string[]): number {
+  if (recorded.violations.length > 0 && same > 0) return exitCode.violation;
+  if (recorded.violations.length === 0 && same === verdicts.length) return exitCode.ok;
+  if (recorded.violations.length === 0 && verdicts.includes('illegal')) return exitCode.violation;
+  return verdicts.includes('unknown') ? exitCode.unknown : exitCode.ok;
+}
