@@ -1,4 +1,4 @@
-// The history format of shared/DESIGN.md: one event a line, Jepsen's shape, and the bank's
+// The history format of docs/history-format.md: one event a line, Jepsen's shape, and the bank's
 // operation values. Shared by the recorder (lab/run), the checkers and `faultline check`.
 
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';

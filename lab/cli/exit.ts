@@ -1,4 +1,4 @@
-// Exit codes of the command line contract (shared/DESIGN.md) and the error type that carries one.
+// Exit codes of the command line contract (docs/cli.md) and the error type that carries one.
 // A verb throws CliError for bad usage or bad data; main prints its one line and exits with its code.
 
 export const exitCode = {

@@ -1,4 +1,4 @@
-// Records a run's history (DESIGN.md format) and its nemesis events on one monotonic timeline, and
+// Records a run's history (docs/history-format.md) and its nemesis events on one monotonic timeline, and
 // hands out process ids: a client that got `info` gets a new process, never reusing the old one.
 import { assert } from '../../models/index.js';
 import type { HistoryEvent } from '../../models/index.js';
