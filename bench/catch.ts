@@ -39,7 +39,7 @@ interface Catch {
   kinds: string;
 }
 
-const pool = new ClusterPool({ strategy, bug: values.bug as Bug | undefined, proxy: 'auto', reuse: true, announce: (line) => console.log(line) });
+const pool = new ClusterPool({ strategy, bug: values.bug as Bug | undefined, proxy: 'embedded', reuse: true, announce: (line) => console.log(line) });
 const options = { pool, limits: {}, artifactsRoot: 'artifacts/bench-catch', shrink: false };
 const caught: Catch[] = [];
 const missed: number[] = [];

@@ -32,7 +32,7 @@ function fullPlans(count: number): { plan: Plan; seeds: RunSeeds }[] {
 }
 
 async function measure(reuse: boolean, count: number): Promise<{ results: RunResult[]; seconds: number }> {
-  const pool = new ClusterPool({ strategy, proxy: 'auto', reuse, announce: (line) => console.log(line) });
+  const pool = new ClusterPool({ strategy, proxy: 'embedded', reuse, announce: (line) => console.log(line) });
   const results: RunResult[] = [];
   const started = performance.now();
   try {

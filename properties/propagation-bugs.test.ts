@@ -14,7 +14,7 @@ const pools: ClusterPool[] = [];
 const seeds = runSeeds(4, 0);
 
 function poolWith(strategy: Strategy, bug: Bug): ClusterPool {
-  const pool = new ClusterPool({ strategy, bug, proxy: 'auto', reuse: true });
+  const pool = new ClusterPool({ strategy, bug, proxy: 'embedded', reuse: true });
   pools.push(pool);
   return pool;
 }

@@ -68,7 +68,7 @@ function constraintsFrom(args: ParsedArgs): PlanConstraints {
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
-    proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'auto',
+    proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'embedded',
     bug: choiceFlag(args, 'bug', bugs),
     constraints: constraintsFrom(args),
     deadlineMs: integerFlag(args, 'deadline-ms', 50, 60_000),
@@ -91,7 +91,8 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
 /** The shared flags, for `--help`. */
 export const labUsage = [
   '  --strategy unsafe|lock|lock-free   the strategy every node runs (default lock-free)',
-  '  --proxy auto|external|binary|embedded  the Toxiproxy backend (auto: TOXIPROXY_URL, then .tools/bin, then embedded)',
+  '  --proxy embedded|binary|external|auto  the Toxiproxy backend (default embedded, the seeded one; binary: the real',
+  '                                      toxiproxy-server from .tools/bin; external: TOXIPROXY_URL; auto: the first of these)',
   '  --bug no-dedup|ack-before-apply    a planted bug, passed to every node',
   '  --branches N | --branches-min N --branches-max N   cluster size, 2 to 5',
   '  --ops N  --accounts N  --clients N  plan limits (defaults 100, 4, 5)',

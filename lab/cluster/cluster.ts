@@ -89,6 +89,7 @@ const streamsPollMs = 20;
 const snapshotAttemptsMax = 3;
 const snapshotRetryMs = 50;
 const clientReadyAfterRestartMs = 2_000;
+const clientReadyAfterResetMs = 2_000;
 const accountPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -309,6 +310,20 @@ class LocalCluster implements Cluster {
       return callUnary(client.reset.bind(client), { accounts: states, epoch, seed }, adminCallDeadlineMs);
     }));
     await this.streamsUp();
+    await this.clientsReady();
+  }
+
+  /**
+   * The customers' channels connect before the run, as they were before the proxy's reseed closed
+   * them: a run's first ops then meet a warm connection, not a connection set up under them, whose
+   * timing would decide the order in which concurrent ops reach their branches.
+   */
+  private async clientsReady(): Promise<void> {
+    const deadline = new Date(Date.now() + clientReadyAfterResetMs);
+    await Promise.all(this.branches.filter((branch) => this.isRunning(branch) && !this.isPaused(branch)).map((branch) => new Promise<void>((resolve) => {
+      // A channel that cannot connect in time is no error here: the run's own calls will say so.
+      this.client(branch).waitForReady(deadline, () => resolve());
+    })));
   }
 
   /**

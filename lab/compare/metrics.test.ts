@@ -116,7 +116,7 @@ describe('runMetrics', () => {
       faults: [{ fault: partitionFault, startMs: 200, endMs: 400 }],
       nodeStats: [{ lockWaits: 5, lockWaitMs: 40 }],
     });
-    const metrics = runMetrics(3, result, 'embedded');
+    const metrics = runMetrics(3, result, 'binary');
     expect(metrics.index).toBe(3);
     expect(metrics.workloadMs).toBeCloseTo(500, 6);
     expect(metrics.opsPerSecond).toBeCloseTo(2 / 0.5, 6);
@@ -126,7 +126,7 @@ describe('runMetrics', () => {
     expect(metrics.partitionMs).toBeCloseTo(200, 6);
     expect(metrics.blockedMs).toBeCloseTo(200, 6);
     expect(metrics.lockWaits).toBe(5);
-    expect(metrics.command).toMatch(/^npx faultline run --seed -?\d+ --index \d+ --path 0 --strategy lock .*--proxy embedded$/);
+    expect(metrics.command).toMatch(/^npx faultline run --seed -?\d+ --index \d+ --path 0 --strategy lock .*--proxy binary$/);
   });
 
   it('gives no latency when nothing completed ok', () => {

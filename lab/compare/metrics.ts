@@ -169,13 +169,13 @@ export function nodeCounters(nodeStats: readonly Record<string, unknown>[]): Nod
   return total;
 }
 
-/** The replay command, naming the proxy backend when the session chose one (run's default is auto). */
+/** The replay command, naming the proxy backend when the session chose another than run's default (embedded). */
 export function replayCommand(result: RunResult, proxy: string): string {
   const command = runCommand(result.seeds, result.plan, result.strategy, result.bug);
-  return proxy === 'auto' ? command : `${command} --proxy ${proxy}`;
+  return proxy === 'embedded' ? command : `${command} --proxy ${proxy}`;
 }
 
-export function runMetrics(index: number, result: RunResult, proxy = 'auto'): RunMetrics {
+export function runMetrics(index: number, result: RunResult, proxy = 'embedded'): RunMetrics {
   const spans = opSpans(result.history);
   const firstMs = spans.reduce((earliest, span) => Math.min(earliest, span.startMs), Infinity);
   const lastMs = spans.reduce((latest, span) => Math.max(latest, span.endMs), 0);

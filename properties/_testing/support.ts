@@ -29,7 +29,7 @@ export const propertyConstraints: PlanConstraints = { ...defaultPlanConstraints,
 export const propertyLimits: Partial<RunLimits> = { deadlineMs: 500, quiescenceMsMax: 4_000, checkerMsMax: 4_000 };
 
 export function suitePool(strategy: Strategy, bug?: Bug): ClusterPool {
-  return new ClusterPool({ strategy, bug, proxy: 'auto', reuse: true });
+  return new ClusterPool({ strategy, bug, proxy: 'embedded', reuse: true });
 }
 
 /** Numbers a suite's runs: run k of the suite has the seeds runSeeds(suite seed, k). */

@@ -9,7 +9,7 @@ import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
-import { strategies } from '../../plan/index.js';
+import { seedLine, strategies } from '../../plan/index.js';
 import type { Strategy } from '../../plan/index.js';
 import { compareDocument, compareHtml, compareReport, runComparison } from '../../compare/index.js';
 import type { CompareDocument } from '../../compare/index.js';
@@ -48,8 +48,7 @@ function exitFor(document: CompareDocument): number {
 /** The shared lab flags that apply here (not those of single-strategy runs). */
 const sharedUsage = labUsage.split('\n')
   .filter((line) => !/^ {2}--(strategy|artifacts|fresh-cluster) /.test(line))
-  .map((line) => line.replace('--no-shrink  --json', '--json'))
-  .map((line) => (line.startsWith('  --proxy ') ? '  --proxy auto|external|binary|embedded  the Toxiproxy backend (default embedded: only it seeds its toxicity)' : line));
+  .map((line) => line.replace('--no-shrink  --json', '--json'));
 
 export const verb: Verb = {
   summary: 'paired runs of several strategies on the same seeds',
@@ -65,12 +64,11 @@ export const verb: Verb = {
     const chosen = strategiesFlag(stringFlag(args, 'strategies'));
     const seeds = integerFlag(args, 'seeds', 1, seedsMax) ?? defaultSeeds;
     const root = seedFlag(args) ?? randomInt(0, 2 ** 31 - 1);
-    // Only the embedded proxy seeds its toxicity, so only it gives every strategy the same decisions.
-    const proxy = args.values.proxy === undefined ? 'embedded' : flags.proxy;
+    const { proxy } = flags;
     const out = stringFlag(args, 'out') ?? join('artifacts', `compare-${root}`);
     const say = (line: string): void => void process.stderr.write(`${line}\n`);
     const settings = { root, strategies: chosen, seeds, constraints: flags.constraints, proxy };
-    say(`SEED=${root} strategies=${chosen.join(',')} seeds=${seeds} proxy=${proxy} constraints=${JSON.stringify(flags.constraints)}`);
+    say(`compare root seed ${root}: strategies=${chosen.join(',')} seeds=${seeds} proxy=${proxy} constraints=${JSON.stringify(flags.constraints)}`);
     if (proxy !== 'embedded') say(`note: with --proxy ${proxy}, toxicity and jitter are not seeded, so strategies may meet different toxic decisions`);
     const started = performance.now();
     const runs = await runComparison({
@@ -80,7 +78,10 @@ export const verb: Verb = {
       limits: limitsFrom(flags),
       artifactsRoot: join(out, 'runs'),
       announce: say,
-      onRun: (run, done, total) => say(`[${done}/${total}] seed ${run.index}: ${summaryLine(run.result)}`),
+      onRun: (run, done, total) => {
+        if (run.result.strategy === chosen[0]) say(seedLine(run.result.seeds));
+        say(`[${done}/${total}] seed ${run.index}: ${summaryLine(run.result)}`);
+      },
     });
     const document = compareDocument(settings, runs, (performance.now() - started) / 1000);
     mkdirSync(out, { recursive: true });
