@@ -1,7 +1,7 @@
 // The branch node of the bank: what the cluster starts as a process (`faultline node`), and the
 // parts other folders reuse. Try it: `npx faultline node --help`.
 export { channelOptions, metadataKeys } from './channel.js';
-export { bugNames, parseAccounts, parseListen, parsePeers, strategyNames } from './config.js';
+export { bugNames, ConfigError, parseAccounts, parseListen, parsePeers, strategyNames } from './config.js';
 export type { BugName, InitialAccount, NodeConfig, Peer, StrategyName } from './config.js';
 export { NodeRandom } from './random.js';
 export type { Draw } from './random.js';

@@ -1,9 +1,10 @@
 // `faultline toxiproxy`: the embedded, seeded Toxiproxy server on its own, for any language's
 // Toxiproxy client. Try: `npx faultline toxiproxy --port 8474 --seed 7`, then `curl 127.0.0.1:8474/proxies`.
 import { randomInt } from 'node:crypto';
+import { ConfigError, parseListen } from '../../node/index.js';
 import { EmbeddedToxiproxyServer } from '../../proxy/index.js';
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
-import { exitCode } from '../exit.js';
+import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 
 const defaultPort = 8474;
@@ -18,11 +19,13 @@ const options = {
 
 async function run(argv: string[]): Promise<number> {
   const args = parseFlags(argv, options);
-  const host = stringFlag(args, 'host') ?? '127.0.0.1';
-  const port = integerFlag(args, 'port', 0, portMax) ?? defaultPort;
+  const { host, port } = listenAddress(stringFlag(args, 'host') ?? '127.0.0.1', integerFlag(args, 'port', 0, portMax) ?? defaultPort);
   // Without --seed the server picks one and prints it, so a session can still be replayed.
   const seed = stringFlag(args, 'seed') ?? String(randomInt(seedMax));
-  const server = await EmbeddedToxiproxyServer.start({ seed, host, port });
+  const server = await EmbeddedToxiproxyServer.start({ seed, host, port }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw usageError(`address ${host}:${port} is in use`);
+    throw error;
+  });
   process.stdout.write(`faultline toxiproxy: listening on ${server.url} (seed ${seed}; Toxiproxy 2.12 API; GET /faultline/decisions)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -30,6 +33,16 @@ async function run(argv: string[]): Promise<number> {
   });
   await server.close();
   return exitCode.ok;
+}
+
+/** The same check as `faultline node --listen`: loopback only, a port in range. */
+function listenAddress(host: string, port: number): { host: string; port: number } {
+  try {
+    return parseListen(`${host}:${port}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw usageError(error.message.replace('--listen', '--host and --port'));
+    throw error;
+  }
 }
 
 export const verb: Verb = {
