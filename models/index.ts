@@ -60,3 +60,11 @@ export type { CheckKind, CheckResult, Claims, JudgeInput, JudgeLimits, Judgement
 export { assert, AssertionFailure, isAssertionFailure } from './assert.js';
 export * from './history.js';
 export * from './judge.js';
+export { checkSessionGuarantees, sessionGuarantees } from './session.js';
+export type { SessionGuarantee, SessionResult, SessionViolation } from './session.js';
+export { measureStaleness } from './staleness.js';
+export type { StaleRead, Staleness } from './staleness.js';
+export { checkCounter } from './counter.js';
+export type { CounterResult } from './counter.js';
+export { consistencyOf, consistencyRungs, describeConsistency } from './consistency.js';
+export type { ConsistencyReport, ConsistencyRung, RungEvidence } from './consistency.js';

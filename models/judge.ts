@@ -6,6 +6,8 @@ import type { InitialAccount } from './bank.js';
 import { checkLinearizable } from './checker.js';
 import type { BranchState, History } from './history.js';
 import { checkConservation, checkConvergence, checkExactlyOnce, checkNonNegative } from './invariants.js';
+import { consistencyOf } from './consistency.js';
+import type { ConsistencyReport } from './consistency.js';
 import { combineVerdicts } from './model.js';
 import type { Verdict } from './model.js';
 
@@ -46,6 +48,8 @@ export interface Judgement {
   checks: CheckResult[];
   /** Kinds of the violations found, in check order. */
   violations: CheckKind[];
+  /** The rung of consistency the history reached, and its staleness: a report beside the verdict. */
+  consistency?: ConsistencyReport;
 }
 
 export interface JudgeLimits {
@@ -128,7 +132,9 @@ export function judge(input: JudgeInput, limits: JudgeLimits): Judgement {
   }
   checks.push(...judgeInvariants(input));
   if (input.claims.liveness) checks.push(judgeLiveness(input.finalStates, limits.quiescenceMs));
-  return judgement(checks);
+  const verdictOf = (kind: CheckKind): Verdict | undefined => checks.find((check) => check.kind === kind)?.verdict;
+  const consistency = consistencyOf(input.history, { linearizable: verdictOf('linearizability'), converged: verdictOf('convergence') });
+  return { ...judgement(checks), consistency };
 }
 
 /** The judgement of a run whose lab failed before a verdict: unknown, with the reason. */

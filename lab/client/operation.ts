@@ -47,20 +47,21 @@ async function attempt(op: PlanOp, client: BranchClient, metadata: Metadata, dea
   switch (op.f) {
     case 'deposit': {
       const reply = await call(client.deposit, client, { clientId, requestId: op.requestId, account: op.account, amount: op.amount }, metadata, deadlineMs);
-      return { balance: reply.balance };
+      return { balance: reply.balance, version: reply.version };
     }
     case 'withdraw': {
       const reply = await call(client.withdraw, client, { clientId, requestId: op.requestId, account: op.account, amount: op.amount }, metadata, deadlineMs);
-      return { applied: reply.applied, balance: reply.balance };
+      return { applied: reply.applied, balance: reply.balance, version: reply.version };
     }
     case 'query': {
       const reply = await call(client.query, client, { clientId, account: op.account }, metadata, deadlineMs);
-      return { balance: reply.balance };
+      return { balance: reply.balance, version: reply.version };
     }
     case 'transfer': {
       const request = { clientId, requestId: op.requestId, fromAccount: op.from, toAccount: op.to, amount: op.amount };
       const reply = await call(client.transfer, client, request, metadata, deadlineMs);
-      return reply.applied ? { applied: true, fromBalance: reply.fromBalance, toBalance: reply.toBalance } : { applied: false };
+      // The versions say where each account stood, for the session checks; a refused transfer has none.
+      return reply.applied ? { applied: true, fromBalance: reply.fromBalance, toBalance: reply.toBalance, fromVersion: reply.fromVersion, toVersion: reply.toVersion } : { applied: false };
     }
   }
 }

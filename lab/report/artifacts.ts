@@ -104,6 +104,7 @@ export function writeArtifacts(root: string, result: RunResult): string {
     verdict: result.verdict,
     violations: result.violations,
     checks: result.checks,
+    consistency: result.consistency ?? null,
     stats: result.stats,
     randomness: result.randomness,
   };

@@ -1,6 +1,6 @@
 // What one run produced, as plain data: the record every reader of a run's outcome takes (the artifact
 // writer, the summary line, the failure story, compare). The runner (lab/run) fills it in.
-import type { BranchState, CheckResult, Claims, HistoryEvent, Verdict } from '../../models/index.js';
+import type { BranchState, CheckResult, Claims, ConsistencyReport, HistoryEvent, Verdict } from '../../models/index.js';
 import type { NemesisEvent } from '../client/index.js';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 
@@ -38,6 +38,8 @@ export interface RunResult {
   verdict: Verdict;
   violations: string[];
   checks: CheckResult[];
+  /** The rung of consistency the history reached and its staleness; absent when the lab failed first. */
+  consistency?: ConsistencyReport | undefined;
   history: HistoryEvent[];
   nemesis: NemesisEvent[];
   finalStates: BranchState[];

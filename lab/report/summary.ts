@@ -1,4 +1,5 @@
 // Text a person reads: one line per run, and the summary table of a session.
+import { describeConsistency } from '../../models/index.js';
 import { percentile } from './outcome.js';
 import type { RunResult } from './outcome.js';
 
@@ -10,7 +11,8 @@ export function verdictText(verdict: RunResult['verdict'], violations: readonly 
 export function summaryLine(run: RunResult): string {
   const { stats } = run;
   const verdict = verdictText(run.verdict, run.violations);
-  return `${run.runId}: ${verdict}; ${stats.ops} ops (${stats.ok} ok, ${stats.fail} fail, ${stats.info} info), ${stats.faultsApplied} faults, p50 ${stats.latencyP50Ms.toFixed(1)} ms, p99 ${stats.latencyP99Ms.toFixed(1)} ms, ${(stats.durationMs / 1000).toFixed(1)} s`;
+  const consistency = run.consistency === undefined ? '' : `; consistency ${describeConsistency(run.consistency)}`;
+  return `${run.runId}: ${verdict}; ${stats.ops} ops (${stats.ok} ok, ${stats.fail} fail, ${stats.info} info), ${stats.faultsApplied} faults, p50 ${stats.latencyP50Ms.toFixed(1)} ms, p99 ${stats.latencyP99Ms.toFixed(1)} ms, ${(stats.durationMs / 1000).toFixed(1)} s${consistency}`;
 }
 
 export interface SessionSummary {

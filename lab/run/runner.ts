@@ -152,6 +152,7 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
     verdict: judgement.verdict,
     violations: judgement.violations,
     checks: judgement.checks,
+    consistency: judgement.consistency,
     history: recorder.history,
     nemesis: recorder.nemesis,
     finalStates: states,
