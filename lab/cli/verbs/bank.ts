@@ -1,6 +1,7 @@
 // `faultline bank <input.json> [--strategy S] [-o output.json]`: runs a course input file (seed 002)
 // against a real cluster, writes the customers' receipts, and checks every branch ends with one balance.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { writableFile } from '../output-paths.js';
 import type { Verb } from '../main.js';
 import { choiceFlag, parseFlags, stringFlag } from '../args.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
@@ -33,6 +34,7 @@ async function run(argv: string[]): Promise<number> {
   const [inputPath, ...extra] = args.positionals;
   if (inputPath === undefined || extra.length > 0) throw usageError(usage);
   const input = readInput(inputPath);
+  if (outputPath !== undefined) writableFile('--output', outputPath);
   const cluster = await startCluster({
     branches: input.branches.map((branch) => courseBranchId(branch.id)),
     strategy,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
+import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { seedLine, strategies } from '../../plan/index.js';
@@ -66,6 +67,7 @@ export const verb: Verb = {
     const root = seedFlag(args) ?? randomInt(0, 2 ** 31 - 1);
     const { proxy } = flags;
     const out = stringFlag(args, 'out') ?? join('artifacts', `compare-${root}`);
+    writableDirectory('--out', out);
     const say = (line: string): void => void process.stderr.write(`${line}\n`);
     const settings = { root, strategies: chosen, seeds, constraints: flags.constraints, proxy };
     say(`compare root seed ${root}: strategies=${chosen.join(',')} seeds=${seeds} proxy=${proxy} constraints=${JSON.stringify(flags.constraints)}`);

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { integerFlag, parseFlags } from '../args.js';
 import { exitCode } from '../exit.js';
+import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { planFor } from '../../gen/index.js';
@@ -24,6 +25,7 @@ export const verb: Verb = {
   async run(argv) {
     const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' } });
     const flags = labFlags(args);
+    writableDirectory('--artifacts', flags.artifactsRoot);
     const root = seedFlag(args) ?? randomInt(0, 2 ** 31 - 1);
     const runs = integerFlag(args, 'runs', 1, 1_000_000) ?? 20;
     const minutes = integerFlag(args, 'minutes', 1, 10_000);

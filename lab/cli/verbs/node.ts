@@ -5,6 +5,7 @@ import { fstatSync } from 'node:fs';
 import { format } from 'node:util';
 import { choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
+import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
 import { isBranchId } from '../../plan/index.js';
 import {
@@ -44,7 +45,7 @@ export function parseNodeArgs(argv: string[]): NodeConfig | 'help' {
   const listen = required(stringFlag(args, 'listen'), 'listen');
   const strategy = choiceFlag(args, 'strategy', strategyNames);
   if (strategy === undefined) throw usageError(`--strategy is required (${strategyNames.join('|')})`);
-  const dataDir = required(stringFlag(args, 'data-dir'), 'data-dir');
+  const dataDir = writableDirectory('--data-dir', required(stringFlag(args, 'data-dir'), 'data-dir'));
   const bug = choiceFlag(args, 'bug', bugNames);
   const dedupWindowMs = integerFlag(args, 'dedup-window-ms', dedupWindowMsMin, dedupWindowMsMax) ?? dedupWindowMsDefault;
   const outboxRowsMax = integerFlag(args, 'outbox-max', 1, outboxRowsMaxLimit) ?? outboxRowsMaxDefault;

@@ -3,6 +3,7 @@
 // shrunk, as a story), 2 when unknown.
 import { integerFlag, parseFlags } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
+import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { isNoSuchPath, planFor } from '../../gen/index.js';
@@ -40,6 +41,7 @@ export const verb: Verb = {
       process.stdout.write(flags.json ? planJson(plan) : `${seedLine(seeds)}\n${describePlan(plan)}\nplan sha256 ${planHash(plan)}\n`);
       return exitCode.ok;
     }
+    writableDirectory('--artifacts', flags.artifactsRoot);
     process.stderr.write(`${seedLine(seeds)} path=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
     const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
     try {
