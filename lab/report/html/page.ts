@@ -42,7 +42,7 @@ function linearizationHtml(view: ReportView): string {
   const witness = view.linearization;
   if (witness === null) return '';
   const steps = witness.longest.map((step, order) => `<li value="${order + 1}">${linkOps(`op ${step.index}`)}: ${escapeHtml(step.operation)}, then <code>${escapeHtml(step.state)}</code></li>`);
-  const blocked = witness.blocked === null ? '<p>The search found no single op to blame.</p>' : `<p class="blocked-op">Then ${linkOps(`op ${witness.blocked.index}`)}, <strong>${escapeHtml(witness.blocked.operation)}</strong>, cannot be placed: from <code>${escapeHtml(witness.stateBefore)}</code> no order of the remaining ops lets it return what it returned before it returned.</p>`;
+  const blocked = witness.blocked === null ? '<p>The search found no single op to blame.</p>' : `<p class="blocked-op">Then ${linkOps(`op ${witness.blocked.index}`)}, <strong>${escapeHtml(witness.blocked.operation)}</strong>, cannot be placed: after that prefix the model holds <code>${escapeHtml(witness.stateBefore)}</code>, and the search found no order of the remaining ops that gives it a legal point before it returned.</p>`;
   return `<h3>Linearizability</h3>
 <p>${linkOps(witness.summary)}.</p>
 <p>From the initial state <code>${escapeHtml(witness.initialState)}</code>, the longest linearizable prefix the checker found has ${witness.longest.length} ops (numbered on the timeline, joined by their linearization points):</p>

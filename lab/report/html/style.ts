@@ -18,7 +18,8 @@ pre.story { background: #f8f8f8; padding: 8px; overflow-x: auto; }
 #timeline { position: relative; font-size: 11px; }
 .lane-head { position: absolute; top: 0; height: 22px; font-weight: 600; text-align: center; background: #fafafa; border-bottom: 1px solid #ddd; }
 .lane-rule { position: absolute; border-left: 1px dashed #e4e4e4; }
-.op { position: absolute; box-sizing: border-box; border: 1px solid rgba(0,0,0,0.25); border-radius: 3px; padding: 0 3px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; line-height: 14px; cursor: default; }
+.op-band { position: absolute; left: 0; content-visibility: auto; pointer-events: none; }
+.op { position: absolute; box-sizing: border-box; pointer-events: auto; border: 1px solid rgba(0,0,0,0.25); border-radius: 3px; padding: 0 3px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; line-height: 14px; cursor: default; }
 .op.ok { background: #8fd19e; } .op.fail { background: #f4a3a0; } .op.info { background: #ffe08a; }
 .op.key { position: static; display: inline-block; padding: 0 6px; }
 .op.linearized { border-color: #1f4fb4; }
