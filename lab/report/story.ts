@@ -19,16 +19,21 @@ function headline(run: RunResult): string {
   return `VIOLATION ${run.violations.join(', ')} (${run.strategy}${bug}; seed ${run.seeds.root}, index ${run.seeds.index}, path ${run.plan.path})`;
 }
 
-/** Where to look first (the report) and the commands that replay a run: from its artifacts when it has them, from its seeds always. */
+/** Where to look first: the run's report.html, when it has artifacts. */
+export function reportLines(run: RunResult): string[] {
+  return run.artifactDir === undefined ? [] : [`report: ${join(run.artifactDir, reportFileName)}`];
+}
+
+/** The commands that replay a run: from its artifacts when it has them, and from its seeds always. */
 export function replayLines(run: RunResult): string[] {
-  const lines = run.artifactDir === undefined ? [] : [`report: ${join(run.artifactDir, reportFileName)}`, `replay: ${replayCommand(run.artifactDir)}`];
+  const lines = run.artifactDir === undefined ? [] : [`replay: ${replayCommand(run.artifactDir)}`];
   lines.push(`rerun:  ${runCommand(run.seeds, run.plan, run.strategy, run.bug)}`);
   return lines;
 }
 
 /** The lines a person reads about a failure: what broke, the (shrunk) story, the seeds, how to replay it. */
 export function failureStory(run: RunResult, shrink?: ShrinkSummary): string {
-  const lines = [headline(run)];
+  const lines = [headline(run), ...reportLines(run)];
   for (const check of run.checks.filter((item) => item.verdict === 'illegal')) lines.push(`  ${check.kind}: ${check.summary}`);
   if (shrink !== undefined) {
     lines.push(`shrunk in ${shrink.runs} runs (${(shrink.ms / 1000).toFixed(1)} s) to ${opCount(run.plan)} ops and ${run.plan.faultSchedule.length} faults:`);
@@ -60,11 +65,11 @@ export function planShape(plan: Plan): string {
 /** The story of any run: the failure story for a violation, the summary and the plan otherwise. */
 export function runStory(run: RunResult): string {
   if (run.verdict === 'illegal') return failureStory(run);
-  return [summaryLine(run), ...run.checks.filter((check) => check.verdict !== 'ok').map((check) => `  ${check.kind}: ${check.summary}`), describePlan(run.plan), seedLine(run.seeds), ...replayLines(run)].join('\n');
+  return [summaryLine(run), ...reportLines(run), ...run.checks.filter((check) => check.verdict !== 'ok').map((check) => `  ${check.kind}: ${check.summary}`), describePlan(run.plan), seedLine(run.seeds), ...replayLines(run)].join('\n');
 }
 
 /** What a failing property prints: every check that was not ok, the story, and how to replay it. */
 export function propertyFailure(run: RunResult): string {
   const failed = run.checks.filter((check) => check.verdict !== 'ok').map((check) => `${check.kind} ${check.verdict}: ${check.summary}`);
-  return [`${run.runId}: ${failed.join('; ')}`, describePlan(run.plan), seedLine(run.seeds), ...replayLines(run)].join('\n');
+  return [`${run.runId}: ${failed.join('; ')}`, ...reportLines(run), describePlan(run.plan), seedLine(run.seeds), ...replayLines(run)].join('\n');
 }

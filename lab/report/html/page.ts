@@ -10,13 +10,25 @@ import type { ReportView } from './view.js';
 const require = createRequire(import.meta.url);
 
 /** uPlot (already the lab's chart library, see lab/compare) and its license, read at report time. */
-function chartLibrary(): { script: string; style: string; license: string } {
-  const read = (path: string): string => readFileSync(require.resolve(path), 'utf8');
-  return { script: read('uplot/dist/uPlot.iife.min.js'), style: read('uplot/dist/uPlot.min.css'), license: read('uplot/LICENSE') };
+interface Inlined {
+  script: string;
+  style: string;
+  license: string;
+  drawing: string;
 }
 
-function drawingScript(): string {
-  return readFileSync(new URL('./report.browser.js', import.meta.url), 'utf8');
+/** Read once per process: a session writes a report for every run it keeps. */
+let inlined: Inlined | undefined;
+
+function inlinedFiles(): Inlined {
+  const read = (path: string): string => readFileSync(require.resolve(path), 'utf8');
+  inlined ??= {
+    script: read('uplot/dist/uPlot.iife.min.js'),
+    style: read('uplot/dist/uPlot.min.css'),
+    license: read('uplot/LICENSE'),
+    drawing: readFileSync(new URL('./report.browser.js', import.meta.url), 'utf8'),
+  };
+  return inlined;
 }
 
 function table(header: readonly string[], rows: readonly string[][]): string {
@@ -90,7 +102,7 @@ function pageData(view: ReportView): unknown {
 }
 
 export function reportPage(view: ReportView, branches: readonly string[]): string {
-  const library = chartLibrary();
+  const library = inlinedFiles();
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -118,7 +130,7 @@ ${library.license.replaceAll('*/', '* /')}
 ${library.script}
 </script>
 <script>
-${drawingScript()}
+${library.drawing}
 </script>
 </body>
 </html>

@@ -52,6 +52,7 @@ describe('report.html', () => {
     const html = readFileSync(join(directory, reportFileName), 'utf8');
     expect(html).toContain(`npx faultline replay ${directory}`);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet/);
+    expect(failureStory({ ...run, artifactDir: directory }).split('\n')[1]).toBe(`report: ${join(directory, reportFileName)}`);
   });
 
   it('draws a Lamport diagram when the run recorded messages', () => {
