@@ -44,8 +44,10 @@
       const y = top(fault.startRow);
       const h = Math.max(rowPx, top(fault.endRow) - y);
       const nameLeft = 2 + slot * 12;
-      return `<div class="band ${bandClass(fault.kind)}" style="left:0;top:${y}px;width:${width}px;height:${h}px" title="${escape(fault.name)}"></div>` +
-        `<div class="band-name" style="left:${nameLeft}px;top:${y + 1}px;width:${gutterPx - nameLeft - 4}px">${escape(fault.name)}</div>`;
+      const band = `<div class="band ${bandClass(fault.kind)}" style="left:0;top:${y}px;width:${width}px;height:${h}px" title="${escape(fault.name)}"></div>`;
+      // A kill or a pause is named by its own mark (and its restart or resume), so the band needs no name.
+      if (fault.kind === 'kill' || fault.kind === 'pause') return band;
+      return `${band}<div class="band-name" style="left:${nameLeft}px;top:${y + 1}px;width:${gutterPx - nameLeft - 4}px">${escape(fault.name)}</div>`;
     }).join('');
   }
 
