@@ -28,7 +28,10 @@ export const labOptionSpecs: OptionSpecs = {
   'no-shrink': { type: 'boolean' },
   'fresh-cluster': { type: 'boolean' },
   'keep-passing': { type: 'boolean' },
+  report: { type: 'string' },
 };
+
+const reportChoices = ['always', 'failures'] as const;
 
 export interface LabFlags {
   strategy: Strategy;
@@ -41,7 +44,7 @@ export interface LabFlags {
   json: boolean;
   shrink: boolean;
   reuse: boolean;
-  /** Keep the artifacts of passing runs too, not only of failures and unknowns. */
+  /** Keep the artifacts (report.html among them) of passing runs too, not only of failures and unknowns. */
   keepPassing: boolean;
 }
 
@@ -65,6 +68,13 @@ function constraintsFrom(args: ParsedArgs): PlanConstraints {
   return constraints;
 }
 
+/** `--report always` keeps every run's artifacts and report; `--keep-passing` is its older name. */
+function keepPassingFrom(args: ParsedArgs): boolean {
+  const report = choiceFlag(args, 'report', reportChoices);
+  if (report !== undefined && args.values['keep-passing'] === true && report === 'failures') throw usageError('--keep-passing and --report failures contradict each other');
+  return report === 'always' || args.values['keep-passing'] === true;
+}
+
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
@@ -77,7 +87,7 @@ export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {
     json: args.values.json === true,
     shrink: args.values['no-shrink'] !== true,
     reuse: args.values['fresh-cluster'] !== true,
-    keepPassing: args.values['keep-passing'] === true,
+    keepPassing: keepPassingFrom(args),
   };
 }
 
@@ -100,6 +110,7 @@ export const labUsage = [
   '  --deadline-ms N  --checker-ms N     limits of each call and of the checker',
   '  --artifacts DIR                     where artifacts/<run-id> go (default artifacts)',
   '  --fresh-cluster                     a new cluster per run instead of a reset one',
-  '  --keep-passing                      write artifacts for passing runs too (failures and unknowns always)',
+  '  --report always|failures            write artifacts and report.html for passing runs too, or only for failures',
+  '                                      and unknowns (the default; --keep-passing is the same as --report always)',
   '  --no-shrink  --json',
 ].join('\n');

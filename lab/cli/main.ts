@@ -13,6 +13,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ verb: Verb 
   explore: { summary: 'many seeded runs against a real cluster (the main job)', load: () => import('./verbs/explore.js') },
   run: { summary: 'one run from --seed (and --path)', load: () => import('./verbs/run.js') },
   replay: { summary: 're-run a recorded plan: replay <artifact-dir> [--times N]', load: () => import('./verbs/replay.js') },
+  report: { summary: "write a run's self-contained report.html: report <artifact-dir>", load: () => import('./verbs/report.js') },
   check: { summary: 'check a recorded history offline: check <history-file>', load: () => import('./verbs/check.js') },
   compare: { summary: 'paired runs of several strategies on the same seeds', load: () => import('./verbs/compare.js') },
   node: { summary: 'start one branch server', load: () => import('./verbs/node.js') },

@@ -1,12 +1,15 @@
 // The one writer and the one reader of a run's artifacts: artifacts/<run-id>[-N]/{plan.json, seeds.json,
-// history.jsonl, nemesis.jsonl, verdict.json, final-states.json, replay.txt}, and artifacts/latest naming
-// the newest. A directory is never written twice: a second run of the same seed gets its own.
+// history.jsonl, nemesis.jsonl, verdict.json, final-states.json, replay.txt, report.html, messages.jsonl
+// when the run recorded messages}, and artifacts/latest naming the newest. A directory is never written
+// twice: a second run of the same seed gets its own.
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BranchState, Claims } from '../../models/index.js';
 import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds, validatePlan } from '../plan/index.js';
 import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy } from '../plan/index.js';
 import type { RunResult } from './outcome.js';
+import { reportFileName, reportHtml } from './html/report.js';
+import { messagesFileName } from './html/messages.js';
 
 /** Beside history.jsonl: what `faultline check` needs to judge the invariants as the run did. */
 export const finalStatesFileName = 'final-states.json';
@@ -65,7 +68,7 @@ export function keepsArtifacts(verdict: RunResult['verdict'], keepPassing: boole
 }
 
 /** Makes root/<prefix>, or root/<prefix>-2, -3, ...: whichever does not exist yet. mkdir claims it atomically. */
-function claimDirectory(root: string, prefix: string): string {
+export function claimDirectory(root: string, prefix: string): string {
   mkdirSync(root, { recursive: true });
   for (let attempt = 1; attempt <= directoryAttemptsMax; attempt += 1) {
     const directory = join(root, attempt === 1 ? prefix : `${prefix}-${attempt}`);
@@ -119,6 +122,8 @@ export function writeArtifacts(root: string, result: RunResult): string {
     `npx faultline check ${join(directory, 'history.jsonl')} --model bank`,
   ];
   writeFileSync(join(directory, 'replay.txt'), `${replay.join('\n')}\n`);
+  if (result.messages !== undefined) writeFileSync(join(directory, messagesFileName), jsonLines(result.messages));
+  writeFileSync(join(directory, reportFileName), reportHtml({ ...result, artifactDir: directory }));
   pointLatest(root, directory);
   return directory;
 }

@@ -1,6 +1,13 @@
 // lab/report: everything that writes or describes a run's outcome: the outcome record, the one
-// artifact writer and reader, the summary line and table, and the failure story.
+// artifact writer and reader, the summary line and table, the failure story, report.html and the
+// explore index.
 export * from './outcome.js';
 export * from './artifacts.js';
+export * from './recorded.js';
 export * from './summary.js';
 export * from './story.js';
+export { reportFileName, reportHtml } from './html/report.js';
+export { exploreIndexFileName, exploreIndexHtml, writeExploreIndex } from './html/explore-index.js';
+export type { ExploreIndexInput, ExploreRun } from './html/explore-index.js';
+export { messagesFileName, parseMessages } from './html/messages.js';
+export type { RecordedMessage } from './html/messages.js';

@@ -3,6 +3,7 @@
 import type { BranchState, CheckResult, Claims, ConsistencyReport, HistoryEvent, Verdict } from '../../models/index.js';
 import type { NemesisEvent } from '../client/index.js';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
+import type { RecordedMessage } from './html/messages.js';
 
 export interface RunStats {
   ops: number;
@@ -49,6 +50,8 @@ export interface RunResult {
   randomness: RunRandomness;
   latenciesNs: number[];
   artifactDir?: string;
+  /** Messages between the nodes, where the run recorded them (messages.jsonl; no run does yet). */
+  messages?: RecordedMessage[];
 }
 
 /** A run's readable name: its seeds, path and strategy. Artifact directories start with it. */

@@ -9,8 +9,8 @@ import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab
 import { planFor } from '../../gen/index.js';
 import { runSeeds, seedLine } from '../../plan/index.js';
 import { ClusterPool, trial } from '../../run/index.js';
-import { failureStory, summarize, summaryTable } from '../../report/index.js';
-import type { RunResult } from '../../report/index.js';
+import { failureStory, summarize, summaryTable, writeExploreIndex } from '../../report/index.js';
+import type { ExploreRun, RunResult } from '../../report/index.js';
 
 function progress(done: number, total: number, failures: number, elapsedMs: number): string {
   const width = 24;
@@ -35,6 +35,7 @@ export const verb: Verb = {
     say(`explore root seed ${root}: strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
     const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: flags.reuse, announce: say });
     const results: RunResult[] = [];
+    const explored: ExploreRun[] = [];
     const started = performance.now();
     try {
       for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
@@ -43,6 +44,7 @@ export const verb: Verb = {
         const plan = planFor(seeds.plan, '0', flags.constraints);
         const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: flags.keepPassing });
         results.push(outcome.result);
+        explored.push(outcome.shrunk === undefined ? { result: outcome.result } : { result: outcome.result, shrunk: outcome.shrunk.smallest });
         if (outcome.result.verdict === 'illegal') say(failureStory(outcome.shrunk?.smallest ?? outcome.result, outcome.shrunk));
         const failures = results.filter((run) => run.verdict === 'illegal').length;
         const line = progress(results.length, runs, failures, performance.now() - started);
@@ -53,9 +55,11 @@ export const verb: Verb = {
       if (interactive) process.stderr.write('\n');
       await pool.close();
     }
-    const summary = summarize(results, (performance.now() - started) / 1000);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, strategy: flags.strategy, ...summary })}\n`);
-    else process.stdout.write(`${summaryTable(summary)}\n`);
+    const seconds = (performance.now() - started) / 1000;
+    const summary = summarize(results, seconds);
+    const index = writeExploreIndex(flags.artifactsRoot, { rootSeed: root, strategy: flags.strategy, runs: explored, seconds });
+    if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, strategy: flags.strategy, ...summary, index })}\n`);
+    else process.stdout.write(`${summaryTable(summary)}\nindex: ${index}\n`);
     if (summary.failedRuns > 0) return exitCode.violation;
     return summary.unknown > 0 ? exitCode.unknown : exitCode.ok;
   },
