@@ -35,7 +35,7 @@ const jsonl = (events: object[]) => `${events.map((item) => JSON.stringify(item)
 
 describe('faultline check on the fixtures', () => {
   it('lists every fixture file, and names each after its verdict', () => {
-    const files = readdirSync(fixturesDirectory).filter((name) => name !== 'fixtures.json').sort();
+    const files = readdirSync(fixturesDirectory, { withFileTypes: true }).filter((entry) => entry.isFile() && entry.name !== 'fixtures.json').map((entry) => entry.name).sort();
     expect(fixtures.map((fixture) => fixture.file).sort()).toEqual(files);
     for (const fixture of fixtures) expect(fixture.file.includes(fixture.verdict === 'ok' ? '-ok.' : '-bad.')).toBe(true);
   });
