@@ -53,6 +53,16 @@ export function seedFlag(args: ParsedArgs): number | undefined {
   return integerFlag(args, 'seed', rootSeedMin, rootSeedMax);
 }
 
+/** The proxy backend; `external` needs a TOXIPROXY_URL that is a URL, checked before any run. */
+function proxyFlag(args: ParsedArgs): ProxyBackendChoice {
+  const choice = choiceFlag(args, 'proxy', proxyChoices) ?? 'embedded';
+  if (choice !== 'external') return choice;
+  const url = process.env.TOXIPROXY_URL;
+  if (url === undefined || url === '') throw usageError('--proxy external needs TOXIPROXY_URL (for example http://127.0.0.1:8474)');
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw usageError(`--proxy external: TOXIPROXY_URL must be an http URL, got '${url}'`);
+  return choice;
+}
+
 function constraintsFrom(args: ParsedArgs): PlanConstraints {
   const branches = integerFlag(args, 'branches', 2, 5);
   const constraints: PlanConstraints = {
@@ -78,7 +88,7 @@ function keepPassingFrom(args: ParsedArgs): boolean {
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
-    proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'embedded',
+    proxy: proxyFlag(args),
     bug: choiceFlag(args, 'bug', bugs),
     constraints: constraintsFrom(args),
     deadlineMs: integerFlag(args, 'deadline-ms', 50, 60_000),

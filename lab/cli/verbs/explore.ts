@@ -9,7 +9,7 @@ import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab
 import { planFor } from '../../gen/index.js';
 import { runSeeds, seedLine } from '../../plan/index.js';
 import { ClusterPool, trial } from '../../run/index.js';
-import { failureStory, summarize, summaryTable, writeExploreIndex } from '../../report/index.js';
+import { failureStory, summarize, summaryLegend, summaryTable, writeExploreIndex } from '../../report/index.js';
 import type { ExploreRun, RunResult } from '../../report/index.js';
 
 function progress(done: number, total: number, failures: number, elapsedMs: number): string {
@@ -59,7 +59,7 @@ export const verb: Verb = {
     const summary = summarize(results, seconds);
     const index = writeExploreIndex(flags.artifactsRoot, { rootSeed: root, strategy: flags.strategy, runs: explored, seconds });
     if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, strategy: flags.strategy, ...summary, index })}\n`);
-    else process.stdout.write(`${summaryTable(summary)}\nindex: ${index}\n`);
+    else process.stdout.write(`${summaryTable(summary)}\n${summaryLegend}\nindex: ${index}\n`);
     if (summary.failedRuns > 0) return exitCode.violation;
     return summary.unknown > 0 ? exitCode.unknown : exitCode.ok;
   },
