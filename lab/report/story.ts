@@ -12,6 +12,15 @@ import { summaryLine } from './summary.js';
 export interface ShrinkSummary {
   runs: number;
   ms: number;
+  /** Which budget ran out, if one did. */
+  budgetSpent?: 'runs' | 'time' | undefined;
+}
+
+/** Says that a shrink stopped at its budget, and which flag raises it. */
+function budgetNote(shrink: ShrinkSummary): string {
+  if (shrink.budgetSpent === 'runs') return ` (the budget of ${shrink.runs} runs ran out, so a smaller plan may still fail: --shrink-runs raises it)`;
+  if (shrink.budgetSpent === 'time') return ` (the time budget ran out, so a smaller plan may still fail: --shrink-seconds raises it)`;
+  return '';
 }
 
 function headline(run: RunResult): string {
@@ -36,7 +45,7 @@ export function failureStory(run: RunResult, shrink?: ShrinkSummary): string {
   const lines = [headline(run), ...reportLines(run)];
   for (const check of run.checks.filter((item) => item.verdict === 'illegal')) lines.push(`  ${check.kind}: ${check.summary}`);
   if (shrink !== undefined) {
-    lines.push(`shrunk in ${shrink.runs} runs (${(shrink.ms / 1000).toFixed(1)} s) to ${opCount(run.plan)} ops and ${run.plan.faultSchedule.length} faults:`);
+    lines.push(`shrunk in ${shrink.runs} runs (${(shrink.ms / 1000).toFixed(1)} s) to ${opCount(run.plan)} ops and ${run.plan.faultSchedule.length} faults${budgetNote(shrink)}:`);
   }
   lines.push(describePlan(run.plan), seedLine(run.seeds), ...replayLines(run));
   return lines.join('\n');

@@ -42,7 +42,7 @@ export const verb: Verb = {
         const seeds = runSeeds(root, index);
         say(seedLine(seeds));
         const plan = planFor(seeds.plan, '0', flags.constraints);
-        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: flags.keepPassing });
+        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, shrinkLimits: flags.shrinkLimits, keepPassing: flags.keepPassing });
         results.push(outcome.result);
         explored.push(outcome.shrunk === undefined ? { result: outcome.result } : { result: outcome.result, shrunk: outcome.shrunk.smallest });
         if (outcome.result.verdict === 'illegal') say(failureStory(outcome.shrunk?.smallest ?? outcome.result, outcome.shrunk));

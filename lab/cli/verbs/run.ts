@@ -45,7 +45,7 @@ export const verb: Verb = {
     process.stderr.write(`${seedLine(seeds)} path=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
     const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
     try {
-      const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: true };
+      const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, shrinkLimits: flags.shrinkLimits, keepPassing: true };
       const outcome = await trial(plan, seeds, options);
       const run = outcome.result;
       const shrunk = outcome.shrunk?.smallest;
