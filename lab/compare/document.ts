@@ -181,16 +181,20 @@ export function latencyCdf(latenciesNs: readonly number[]): [number, number][] {
   return points;
 }
 
+/**
+ * A run's throughput over its workload's own time: from its first invoke, so the cluster's start-up
+ * or reset (which the history's clock includes) is not drawn as a stretch of zero throughput.
+ */
 function timeline(run: PairedRun): RunTimeline {
-  const spans = opSpans(run.result.history);
+  const all = opSpans(run.result.history);
+  const firstMs = all.reduce((earliest, span) => Math.min(earliest, span.startMs), Infinity);
+  const offsetMs = Number.isFinite(firstMs) ? firstMs : 0;
+  const spans = all.map((span) => ({ ...span, startMs: span.startMs - offsetMs, endMs: span.endMs - offsetMs }));
   const lastMs = spans.reduce((latest, span) => Math.max(latest, span.endMs), 0);
-  return {
-    index: run.index,
-    strategy: run.result.strategy,
-    bucketMs: throughputBucketMs,
-    okPerBucket: throughputBuckets(spans),
-    faults: faultIntervals(run.result.nemesis, lastMs),
-  };
+  const faults = faultIntervals(run.result.nemesis, lastMs + offsetMs)
+    .map((fault) => ({ ...fault, startMs: Math.max(0, fault.startMs - offsetMs), endMs: fault.endMs - offsetMs }))
+    .filter((fault) => fault.endMs > 0);
+  return { index: run.index, strategy: run.result.strategy, bucketMs: throughputBucketMs, okPerBucket: throughputBuckets(spans), faults };
 }
 
 export function compareDocument(settings: CompareSettings, runs: readonly PairedRun[], seconds: number): CompareDocument {

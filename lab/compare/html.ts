@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { CompareDocument, GridCell } from './document.js';
+import { pairedSeedsMin } from './bootstrap.js';
 import { differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
 
 const require = createRequire(import.meta.url);
@@ -109,6 +110,18 @@ thead th { background: #f3f3f3; }
 .legend-partition { background: rgba(214, 39, 40, 0.22); padding: 0 6px; } .legend-other { background: rgba(255, 160, 40, 0.18); padding: 0 6px; }
 `;
 
+/**
+ * The paired differences, or, when no comparison has enough seeds to call a difference, one sentence
+ * saying so: a table of rows that all read "too few seeds" tells the reader nothing.
+ */
+function differencesHtml(document: CompareDocument, table: string): string {
+  const enough = document.differences.some((difference) => difference.seeds >= pairedSeedsMin);
+  if (!enough) {
+    return `<p class="too-few">With ${document.settings.seeds} seed${document.settings.seeds === 1 ? '' : 's'}, fewer than the ${pairedSeedsMin} a bootstrap interval needs, no difference between the strategies can be called; the mean differences are in compare.json. Run <code>--seeds ${pairedSeedsMin}</code> or more.</p>`;
+  }
+  return `<p>Second minus first, seed by seed, with a bootstrap 95&nbsp;% confidence interval of the mean. An interval that spans 0 is called no difference.</p>\n${table}`;
+}
+
 export function compareHtml(document: CompareDocument): string {
   const library = chartLibrary();
   const { settings } = document;
@@ -135,8 +148,7 @@ ${tradeOffHtml(document)}
 <p>Ops summed over runs; ops/s the mean of runs; latency over all ok ops; node counters summed over runs.</p>
 ${htmlTable(performanceRows(document.summaries), 'performance')}
 <h2>Paired differences per seed</h2>
-<p>Second minus first, seed by seed, with a bootstrap 95&nbsp;% confidence interval of the mean. An interval that spans 0 is called no difference.</p>
-${differenceTable}
+${differencesHtml(document, differenceTable)}
 <h2>Latency CDF (ok ops, all runs)</h2>
 <div id="latency-cdf"></div>
 <h2>Throughput over time</h2>
