@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { CompareDocument, GridCell } from './document.js';
 import { pairedSeedsMin } from './bootstrap.js';
-import { differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
+import { consistencyRows, differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
 
 const require = createRequire(import.meta.url);
 
@@ -144,6 +144,9 @@ export function compareHtml(document: CompareDocument): string {
 ${htmlTable(verdictRows(document.summaries), 'verdicts')}
 <h2>Trade-off at a glance</h2>
 ${tradeOffHtml(document)}
+<h2>Consistency</h2>
+<p>Runs per rung: the strongest each history satisfied (linearizable; the four session guarantees; eventually consistent, the replicas converged after the heal; none). Staleness: reads that missed a write acknowledged before they were invoked.</p>
+${htmlTable(consistencyRows(document.summaries), 'consistency')}
 <h2>Performance</h2>
 <p>Ops summed over runs; ops/s the mean of runs; latency over all ok ops; node counters summed over runs.</p>
 ${htmlTable(performanceRows(document.summaries), 'performance')}
