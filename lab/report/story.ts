@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { replayCommand, runCommand } from './artifacts.js';
 import { reportFileName } from './html/report.js';
 import type { RunResult } from './outcome.js';
+import { unknownCause } from './summary.js';
 import { summaryLine } from './summary.js';
 
 /** What a shrink did, for the story's "shrunk in" line. */
@@ -25,7 +26,9 @@ function budgetNote(shrink: ShrinkSummary): string {
 
 function headline(run: RunResult): string {
   const bug = run.bug === undefined ? '' : `, bug ${run.bug}`;
-  return `VIOLATION ${run.violations.join(', ')} (${run.strategy}${bug}; seed ${run.seeds.root}, index ${run.seeds.index}, path ${run.plan.path})`;
+  const where = `(${run.strategy}${bug}; seed ${run.seeds.root}, index ${run.seeds.index}, path ${run.plan.path})`;
+  if (run.verdict === 'unknown') return `UNKNOWN ${where}: ${unknownCause(run) ?? 'no check reached a verdict'}`;
+  return `VIOLATION ${run.violations.join(', ')} ${where}`;
 }
 
 /** Where to look first: the run's report.html, when it has artifacts. */
@@ -36,7 +39,8 @@ export function reportLines(run: RunResult): string[] {
 /** The commands that replay a run: from its artifacts when it has them, and from its seeds always. */
 export function replayLines(run: RunResult): string[] {
   const lines = run.artifactDir === undefined ? [] : [`replay: ${replayCommand(run.artifactDir)}`];
-  lines.push(`rerun:  ${runCommand(run.seeds, run.plan, run.strategy, run.bug)}`);
+  const rerun = runCommand(run.seeds, run.plan, run.strategy, run.bug);
+  if (rerun !== undefined) lines.push(`rerun:  ${rerun}`);
   return lines;
 }
 
