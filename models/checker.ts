@@ -78,7 +78,8 @@ function defaultNow(): number {
 export function checkLinearizable(model: AnyModel, history: History, constraints: CheckConstraints = {}): LinearizabilityResult {
   const now = constraints.now ?? defaultNow;
   const started = now();
-  const operations = toOperations(model, pairCalls(history), constraints.dialect ?? 'jsonl');
+  const dialect = constraints.dialect ?? 'jsonl';
+  const operations = toOperations(model, pairCalls(history, dialect), dialect);
   return checkOperations(model, operations, { ...constraints, now }, started);
 }
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   accountsOf, bankModel, checkLinearizable, detectFormat, historyFormats, inferModelName, isHistoryError, kvModel, modelNames,
-  ModelInputError, multiRegisterModel, parseHistory, registerModel, timeoutMsDefault, cacheEntriesMaxDefault,
+  ModelInputError, multiRegisterModel, mutexModel, parseHistory, registerModel, timeoutMsDefault, cacheEntriesMaxDefault,
 } from '../../../models/index.js';
 import type { AnyModel, FormatChoice, History, HistoryFormat, InitialAccount, LinearizabilityResult, ModelName, RegisterValue, Witness } from '../../../models/index.js';
 import { booleanFlag, choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
@@ -111,6 +111,8 @@ function buildModel(name: ModelName, initial: string | undefined, file: string, 
       return kvModel({ initial: kvInitial(initial) });
     case 'multi-register':
       return multiRegisterModel({ initial: multiRegisterInitial(initial) });
+    case 'mutex':
+      return mutexModel();
   }
 }
 
