@@ -2,7 +2,8 @@
 // pathological history of concurrent info writes that must end `unknown` inside its budget.
 import { describe, expect, it } from 'vitest';
 import { bankModel } from './bank.js';
-import { checkLinearizable } from './checker.js';
+import { checkLinearizable, partitionOperations, resultFromOutcomes, searchPartition } from './checker.js';
+import { pairCalls, toOperations } from './calls.js';
 import type { History, HistoryEvent } from './history.js';
 import { kvModel } from './kv.js';
 import { combineVerdicts } from './model.js';
@@ -95,7 +96,7 @@ describe('checkLinearizable', () => {
     const result = checkLinearizable(registerModel(), infoWritePileUp(40), { cacheEntriesMax: 5_000, timeoutMs: 60_000 });
     expect(result.verdict).toBe('unknown');
     expect(result.reason).toContain('5000 entries');
-    expect(result.reason).toContain('MB of bitsets');
+    expect(result.budget).toMatchObject({ kind: 'cache', cacheEntries: expect.any(Number) });
     expect(result.cacheEntries).toBeLessThanOrEqual(5_001);
   });
 
@@ -118,6 +119,40 @@ describe('checkLinearizable', () => {
     expect(result.verdict).toBe('illegal');
     if (result.witness?.kind !== 'counterexample') throw new Error('expected a counterexample');
     expect(result.witness.partition).toBe(1);
+  });
+});
+
+describe('budgets by memory', () => {
+  it('ends unknown when the estimated cache bytes reach the budget, and says how far it got', () => {
+    const memoryBytesMax = 2 * 1024 * 1024;
+    const result = checkLinearizable(registerModel(), infoWritePileUp(40), { cacheEntriesMax: Infinity, memoryBytesMax, timeoutMs: Infinity });
+    expect(result.verdict).toBe('unknown');
+    expect(result.budget).toMatchObject({ kind: 'memory', completed: 3 });
+    expect(result.budget?.cacheBytes).toBeLessThanOrEqual(memoryBytesMax);
+    expect(result.budget?.deepest).toBeLessThan(3);
+    expect(result.reason).toContain('memory budget');
+  });
+
+  it('decides the same pile-up once the budget is large enough', () => {
+    const result = checkLinearizable(registerModel(), infoWritePileUp(10), { cacheEntriesMax: Infinity, memoryBytesMax: 64 * 1024 * 1024, timeoutMs: Infinity });
+    expect(result.verdict).toBe('illegal');
+  });
+});
+
+describe('searchPartition and resultFromOutcomes', () => {
+  it('give the verdict of checkLinearizable when each partition is searched on its own', () => {
+    const history = numbered([
+      event(0, 'invoke', 'put', { key: 'x', value: 'a' }), event(0, 'ok', 'put', { key: 'x', value: 'a' }),
+      event(1, 'invoke', 'get', { key: 'y', value: null }), event(1, 'ok', 'get', { key: 'y', value: 'b' }),
+    ]);
+    const model = kvModel();
+    const partitions = partitionOperations(model, toOperations(model, pairCalls(history), 'jsonl'));
+    const constraints = { cacheEntriesMax: Infinity, memoryBytesMax: 1024 * 1024 };
+    const outcomes = new Map(partitions.map((partition, position) => [position, searchPartition(model, partition, constraints)]));
+    const context = { now: () => 0, started: 0, limits: { cacheEntriesMax: Infinity, memoryBytesMax: 1024 * 1024 }, timeoutMs: Infinity };
+    const result = resultFromOutcomes(model, partitions, outcomes, context);
+    expect(result.verdict).toBe('illegal');
+    expect(result.verdict).toBe(checkLinearizable(model, history).verdict);
   });
 });
 

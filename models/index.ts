@@ -21,8 +21,12 @@ export { multiRegisterModel } from './multi-register.js';
 export type { MultiRegisterConstraints, MultiRegisterInput, MultiRegisterState } from './multi-register.js';
 export { mutexModel } from './mutex.js';
 export type { MutexInput, MutexOutput } from './mutex.js';
-export { cacheEntriesMaxDefault, checkLinearizable, checkOperations, openOperationsWarnCount, timeoutMsDefault } from './checker.js';
-export type { BlockedOperation, CheckConstraints, LinearizabilityResult, LinearizationStep, Witness } from './checker.js';
+export {
+  cacheEntriesMaxDefault, checkLinearizable, checkOperations, memoryBytesMaxDefault, openOperationsWarnCount, partitionOperations,
+  resultFromOutcomes, searchPartition, timeoutMsDefault,
+} from './checker.js';
+export type { BlockedOperation, BudgetReport, CheckConstraints, LinearizabilityResult, LinearizationStep, OutcomeContext, Witness } from './checker.js';
+export type { BudgetKind, SearchLimits, SearchOutcome, SearchProgress } from './search.js';
 export { checkConservation, checkConvergence, checkExactlyOnce, checkNonNegative, detailsMax } from './invariants.js';
 export type { InvariantKind, InvariantResult } from './invariants.js';
 
