@@ -121,3 +121,64 @@ describe('faultline check', () => {
     expect(output.stderr).toContain("which has no initial balance");
   });
 });
+
+describe('faultline check of many files', () => {
+  const lines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('checks a folder with one JSON line a file and a summary; the verdicts are the same at --jobs 1 and 2', async () => {
+    const byJobs: Record<string, unknown>[][] = [];
+    for (const jobs of ['1', '2']) {
+      const code = await main(['check', fixturesDirectory, '--json', '--jobs', jobs, '--model', 'register', '--format', 'porcupine-etcd']);
+      expect(code).toBe(1);
+      byJobs.push(lines(output.stdout));
+      output.stdout = '';
+    }
+    const [one, two] = byJobs as [Record<string, unknown>[], Record<string, unknown>[]];
+    const verdicts = (records: Record<string, unknown>[]) => records.filter((record) => 'file' in record).map((record) => [record.file, record.verdict]);
+    expect(verdicts(two)).toEqual(verdicts(one));
+    const logs = one.filter((record) => typeof record.file === 'string' && record.file.endsWith('.log'));
+    expect(logs.map((record) => record.verdict)).toEqual(['illegal', 'ok', 'illegal']);
+    expect(one.at(-1)).toMatchObject({ summary: { files: fixtures.length, exit: 1 } });
+  });
+
+  it('reports a binary file, a truncated file and an empty folder on one line each, and checks the rest', async () => {
+    const binary = write('binary.edn', '');
+    writeFileSync(binary, Buffer.from([0x7b, 0x00, 0x01, 0xff, 0x00]));
+    const truncated = write('truncated.edn', '[{:process 0, :type :invoke, :f :write, :value 1}\n {:process 0, :type :ok, :f :wri');
+    const empty = mkdtempSync(join(scratch, 'empty-'));
+    const good = join(fixturesDirectory, 'register-ok.log');
+    const code = await main(['check', binary, truncated, empty, good, '--json']);
+    const records = lines(output.stdout);
+    expect(records.slice(0, 4).map((record) => [record.verdict, record.exit])).toEqual([['error', 65], ['error', 65], ['error', 65], ['ok', 0]]);
+    expect(String(records[0]?.error)).toContain('binary');
+    expect(String(records[1]?.error)).toContain('never closed');
+    expect(String(records[2]?.error)).toContain('no history files');
+    expect(code).toBe(65);
+  });
+
+  it('exits 65 on a single binary file and 64 on an unknown --format', async () => {
+    const binary = write('one-binary.jsonl', '');
+    writeFileSync(binary, Buffer.from([0x00, 0x00, 0x10]));
+    expect(await main(['check', binary])).toBe(65);
+    expect(output.stderr).toContain('binary');
+    expect(await main(['check', join(fixturesDirectory, 'register-ok.log'), '--format', 'csv'])).toBe(64);
+    expect(output.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('says in --help which order each format follows', async () => {
+    expect(await main(['check', '--help'])).toBe(0);
+    expect(output.stdout).toContain(':time is informational (as in Knossos)');
+    expect(output.stdout).toContain('time must never go backwards');
+  });
+
+  it('ends unknown when the memory budget runs out, saying which budget and how far it got', async () => {
+    const events: object[] = [];
+    for (let process = 0; process < 40; process += 1) events.push({ process, type: 'invoke', f: 'write', value: process + 1 });
+    for (let process = 0; process < 40; process += 1) events.push({ process, type: 'info', f: 'write', value: process + 1 });
+    for (const value of [1, 2, 1]) events.push({ process: 99, type: 'invoke', f: 'read', value: null }, { process: 99, type: 'ok', f: 'read', value });
+    const path = write('memory-pile-up.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
+    expect(await main(['check', path, '--memory-mb', '2', '--json'])).toBe(2);
+    const summary = JSON.parse(output.stdout) as { budget: { kind: string; completed: number } };
+    expect(summary.budget).toMatchObject({ kind: 'memory', completed: 3 });
+  });
+});
