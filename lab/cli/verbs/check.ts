@@ -18,7 +18,6 @@ import type { ModelSpec } from '../check-model.js';
 import { CheckPool } from '../check-pool.js';
 import type { Budget, PreparedFile } from '../check-pool.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
 import type { FinalStatesFile } from '../../run/artifacts.js';
 import type { CheckResult } from '../../run/checks.js';
 
@@ -414,4 +413,6 @@ export function explain(result: LinearizabilityResult, model: string, format: st
   return lines.join('\n');
 }
 
-export const verb: Verb = { summary: 'check recorded histories offline: check FILE... | DIR', run };
+// Typed where main.ts loads it, not here: importing main.ts's Verb type would pull every verb into
+// the compiled build of check (tsconfig.build.json).
+export const verb = { summary: 'check recorded histories offline: check FILE... | DIR', run };
