@@ -122,6 +122,29 @@ describe('checkLinearizable', () => {
   });
 });
 
+describe('read-only ops taken first', () => {
+  it('still tries the siblings of a write that left the value as it was (it is not read-only)', () => {
+    // write 4; an info write of 4; write 3; read 4: only "write 4, write 3, info write 4, read 4" works.
+    const history = numbered([
+      event(0, 'invoke', 'write', 4), event(0, 'ok', 'write', 4),
+      event(1, 'invoke', 'write', 4),
+      event(2, 'invoke', 'write', 3), event(2, 'ok', 'write', 3),
+      event(3, 'invoke', 'read', null), event(3, 'ok', 'read', 4),
+    ]);
+    expect(checkLinearizable(registerModel(), history).verdict).toBe('ok');
+  });
+
+  it('finds a stale read among many concurrent reads', () => {
+    const reads = Array.from({ length: 12 }, (_, process) => [event(process + 2, 'invoke', 'read', null)]).flat();
+    const answers = Array.from({ length: 12 }, (_, process) => event(process + 2, 'ok', 'read', process === 11 ? 1 : 2));
+    const history = numbered([
+      event(0, 'invoke', 'write', 1), event(0, 'ok', 'write', 1), event(1, 'invoke', 'write', 2), event(1, 'ok', 'write', 2),
+      ...reads, ...answers,
+    ]);
+    expect(checkLinearizable(registerModel(), history).verdict).toBe('illegal');
+  });
+});
+
 describe('budgets by memory', () => {
   it('ends unknown when the estimated cache bytes reach the budget, and says how far it got', () => {
     const memoryBytesMax = 2 * 1024 * 1024;

@@ -139,6 +139,7 @@ export function kvModel(constraints: KvConstraints = {}): Model<KvState, KvInput
     equal,
     hash: (state) => state.hash,
     partition: (operations) => partitionBy(operations, (operation) => operation.input.key),
+    readOnly: (input) => input.f === 'get',
     describeOperation(input, output) {
       if (input.f === 'get') return `get(${JSON.stringify(input.key)}) → ${output.value === undefined ? '?' : JSON.stringify(output.value)}`;
       return `${input.f}(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;

@@ -41,6 +41,11 @@ export interface Model<State, Input, Output> {
   equal?(a: State, b: State): boolean;
   hash?(state: State): number;
   partition?(operations: readonly Operation<Input, Output>[]): Operation<Input, Output>[][];
+  /**
+   * True when this op never changes the state in any state where it is legal (a read, a refused
+   * withdraw). The search then takes it as soon as it is legal and tries nothing else in its place.
+   */
+  readOnly?(input: Input, output: Output): boolean;
   describeOperation?(input: Input, output: Output): string;
   describeState?(state: State): string;
   /**

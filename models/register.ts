@@ -125,6 +125,7 @@ export function registerModel(constraints: RegisterConstraints = {}): Model<Regi
     step,
     equal: (a, b) => a === b,
     hash: (state) => (typeof state === 'number' ? hashNumber(state) : hashString(String(state))),
+    readOnly: (input, output) => input.f === 'read' || (input.f === 'cas' && output.kind === 'not-swapped'),
     describeOperation,
     describeState: showValue,
     decode,

@@ -216,6 +216,13 @@ function unlift(list: EntryList, operation: number): void {
 }
 
 /**
+ * An op the model calls read-only (it changes no state where it is legal: a read, a failed cas) that
+ * is legal where the search stands can go first in any linearization from here: taken out of its
+ * place it changed nothing there, put first it is legal and changes nothing, and every op that must
+ * precede it is already linearized, or it would not be a candidate. So once such an op is taken, its
+ * siblings need not be tried after it fails. (A write of the value already there does not qualify:
+ * later, in another state, it would change it.)
+ *
  * The search for a linearization of one partition, resumable so that partitions can take turns (as
  * Porcupine runs them in parallel) and the first illegal one stops the check early. Operations that
  * never return need not be linearized: once every completed operation is, the rest may take effect
@@ -226,11 +233,14 @@ export class PartitionSearch {
   private readonly inputs: unknown[];
   private readonly outputs: unknown[];
   private readonly mixes: Int32Array;
+  private readonly readOnly: Uint8Array;
   private readonly step: AnyModel['step'];
   private readonly hashState: ((state: unknown) => number) | undefined;
   private readonly bits: Uint32Array;
   private cache: SeenCache | undefined;
   private readonly stackOperations: Int32Array;
+  /** 1 where the op at that depth left the state as it was: then it was the only choice worth trying. */
+  private readonly stackForced: Uint8Array;
   private readonly stackStates: unknown[];
   private state: unknown;
   private depth = 0;
@@ -254,6 +264,8 @@ export class PartitionSearch {
     this.inputs = operations.map((operation) => operation.input);
     this.outputs = operations.map((operation) => operation.output);
     this.mixes = new Int32Array(count).map((_, id) => mixId(id));
+    const readOnly = model.readOnly?.bind(model);
+    this.readOnly = new Uint8Array(count).map((_, id) => (readOnly?.((operations[id] as Operation).input, (operations[id] as Operation).output) ? 1 : 0));
     this.step = model.step.bind(model);
     this.hashState = model.hash?.bind(model);
     const equal = model.equal?.bind(model) ?? ((a: unknown, b: unknown) => a === b);
@@ -261,6 +273,7 @@ export class PartitionSearch {
     this.cacheEntriesMax = limits.cacheEntriesMax;
     this.cache = new SeenCache(this.bits.length, equal, limits.memoryBytesMax);
     this.stackOperations = new Int32Array(count);
+    this.stackForced = new Uint8Array(count);
     this.stackStates = new Array<unknown>(count);
     this.state = model.init();
     this.entry = this.list.next[this.list.head] as number;
@@ -305,7 +318,7 @@ export class PartitionSearch {
     if (this.outcome !== undefined) return this.outcome;
     const cache = this.cache as SeenCache;
     const { next, isReturn, entryOperation, returnEntry, callEntry, completed, head } = this.list;
-    const { inputs, outputs, mixes, step, hashState, bits, stackOperations, stackStates, cacheEntriesMax } = this;
+    const { inputs, outputs, mixes, step, hashState, bits, stackOperations, stackForced, stackStates, cacheEntriesMax, readOnly } = this;
     let { state, depth, linearizedCompleted, bitsHash, entry, steps } = this;
     const stepsEnd = steps + stepsMax;
     const save = () => {
@@ -339,6 +352,7 @@ export class PartitionSearch {
               return this.abandon(added === -1 ? 'memory' : 'cache');
             }
             stackOperations[depth] = operation;
+            stackForced[depth] = readOnly[operation] as number;
             stackStates[depth] = state;
             depth += 1;
             state = result.state;
@@ -362,19 +376,23 @@ export class PartitionSearch {
       }
       // A return: the operation it closes found no legal point, so undo the last choice.
       if (depth > this.recordedDepth) this.recordLongest(depth, state, entryOperation[entry] as number);
-      if (depth === 0) {
-        save();
-        return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries: cache.size });
+      // A frame whose op left the state unchanged had no other choice worth trying, so undo past it.
+      for (;;) {
+        if (depth === 0) {
+          save();
+          return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries: cache.size });
+        }
+        depth -= 1;
+        const operation = stackOperations[depth] as number;
+        state = stackStates[depth];
+        stackStates[depth] = undefined;
+        bits[operation >>> 5] = (bits[operation >>> 5] as number) & ~(1 << (operation & 31));
+        bitsHash ^= mixes[operation] as number;
+        if (returnEntry[operation] !== -1) linearizedCompleted -= 1;
+        unlift(this.list, operation);
+        entry = next[callEntry[operation] as number] as number;
+        if (stackForced[depth] === 0) break;
       }
-      depth -= 1;
-      const operation = stackOperations[depth] as number;
-      state = stackStates[depth];
-      stackStates[depth] = undefined;
-      bits[operation >>> 5] = (bits[operation >>> 5] as number) & ~(1 << (operation & 31));
-      bitsHash ^= mixes[operation] as number;
-      if (returnEntry[operation] !== -1) linearizedCompleted -= 1;
-      unlift(this.list, operation);
-      entry = next[callEntry[operation] as number] as number;
     }
     save();
     return undefined;
