@@ -107,7 +107,9 @@ export function checkLinearizable(model: AnyModel, history: History, constraints
 
 /** The model's partitions of the operations, smallest first, empty ones left out. */
 export function partitionOperations(model: AnyModel, operations: readonly Operation[]): Operation[][] {
+  const prune = model.prune?.bind(model) ?? ((partition: Operation[]) => partition);
   return (model.partition?.bind(model) ?? noPartition)(operations)
+    .map(prune)
     .filter((partition) => partition.length > 0)
     .sort((a, b) => a.length - b.length);
 }

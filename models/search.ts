@@ -1,6 +1,7 @@
 // The search for one partition: Wing & Gong's algorithm with Lowe's improvements (an entry list with
 // lift/unlift, and a cache of (linearized set as a bitset, state) that prunes what was seen). Pure: the
 // caller hands in the budget. Try it: `npx vitest run models/checker.test.ts`.
+import { illegalStep } from './model.js';
 import type { AnyModel, Operation } from './model.js';
 
 /** Which budget ran out: time, the cache's estimated bytes, or its entry count (the lab's fixed cap). */
@@ -144,6 +145,15 @@ class SeenCache {
   }
 }
 
+function advanceOf(model: AnyModel): (state: unknown, input: unknown, output: unknown) => unknown {
+  const next = model.next;
+  if (next !== undefined) return (state, input, output) => next.call(model, state, input, output);
+  return (state, input, output) => {
+    const result = model.step(state, input, output);
+    return result.ok ? result.state : illegalStep;
+  };
+}
+
 /** The entry list: every call, and the return of every completed operation, in real-time order. */
 interface EntryList {
   next: Int32Array;
@@ -234,7 +244,8 @@ export class PartitionSearch {
   private readonly outputs: unknown[];
   private readonly mixes: Int32Array;
   private readonly readOnly: Uint8Array;
-  private readonly step: AnyModel['step'];
+  /** The model's `next`, or its `step` in that form: the state after an op, or illegalStep. */
+  private readonly advance: (state: unknown, input: unknown, output: unknown) => unknown;
   private readonly hashState: ((state: unknown) => number) | undefined;
   private readonly bits: Uint32Array;
   private cache: SeenCache | undefined;
@@ -266,7 +277,7 @@ export class PartitionSearch {
     this.mixes = new Int32Array(count).map((_, id) => mixId(id));
     const readOnly = model.readOnly?.bind(model);
     this.readOnly = new Uint8Array(count).map((_, id) => (readOnly?.((operations[id] as Operation).input, (operations[id] as Operation).output) ? 1 : 0));
-    this.step = model.step.bind(model);
+    this.advance = advanceOf(model);
     this.hashState = model.hash?.bind(model);
     const equal = model.equal?.bind(model) ?? ((a: unknown, b: unknown) => a === b);
     this.bits = new Uint32Array(Math.max(1, (count + 31) >>> 5));
@@ -318,7 +329,7 @@ export class PartitionSearch {
     if (this.outcome !== undefined) return this.outcome;
     const cache = this.cache as SeenCache;
     const { next, isReturn, entryOperation, returnEntry, callEntry, completed, head } = this.list;
-    const { inputs, outputs, mixes, step, hashState, bits, stackOperations, stackForced, stackStates, cacheEntriesMax, readOnly } = this;
+    const { inputs, outputs, mixes, advance, hashState, bits, stackOperations, stackForced, stackStates, cacheEntriesMax, readOnly } = this;
     let { state, depth, linearizedCompleted, bitsHash, entry, steps } = this;
     const stepsEnd = steps + stepsMax;
     const save = () => {
@@ -338,14 +349,14 @@ export class PartitionSearch {
       if (entry === -1) throw new Error('linearizability search ran off the entry list: a return entry must stop every scan');
       if (isReturn[entry] === 0) {
         const operation = entryOperation[entry] as number;
-        const result = step(state, inputs[operation], outputs[operation]);
-        if (result.ok) {
+        const after = advance(state, inputs[operation], outputs[operation]);
+        if (after !== illegalStep) {
           const word = operation >>> 5;
           const bit = 1 << (operation & 31);
           bits[word] = (bits[word] as number) | bit;
           bitsHash ^= mixes[operation] as number;
-          const key = (hashState === undefined ? bitsHash : bitsHash ^ Math.imul(hashState(result.state), 0x9e3779b1)) & hashKeyMask;
-          const added = cache.add(bits, key, result.state);
+          const key = (hashState === undefined ? bitsHash : bitsHash ^ Math.imul(hashState(after), 0x9e3779b1)) & hashKeyMask;
+          const added = cache.add(bits, key, after);
           if (added !== 0) {
             if (added === -1 || cache.size > cacheEntriesMax) {
               save();
@@ -355,7 +366,7 @@ export class PartitionSearch {
             stackForced[depth] = readOnly[operation] as number;
             stackStates[depth] = state;
             depth += 1;
-            state = result.state;
+            state = after;
             lift(this.list, operation);
             if (returnEntry[operation] !== -1) {
               linearizedCompleted += 1;

@@ -1,16 +1,19 @@
-// Runs the partitions of many histories on worker threads (or, for small jobs, on this thread), and
-// turns each file's partition outcomes into its verdict. Each partition gets the whole budget, so a
-// verdict never depends on --jobs; a file stops queueing partitions once one of them is illegal.
+// Runs `faultline check`'s work on worker threads (or, for small jobs, on this thread): whole files,
+// and the partitions of large ones, and turns each file's partition outcomes into its verdict. Each
+// partition gets the whole budget, so a verdict never depends on --jobs; a file stops queueing
+// partitions once one of them is illegal.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { resultFromOutcomes, searchPartition } from '../../models/index.js';
+import { resultFromOutcomes } from '../../models/index.js';
 import type { AnyModel, LinearizabilityResult, Operation, SearchOutcome } from '../../models/index.js';
 import type { ModelSpec } from './check-model.js';
-import type { PartitionTask } from './check-worker.js';
+import type { LoadSettings } from './check-load.js';
+import { runFile, runPartition } from './check-worker.js';
+import type { BudgetLimits, FileAnswer, WorkerTask } from './check-worker.js';
 
 export interface Budget {
-  /** Per file, from its first partition's start; Infinity for none. */
+  /** Per file, from its first search's start; Infinity for none. */
   timeoutMs: number;
   /** Per partition search. */
   memoryBytesMax: number;
@@ -33,12 +36,18 @@ interface FileState extends PreparedFile {
   done: (result: LinearizabilityResult | Error) => void;
 }
 
+type Job =
+  | { kind: 'partition'; file: FileState; position: number }
+  | { kind: 'file'; file: string; settings: LoadSettings; done: (answer: FileAnswer | Error) => void };
+
 interface Lane {
   worker: Worker | undefined;
-  task: { file: FileState; position: number } | undefined;
+  job: Job | undefined;
 }
 
 const heapHeadroomMb = 256;
+/** A file with fewer ops is searched whole by one worker; a larger one has its partitions spread. */
+export const spreadOpsMin = 1_000;
 
 /**
  * The worker's entry: its compiled .js beside this one; or, when this file runs as TypeScript, a
@@ -55,33 +64,39 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
 
 export class CheckPool {
   private readonly lanes: Lane[];
-  private readonly queue: { file: FileState; position: number }[] = [];
+  private readonly queue: Job[] = [];
   private nextTaskId = 0;
+  private readonly heapMb: number;
 
-  /** `workers` 0 searches on this thread, between the event loop's turns. */
+  /** `workers` 0 does the work on this thread, one job a turn of the event loop. */
   constructor(workers: number, private readonly budget: Budget) {
     // The cache's states live on the worker's heap: give it room for the budget beyond V8's default.
-    const maxOldGenerationSizeMb = Math.ceil(budget.memoryBytesMax / 1024 / 1024) + heapHeadroomMb;
-    this.lanes = Array.from({ length: Math.max(1, workers) }, () => ({
-      worker: workers === 0 ? undefined : this.startWorker(maxOldGenerationSizeMb),
-      task: undefined,
-    }));
+    this.heapMb = Math.ceil(budget.memoryBytesMax / 1024 / 1024) + heapHeadroomMb;
+    this.lanes = Array.from({ length: Math.max(1, workers) }, () => ({ worker: workers === 0 ? undefined : this.startWorker(), job: undefined }));
   }
 
-  private startWorker(maxOldGenerationSizeMb: number): Worker {
+  private startWorker(): Worker {
     const { entry, eval: evaluate } = workerEntry();
-    const worker = new Worker(entry, { eval: evaluate, resourceLimits: { maxOldGenerationSizeMb } });
-    worker.on('message', (message: { id: number; outcome?: SearchOutcome; error?: string }) => this.onMessage(worker, message));
+    const worker = new Worker(entry, { eval: evaluate, resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
+    worker.on('message', (message: { answer?: SearchOutcome | FileAnswer; error?: string }) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onWorkerError(worker, error));
     return worker;
   }
 
-  /** Queues a file's partitions; resolves with its verdict (or an Error if a search crashed). */
+  /** Reads and checks a file in a worker; large files come back as partitions, to be given to check(). */
+  checkFile(file: string, settings: LoadSettings): Promise<FileAnswer | Error> {
+    return new Promise((done) => {
+      this.queue.push({ kind: 'file', file, settings, done });
+      this.dispatch();
+    });
+  }
+
+  /** Queues a file's partitions ahead of whole files (they are the long jobs); resolves with its verdict. */
   check(prepared: PreparedFile): Promise<LinearizabilityResult | Error> {
     return new Promise((resolve) => {
       const file: FileState = { ...prepared, outcomes: new Map(), settled: 0, illegalAt: Infinity, started: undefined, done: resolve };
       if (file.partitions.length === 0) this.finishFile(file);
-      file.partitions.forEach((_, position) => this.queue.push({ file, position }));
+      this.queue.unshift(...file.partitions.map((_, position) => ({ kind: 'partition' as const, file, position })));
       this.dispatch();
     });
   }
@@ -92,58 +107,63 @@ export class CheckPool {
 
   private dispatch(): void {
     for (const lane of this.lanes) {
-      while (lane.task === undefined && this.queue.length > 0) {
-        const task = this.queue.shift() as { file: FileState; position: number };
-        if (task.position > task.file.illegalAt) this.settle(task.file, task.position, undefined);
-        else this.start(lane, task);
+      while (lane.job === undefined && this.queue.length > 0) {
+        const job = this.queue.shift() as Job;
+        if (job.kind === 'partition' && job.position > job.file.illegalAt) this.settle(job.file, job.position, undefined);
+        else this.start(lane, job);
       }
     }
   }
 
-  private start(lane: Lane, task: { file: FileState; position: number }): void {
-    const { file, position } = task;
-    file.started ??= performance.now();
-    const remainingMs = this.budget.timeoutMs === Infinity ? Infinity : file.started + this.budget.timeoutMs - performance.now();
-    lane.task = task;
-    const partition = file.partitions[position] as Operation[];
+  private limitsFor(job: Job): BudgetLimits {
+    const { cacheEntriesMax, memoryBytesMax, timeoutMs } = this.budget;
+    if (job.kind === 'file' || timeoutMs === Infinity) return { cacheEntriesMax, memoryBytesMax, remainingMs: timeoutMs };
+    job.file.started ??= performance.now();
+    return { cacheEntriesMax, memoryBytesMax, remainingMs: Math.max(0, job.file.started + timeoutMs - performance.now()) };
+  }
+
+  private start(lane: Lane, job: Job): void {
+    lane.job = job;
+    if (job.kind === 'partition') job.file.started ??= performance.now();
+    const limits = this.limitsFor(job);
+    const id = this.nextTaskId++;
+    const task: WorkerTask = job.kind === 'file'
+      ? { kind: 'file', id, file: job.file, settings: job.settings, partitionsOpsMin: spreadOpsMin, ...limits }
+      : { kind: 'partition', id, spec: job.file.spec, partition: job.file.partitions[job.position] as Operation[], ...limits };
     if (lane.worker !== undefined) {
-      const message: PartitionTask = { id: this.nextTaskId++, spec: file.spec, partition, cacheEntriesMax: this.budget.cacheEntriesMax, memoryBytesMax: this.budget.memoryBytesMax, remainingMs: Math.max(0, remainingMs) };
-      lane.worker.postMessage(message);
+      lane.worker.postMessage(task);
       return;
     }
-    // On this thread: one partition a turn of the event loop, so other files' reads go on between.
     setImmediate(() => {
-      const constraints = { cacheEntriesMax: this.budget.cacheEntriesMax, memoryBytesMax: this.budget.memoryBytesMax, now: () => performance.now() };
-      let outcome: SearchOutcome | Error;
+      let answer: SearchOutcome | FileAnswer | Error;
       try {
-        outcome = searchPartition(file.model, partition, constraints, performance.now() + Math.max(0, remainingMs));
+        answer = task.kind === 'file' ? runFile(task) : runPartition((job as { file: FileState }).file.model, task.partition, task);
       } catch (error) {
-        outcome = error instanceof Error ? error : new Error(String(error));
+        answer = error instanceof Error ? error : new Error(String(error));
       }
-      lane.task = undefined;
-      this.settle(file, position, outcome);
-      this.dispatch();
+      this.complete(lane, answer);
     });
   }
 
-  private onMessage(worker: Worker, message: { outcome?: SearchOutcome; error?: string }): void {
+  private onMessage(worker: Worker, message: { answer?: SearchOutcome | FileAnswer; error?: string }): void {
     const lane = this.lanes.find((candidate) => candidate.worker === worker);
-    const task = lane?.task;
-    if (lane === undefined || task === undefined) return;
-    lane.task = undefined;
-    this.settle(task.file, task.position, message.outcome ?? new Error(message.error ?? 'the worker sent no outcome'));
+    if (lane !== undefined) this.complete(lane, message.answer ?? new Error(message.error ?? 'the worker sent no answer'));
+  }
+
+  private complete(lane: Lane, answer: SearchOutcome | FileAnswer | Error): void {
+    const job = lane.job;
+    lane.job = undefined;
+    if (job?.kind === 'file') job.done(answer as FileAnswer | Error);
+    if (job?.kind === 'partition') this.settle(job.file, job.position, answer as SearchOutcome | Error);
     this.dispatch();
   }
 
-  // A worker that dies (out of memory, say) fails its file's check; a fresh one takes its place.
+  // A worker that dies (out of memory, say) fails its job; a fresh one takes its place.
   private onWorkerError(worker: Worker, error: Error): void {
     const lane = this.lanes.find((candidate) => candidate.worker === worker);
     if (lane === undefined) return;
-    const task = lane.task;
-    lane.task = undefined;
-    lane.worker = this.startWorker(worker.resourceLimits?.maxOldGenerationSizeMb ?? heapHeadroomMb);
-    if (task !== undefined) this.settle(task.file, task.position, error);
-    this.dispatch();
+    lane.worker = this.startWorker();
+    this.complete(lane, error);
   }
 
   /** Records one partition's outcome (undefined: skipped after a violation) and ends the file when all are in. */

@@ -5,17 +5,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  accountsOf, combineVerdicts, historyFormats, inferModelName, isHistoryError, modelNames, ModelInputError, orderRules,
-  pairCalls, partitionOperations, toOperations,
-} from '../../../models/index.js';
-import type { FormatChoice, History, HistoryFormat, InitialAccount, LinearizabilityResult, ModelName, RegisterValue, Verdict, Witness } from '../../../models/index.js';
+import { combineVerdicts, historyFormats, modelNames, orderRules } from '../../../models/index.js';
+import type { FormatChoice, History, HistoryFormat, LinearizabilityResult, ModelName, Verdict, Witness } from '../../../models/index.js';
 import { booleanFlag, choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { ParsedArgs } from '../args.js';
-import { expandInputs, historyExtensions, readHistoryFile } from '../check-files.js';
+import { expandInputs, historyExtensions } from '../check-files.js';
+import type { Input } from '../check-files.js';
+import { decodeHistory, loadHistory } from '../check-load.js';
 import { modelFromSpec } from '../check-model.js';
-import type { ModelSpec } from '../check-model.js';
-import { CheckPool } from '../check-pool.js';
+import { CheckPool, spreadOpsMin } from '../check-pool.js';
 import type { Budget, PreparedFile } from '../check-pool.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
 import type { FinalStatesFile } from '../../run/artifacts.js';
@@ -28,8 +26,6 @@ const cacheEntriesMaxLimit = 2_000_000_000;
 /** The default memory budget: this share of the free memory, split among the cores' searches. */
 const freeMemoryShare = 0.5;
 const memoryMbMin = 64;
-/** A single history smaller than this is searched on the main thread: starting workers would cost more. */
-const workerOpsMin = 1_000;
 const formatChoices: readonly FormatChoice[] = ['auto', ...historyFormats];
 
 function defaultMemoryMb(): number {
@@ -77,80 +73,6 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw usageError(`${what} must be JSON, got '${text}'`);
-  }
-}
-
-function bankInitial(initial: string | undefined, file: string, history: History): InitialAccount[] {
-  if (initial !== undefined) {
-    const balances = parseJson(initial, '--initial');
-    if (typeof balances !== 'object' || balances === null || Array.isArray(balances)) throw usageError(`--initial for bank takes an object such as {"a1":100}`);
-    return Object.entries(balances).map(([account, balance]) => {
-      if (!Number.isSafeInteger(balance)) throw usageError(`--initial: the balance of ${account} must be an integer, got ${JSON.stringify(balance)}`);
-      return { account, balance: balance as number };
-    });
-  }
-  const planFile = join(dirname(file), 'plan.json');
-  if (existsSync(planFile)) return planAccounts(planFile);
-  return accountsOf(history).map((account) => ({ account, balance: 0 }));
-}
-
-function planAccounts(planFile: string): InitialAccount[] {
-  let plan: unknown;
-  try {
-    plan = JSON.parse(readFileSync(planFile, 'utf8'));
-  } catch (error) {
-    throw dataError(`${planFile}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const accounts = (plan as { workload?: { accounts?: unknown } } | null)?.workload?.accounts;
-  const valid = Array.isArray(accounts) && accounts.every((entry) => typeof entry?.account === 'string' && Number.isSafeInteger(entry?.balance));
-  if (!valid) throw dataError(`${planFile}: workload.accounts must be a list of {account, balance}`);
-  return (accounts as InitialAccount[]).map(({ account, balance }) => ({ account, balance }));
-}
-
-function registerInitial(initial: string | undefined): RegisterValue {
-  if (initial === undefined) return null;
-  const value = parseJson(initial, '--initial');
-  if (value !== null && typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean') throw usageError('--initial for a register takes null, a number or a string');
-  return value;
-}
-
-function kvInitial(initial: string | undefined): string {
-  if (initial === undefined) return '';
-  if (initial.startsWith('"')) {
-    const value = parseJson(initial, '--initial');
-    if (typeof value === 'string') return value;
-  }
-  return initial;
-}
-
-function multiRegisterInitial(initial: string | undefined): Record<string, RegisterValue> {
-  if (initial === undefined) return {};
-  const value = parseJson(initial, '--initial');
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw usageError(`--initial for multi-register takes an object such as {"x":0}`);
-  return value as Record<string, RegisterValue>;
-}
-
-function specFor(name: ModelName, initial: string | undefined, file: string, history: History): ModelSpec {
-  switch (name) {
-    case 'bank':
-      return { name, accounts: bankInitial(initial, file, history) };
-    case 'register':
-    case 'cas-register':
-      return { name, initial: registerInitial(initial) };
-    case 'kv':
-      return { name, initial: kvInitial(initial) };
-    case 'multi-register':
-      return { name, initial: multiRegisterInitial(initial) };
-    case 'mutex':
-      return { name };
-  }
-}
-
 interface Settings {
   model: ModelName | undefined;
   format: FormatChoice;
@@ -182,25 +104,12 @@ interface Loaded extends PreparedFile {
   invariants: CheckResult[];
 }
 
+/** On the main thread: a bank history may bring its run's final states, which only this thread reads. */
 async function load(file: string, settings: Settings): Promise<Loaded> {
-  const { history, format } = readHistoryFile(file, settings.format);
-  const modelName = settings.model ?? inferModelName(format, history);
-  let spec: ModelSpec;
-  try {
-    spec = specFor(modelName, settings.initial, file, history);
-  } catch (error) {
-    if (error instanceof ModelInputError) throw dataError(`${file}: ${error.message}`);
-    throw error;
-  }
-  const model = modelFromSpec(spec);
+  const { history, format, modelName, spec } = loadHistory(file, settings);
   const run = modelName === 'bank' ? await runBeside(file, history) : { history, invariants: [] };
-  try {
-    const operations = toOperations(model, pairCalls(run.history, format), format);
-    return { file, modelName, format, spec, model, partitions: partitionOperations(model, operations), invariants: run.invariants };
-  } catch (error) {
-    if (isHistoryError(error)) throw dataError(`${file}: ${error.message}`);
-    throw error;
-  }
+  const { model, partitions } = decodeHistory(file, run.history, format, spec);
+  return { file, modelName, format, spec, model, partitions, invariants: run.invariants };
 }
 
 /**
@@ -233,19 +142,46 @@ function finalStatesBeside(path: string): FinalStatesFile | undefined {
 
 /** One file's answer: a verdict, or the error that kept it from one. */
 type FileOutcome =
-  | { file: string; loaded: Loaded; result: LinearizabilityResult; verdict: Verdict }
+  | { file: string; modelName: ModelName; format: HistoryFormat; invariants: CheckResult[]; result: LinearizabilityResult; verdict: Verdict }
   | { file: string; error: CliError | Error };
 
+function outcomeOf(file: string, modelName: ModelName, format: HistoryFormat, invariants: CheckResult[], result: LinearizabilityResult | Error): FileOutcome {
+  if (result instanceof Error) return { file, error: result };
+  const verdict = combineVerdicts([result.verdict, ...invariants.map((check) => check.verdict)]);
+  return { file, modelName, format, invariants, result, verdict };
+}
+
 async function checkLoaded(pool: CheckPool, loaded: Loaded): Promise<FileOutcome> {
-  const result = await pool.check(loaded);
-  if (result instanceof Error) return { file: loaded.file, error: result };
-  const verdict = combineVerdicts([result.verdict, ...loaded.invariants.map((check) => check.verdict)]);
-  return { file: loaded.file, loaded, result, verdict };
+  return outcomeOf(loaded.file, loaded.modelName, loaded.format, loaded.invariants, await pool.check(loaded));
+}
+
+/** One file of many: read and checked in a worker; its partitions spread if it is large; a bank history here. */
+async function checkInput(pool: CheckPool, input: Input, settings: Settings): Promise<FileOutcome> {
+  const { file } = input;
+  if (input.error !== undefined) return { file, error: input.error };
+  const answer = await pool.checkFile(file, { model: settings.model, format: settings.format, initial: settings.initial });
+  if (answer instanceof Error) return { file, error: answer };
+  switch (answer.kind) {
+    case 'error':
+      return { file, error: new CliError(answer.code, answer.message) };
+    case 'result':
+      return outcomeOf(file, answer.modelName, answer.format, [], answer.result);
+    case 'partitions': {
+      const { modelName, format, spec, partitions } = answer;
+      return checkLoaded(pool, { file, modelName, format, spec, model: modelFromSpec(spec), partitions, invariants: [] });
+    }
+    case 'main-thread':
+      try {
+        return await checkLoaded(pool, await load(file, settings));
+      } catch (error) {
+        return { file, error: error instanceof Error ? error : new Error(String(error)) };
+      }
+  }
 }
 
 function workersFor(settings: Settings, loaded: Loaded): number {
   const ops = loaded.partitions.reduce((sum, partition) => sum + partition.length, 0);
-  return settings.jobs > 1 && loaded.partitions.length > 1 && ops >= workerOpsMin ? Math.min(settings.jobs, loaded.partitions.length) : 0;
+  return settings.jobs > 1 && loaded.partitions.length > 1 && ops >= spreadOpsMin ? Math.min(settings.jobs, loaded.partitions.length) : 0;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -280,8 +216,7 @@ async function checkOne(file: string, settings: Settings): Promise<number> {
     await pool.close();
   }
   if ('error' in outcome) throw outcome.error;
-  const { result, verdict } = outcome;
-  const { modelName, format, invariants } = loaded;
+  const { result, verdict, modelName, format, invariants } = outcome;
   if (settings.json) {
     const { ops, partitions, ms, reason, witness, warnings, cacheEntries, budget } = result;
     const summary = { verdict, linearizability: result.verdict, model: modelName, format, ops, partitions, ms, reason: reason ?? null, budget: budget ?? null, witness: witness ?? null, warnings, cacheEntries, invariants };
@@ -310,17 +245,8 @@ async function checkMany(paths: readonly string[], recursive: boolean, settings:
   const started = performance.now();
   const inputs = expandInputs(paths, recursive);
   const pool = new CheckPool(settings.jobs > 1 && inputs.length > 1 ? settings.jobs : 0, settings.budget);
-  const pending: Promise<FileOutcome>[] = [];
+  const pending = inputs.map((input) => checkInput(pool, input, settings));
   try {
-    for (const input of inputs) {
-      if (input.error !== undefined) {
-        pending.push(Promise.resolve({ file: input.file, error: input.error }));
-        continue;
-      }
-      pending.push(load(input.file, settings).then((loaded) => checkLoaded(pool, loaded), (error: unknown) => ({ file: input.file, error: error instanceof Error ? error : new Error(String(error)) })));
-      // Lets the workers' answers in between reads, so they are handed the next partitions at once.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
     const outcomes: FileOutcome[] = [];
     for (const outcome of pending) {
       const settled = await outcome;
@@ -335,16 +261,16 @@ async function checkMany(paths: readonly string[], recursive: boolean, settings:
 
 function fileJson(outcome: FileOutcome): object {
   if ('error' in outcome) return { file: outcome.file, verdict: 'error', exit: exitOf(outcome), error: outcome.error.message };
-  const { result, loaded, verdict } = outcome;
+  const { result, verdict } = outcome;
   const { ops, partitions, ms, reason, budget, cacheEntries } = result;
-  return { file: outcome.file, verdict, exit: exitOf(outcome), model: loaded.modelName, format: loaded.format, ops, partitions, ms, cacheEntries, reason: reason ?? null, budget: budget ?? null };
+  return { file: outcome.file, verdict, exit: exitOf(outcome), model: outcome.modelName, format: outcome.format, ops, partitions, ms, cacheEntries, reason: reason ?? null, budget: budget ?? null };
 }
 
 function fileLine(outcome: FileOutcome): string {
   if ('error' in outcome) return `${'error'.padEnd(7)}  ${outcome.file}: ${outcome.error instanceof CliError ? outcome.error.message : `internal error: ${outcome.error.message}`}`;
-  const { result, loaded, verdict } = outcome;
-  const scope = `${plural(result.ops, 'op')}, ${plural(result.partitions, 'partition')}, ${result.ms} ms, ${loaded.modelName}/${loaded.format}`;
-  const failing = loaded.invariants.filter((check) => check.verdict !== 'ok').map((check) => `${check.kind}: ${check.summary}`);
+  const { result, verdict } = outcome;
+  const scope = `${plural(result.ops, 'op')}, ${plural(result.partitions, 'partition')}, ${result.ms} ms, ${outcome.modelName}/${outcome.format}`;
+  const failing = outcome.invariants.filter((check) => check.verdict !== 'ok').map((check) => `${check.kind}: ${check.summary}`);
   const why = [result.verdict === 'ok' ? undefined : result.reason, ...failing].filter((text) => text !== undefined);
   return `${verdict.padEnd(7)}  ${outcome.file}  (${scope})${why.length > 0 ? `: ${why.join('; ')}` : ''}`;
 }
