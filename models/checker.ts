@@ -122,13 +122,15 @@ function limitsOf(constraints: CheckConstraints): SearchLimits {
 }
 
 /**
- * Searches one partition to its end, or until `deadline` (on the `now` clock) or a limit: the unit of
- * work the command line hands to a worker thread. Each partition gets the whole of `limits`, so a
+ * Searches one partition to its end, or until `deadline` (on the `now` clock), a limit, or
+ * `cancelled()` (read every 1024 steps): the unit of work the command line hands to a worker thread. Each partition gets the whole of `limits`, so a
  * verdict never depends on which partitions ran beside it.
  */
-export function searchPartition(model: AnyModel, partition: readonly Operation[], constraints: CheckConstraints, deadline = Infinity): SearchOutcome {
+export function searchPartition(model: AnyModel, partition: readonly Operation[], constraints: CheckConstraints, deadline = Infinity, cancelled?: () => boolean): SearchOutcome {
   const now = constraints.now ?? defaultNow;
-  const expired = deadline === Infinity ? () => false : () => now() > deadline;
+  const late = deadline === Infinity ? () => false : () => now() > deadline;
+  // A cancelled search ends as a timeout; the caller that cancelled it throws the outcome away.
+  const expired = cancelled === undefined ? late : () => cancelled() || late();
   const search = new PartitionSearch(model, partition, limitsOf(constraints));
   for (;;) {
     const outcome = search.run(partitionRunSteps, expired);

@@ -32,6 +32,8 @@ interface FileState extends PreparedFile {
   settled: number;
   /** The first illegal partition: the ones after it need not be searched. */
   illegalAt: number;
+  /** illegalAt, shared with the workers, so that searches of later partitions stop. */
+  cancel: Int32Array;
   started: number | undefined;
   done: (result: LinearizabilityResult | Error) => void;
 }
@@ -41,11 +43,20 @@ type Job =
   | { kind: 'file'; file: string; settings: LoadSettings; done: (answer: FileAnswer | Error) => void };
 
 interface Lane {
+  /** undefined: this thread. */
   worker: Worker | undefined;
-  job: Job | undefined;
+  /** Sent and not yet answered, oldest first: a worker answers in order. */
+  jobs: Job[];
 }
 
 const heapHeadroomMb = 256;
+/**
+ * Jobs sent ahead to a worker, so it never waits for this thread between two (this thread may be busy
+ * with a search of its own); few, so that the last jobs still spread evenly.
+ */
+const workerJobsAhead = 3;
+/** What the shared cancel flag holds while no partition of the file is illegal. */
+const noneIllegal = 0x7fffffff;
 /** A file with fewer ops is searched whole by one worker; a larger one has its partitions spread. */
 export const spreadOpsMin = 1_000;
 
@@ -68,11 +79,15 @@ export class CheckPool {
   private nextTaskId = 0;
   private readonly heapMb: number;
 
-  /** `workers` 0 does the work on this thread, one job a turn of the event loop. */
-  constructor(workers: number, private readonly budget: Budget) {
+  /**
+   * `threads` searching at once: this thread, one job a turn of its event loop, and threads - 1
+   * workers. This thread is idle but for its answers, and a worker costs its own start and warm-up.
+   */
+  constructor(threads: number, private readonly budget: Budget) {
     // The cache's states live on the worker's heap: give it room for the budget beyond V8's default.
     this.heapMb = Math.ceil(budget.memoryBytesMax / 1024 / 1024) + heapHeadroomMb;
-    this.lanes = Array.from({ length: Math.max(1, workers) }, () => ({ worker: workers === 0 ? undefined : this.startWorker(), job: undefined }));
+    const workers = Array.from({ length: Math.max(0, threads - 1) }, () => ({ worker: this.startWorker(), jobs: [] }));
+    this.lanes = [...workers, { worker: undefined, jobs: [] }];
   }
 
   private startWorker(): Worker {
@@ -94,7 +109,8 @@ export class CheckPool {
   /** Queues a file's partitions ahead of whole files (they are the long jobs); resolves with its verdict. */
   check(prepared: PreparedFile): Promise<LinearizabilityResult | Error> {
     return new Promise((resolve) => {
-      const file: FileState = { ...prepared, outcomes: new Map(), settled: 0, illegalAt: Infinity, started: undefined, done: resolve };
+      const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)).fill(noneIllegal);
+      const file: FileState = { ...prepared, outcomes: new Map(), settled: 0, illegalAt: Infinity, cancel, started: undefined, done: resolve };
       if (file.partitions.length === 0) this.finishFile(file);
       this.queue.unshift(...file.partitions.map((_, position) => ({ kind: 'partition' as const, file, position })));
       this.dispatch();
@@ -107,12 +123,26 @@ export class CheckPool {
 
   private dispatch(): void {
     for (const lane of this.lanes) {
-      while (lane.job === undefined && this.queue.length > 0) {
-        const job = this.queue.shift() as Job;
+      const capacity = lane.worker === undefined ? 1 : workerJobsAhead;
+      while (lane.jobs.length < capacity && this.queue.length > 0) {
+        const job = this.takeFor(lane);
+        if (job === undefined) break;
         if (job.kind === 'partition' && job.position > job.file.illegalAt) this.settle(job.file, job.position, undefined);
         else this.start(lane, job);
       }
     }
+  }
+
+  /**
+   * The next job for a lane. While workers run, this thread takes whole files only: a partition's
+   * search here could not be cancelled (the answer that cancels it waits for this thread), so a
+   * partition after an illegal one could run on long for nothing.
+   */
+  private takeFor(lane: Lane): Job | undefined {
+    const workersRun = this.lanes.length > 1;
+    if (lane.worker !== undefined || !workersRun) return this.queue.shift();
+    const index = this.queue.findIndex((job) => job.kind === 'file');
+    return index === -1 ? undefined : this.queue.splice(index, 1)[0];
   }
 
   private limitsFor(job: Job): BudgetLimits {
@@ -123,13 +153,13 @@ export class CheckPool {
   }
 
   private start(lane: Lane, job: Job): void {
-    lane.job = job;
+    lane.jobs.push(job);
     if (job.kind === 'partition') job.file.started ??= performance.now();
     const limits = this.limitsFor(job);
     const id = this.nextTaskId++;
     const task: WorkerTask = job.kind === 'file'
       ? { kind: 'file', id, file: job.file, settings: job.settings, partitionsOpsMin: spreadOpsMin, ...limits }
-      : { kind: 'partition', id, spec: job.file.spec, partition: job.file.partitions[job.position] as Operation[], ...limits };
+      : { kind: 'partition', id, spec: job.file.spec, partition: job.file.partitions[job.position] as Operation[], position: job.position, cancel: job.file.cancel, ...limits };
     if (lane.worker !== undefined) {
       lane.worker.postMessage(task);
       return;
@@ -137,7 +167,7 @@ export class CheckPool {
     setImmediate(() => {
       let answer: SearchOutcome | FileAnswer | Error;
       try {
-        answer = task.kind === 'file' ? runFile(task) : runPartition((job as { file: FileState }).file.model, task.partition, task);
+        answer = task.kind === 'file' ? runFile(task) : runPartition((job as { file: FileState }).file.model, task.partition, task, { flag: task.cancel, position: task.position });
       } catch (error) {
         answer = error instanceof Error ? error : new Error(String(error));
       }
@@ -151,8 +181,7 @@ export class CheckPool {
   }
 
   private complete(lane: Lane, answer: SearchOutcome | FileAnswer | Error): void {
-    const job = lane.job;
-    lane.job = undefined;
+    const job = lane.jobs.shift();
     if (job?.kind === 'file') job.done(answer as FileAnswer | Error);
     if (job?.kind === 'partition') this.settle(job.file, job.position, answer as SearchOutcome | Error);
     this.dispatch();
@@ -163,7 +192,8 @@ export class CheckPool {
     const lane = this.lanes.find((candidate) => candidate.worker === worker);
     if (lane === undefined) return;
     lane.worker = this.startWorker();
-    this.complete(lane, error);
+    const lost = lane.jobs.length;
+    for (let job = 0; job < lost; job += 1) this.complete(lane, error);
   }
 
   /** Records one partition's outcome (undefined: skipped after a violation) and ends the file when all are in. */
@@ -174,8 +204,14 @@ export class CheckPool {
       file.done(outcome);
       return;
     }
-    if (outcome !== undefined) file.outcomes.set(position, outcome);
-    if (outcome?.verdict === 'illegal') file.illegalAt = Math.min(file.illegalAt, position);
+    // An outcome after the first illegal partition is thrown away, cancelled or not: the verdict and
+    // witness are then the ones a search of the partitions in order gives, whatever ran beside what.
+    if (outcome !== undefined && position < file.illegalAt) file.outcomes.set(position, outcome);
+    if (outcome?.verdict === 'illegal' && position < file.illegalAt) {
+      file.illegalAt = position;
+      Atomics.store(file.cancel, 0, position);
+      for (const later of [...file.outcomes.keys()].filter((key) => key > position)) file.outcomes.delete(later);
+    }
     if (file.settled === file.partitions.length) this.finishFile(file);
   }
 

@@ -18,7 +18,7 @@ export interface BudgetLimits {
 }
 
 export type WorkerTask =
-  | ({ kind: 'partition'; id: number; spec: ModelSpec; partition: Operation[] } & BudgetLimits)
+  | ({ kind: 'partition'; id: number; spec: ModelSpec; partition: Operation[]; position: number; cancel: Int32Array } & BudgetLimits)
   | ({ kind: 'file'; id: number; file: string; settings: LoadSettings; partitionsOpsMin: number } & BudgetLimits);
 
 /** What a file task comes back with: a verdict, or the partitions to spread, or "read it on the main thread". */
@@ -45,10 +45,14 @@ function deadlineOf(limits: BudgetLimits): number {
   return limits.remainingMs === Infinity ? Infinity : performance.now() + limits.remainingMs;
 }
 
-/** Searches one partition with the whole budget. */
-export function runPartition(model: AnyModel, partition: readonly Operation[], limits: BudgetLimits): SearchOutcome {
+/**
+ * Searches one partition with the whole budget. `cancel` (shared with the main thread) holds the
+ * first illegal partition of the file found so far: a partition after it need not finish.
+ */
+export function runPartition(model: AnyModel, partition: readonly Operation[], limits: BudgetLimits, cancel?: { flag: Int32Array; position: number }): SearchOutcome {
   const constraints = { cacheEntriesMax: limits.cacheEntriesMax, memoryBytesMax: limits.memoryBytesMax, now: () => performance.now() };
-  return searchPartition(model, partition, constraints, deadlineOf(limits));
+  const cancelled = cancel === undefined ? undefined : () => Atomics.load(cancel.flag, 0) < cancel.position;
+  return searchPartition(model, partition, constraints, deadlineOf(limits), cancelled);
 }
 
 /**
@@ -79,7 +83,7 @@ export function runFile(task: Extract<WorkerTask, { kind: 'file' }>): FileAnswer
 }
 
 function answer(task: WorkerTask): SearchOutcome | FileAnswer {
-  return task.kind === 'file' ? runFile(task) : runPartition(modelOf(task.spec), task.partition, task);
+  return task.kind === 'file' ? runFile(task) : runPartition(modelOf(task.spec), task.partition, task, { flag: task.cancel, position: task.position });
 }
 
 parentPort?.on('message', (task: WorkerTask) => {

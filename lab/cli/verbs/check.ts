@@ -181,7 +181,7 @@ async function checkInput(pool: CheckPool, input: Input, settings: Settings): Pr
 
 function workersFor(settings: Settings, loaded: Loaded): number {
   const ops = loaded.partitions.reduce((sum, partition) => sum + partition.length, 0);
-  return settings.jobs > 1 && loaded.partitions.length > 1 && ops >= spreadOpsMin ? Math.min(settings.jobs, loaded.partitions.length) : 0;
+  return settings.jobs > 1 && loaded.partitions.length > 1 && ops >= spreadOpsMin ? Math.min(settings.jobs, loaded.partitions.length) : 1;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -244,7 +244,7 @@ function worstExit(codes: readonly number[]): number {
 async function checkMany(paths: readonly string[], recursive: boolean, settings: Settings): Promise<number> {
   const started = performance.now();
   const inputs = expandInputs(paths, recursive);
-  const pool = new CheckPool(settings.jobs > 1 && inputs.length > 1 ? settings.jobs : 0, settings.budget);
+  const pool = new CheckPool(inputs.length > 1 ? settings.jobs : 1, settings.budget);
   const pending = inputs.map((input) => checkInput(pool, input, settings));
   try {
     const outcomes: FileOutcome[] = [];
