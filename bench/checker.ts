@@ -44,7 +44,7 @@ function timed(command: string, args: readonly string[], timeoutMs = 600_000): T
   const measured = existsSync(timeBinary);
   const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M', command, ...args]] : [command, [...args]];
   const started = performance.now();
-  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs), maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
   const rss = /rss-kb (\d+)/.exec(result.stderr ?? '')?.[1];
   return { ms, rssKb: rss === undefined ? undefined : Number(rss), stdout: result.stdout ?? '', status: result.signal === null ? result.status : null };
@@ -101,6 +101,10 @@ function startTime(porcupine: string | undefined): void {
     (theirs === undefined ? '' : `; Porcupine's reference ${theirs.toFixed(0)} ms`));
 }
 
+function listHistories(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.edn')).sort().map((path) => join(folder, path));
+}
+
 function porcupineFiles(directory: string): string[] {
   const etcd = join(directory, 'test_data', 'jepsen');
   const kv = join(directory, 'test_data', 'kv');
@@ -138,6 +142,12 @@ function batch(directory: string, porcupine: string | undefined): void {
   console.log(`  verdicts: ${tally('ok')} ok, ${tally('illegal')} illegal, ${tally('unknown')} unknown; ${differing.length === 0 ? 'identical to Porcupine on every file' : `DIFFERENT on ${differing.map((file) => relative(directory, file)).join(', ')}`}`);
 }
 
+/**
+ * Histories whose initial values are not the model's default; Knossos's tests give them (its
+ * multi-register file starts at x=0, y=0, as its first line says).
+ */
+const knossosInitial: Record<string, string> = { 'multi-register/good/multi-register.edn': '{"x":0,"y":0}' };
+
 /** Knossos decides every history under data/<model>/good (valid) and data/<model>/bad (invalid). */
 function knossos(directory: string): void {
   const data = join(directory, 'data');
@@ -145,8 +155,14 @@ function knossos(directory: string): void {
     console.log(`\nknossos: no data/ under ${directory}; skipped`);
     return;
   }
-  const run = timed('node', [faultline, 'check', data, '--recursive', '--json']);
+  const special = Object.keys(knossosInitial).map((file) => join(data, file)).filter((file) => existsSync(file));
+  const rest = listHistories(data).filter((file) => !special.includes(file));
+  const run = timed('node', [faultline, 'check', ...rest, '--json']);
   const verdicts = verdictsOfFaultline(run.stdout);
+  for (const file of special) {
+    const alone = timed('node', [faultline, 'check', file, '--json', '--initial', knossosInitial[relative(data, file)] as string]);
+    verdicts.set(file, (JSON.parse(alone.stdout) as { verdict: string }).verdict);
+  }
   const expected = (file: string) => (file.includes('/good/') ? 'ok' : file.includes('/bad/') ? 'illegal' : undefined);
   const decided = [...verdicts.keys()].filter((file) => expected(file) !== undefined);
   const wrong = decided.filter((file) => verdicts.get(file) !== expected(file));
@@ -172,14 +188,15 @@ function hard(scratch: string, porcupine: string | undefined, rungs: number): vo
     writeFileSync(file, hardRegisterLog({ ...rung, seed: rung.name }));
     const theirs = porcupine === undefined ? undefined : timed(porcupine, [file], hardPorcupineMsMax);
     const theirMs = theirs?.status === 0 ? theirs.ms : undefined;
-    const ours = timed('node', [faultline, 'check', file, '--json'], Math.max(hardRatioMax * (theirMs ?? hardPorcupineMsMax), 10_000));
+    // Within twice Porcupine's time where it decides; where it does not, the same time Porcupine had.
+    const ours = timed('node', [faultline, 'check', file, '--json'], theirMs === undefined ? hardPorcupineMsMax : Math.max(hardRatioMax * theirMs, 10_000));
     const verdict = ours.status === null ? 'stopped' : (JSON.parse(ours.stdout) as { verdict: string }).verdict;
     const ratio = theirMs === undefined ? '-' : (ours.ms / theirMs).toFixed(2);
     const rss = ours.rssKb === undefined ? '' : `  ${(ours.rssKb / 1024).toFixed(0)} MB`;
     console.log(row([rung.name, verdict, ours.ms.toFixed(0), theirMs === undefined ? `> ${hardPorcupineMsMax}` : theirMs.toFixed(0), ratio]) + rss);
-    if (verdict === 'illegal') largest = rung.name;
+    if (verdict === 'illegal' && (theirMs === undefined || ours.ms <= hardRatioMax * theirMs)) largest = rung.name;
   }
-  console.log(`  largest decided by faultline: ${largest ?? 'none'}`);
+  console.log(`  largest decided by faultline within ${hardRatioMax}x Porcupine's time (or where Porcupine does not decide): ${largest ?? 'none'}`);
 }
 
 function main(): void {

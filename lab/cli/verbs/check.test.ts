@@ -183,3 +183,30 @@ describe('faultline check of many files', () => {
     expect(summary.budget).toMatchObject({ kind: 'memory', completed: 3 });
   });
 });
+
+describe('faultline check of a large file whose partitions are spread over workers', () => {
+  it('gives the same verdict and witness at --jobs 1 and 2 when two partitions are illegal', async () => {
+    const events: object[] = [];
+    const sizes: Record<string, number> = { a: 400, b: 350, c: 300, d: 250 };
+    for (const [key, size] of Object.entries(sizes)) {
+      for (let step = 0; step < size; step += 1) {
+        const value = `${key}${step}`;
+        const stale = (key === 'b' || key === 'c') && step === size - 1;
+        events.push({ process: 0, type: 'invoke', f: 'put', value: { key, value } }, { process: 0, type: 'ok', f: 'put', value: { key, value } });
+        events.push({ process: 1, type: 'invoke', f: 'get', value: { key, value: null } }, { process: 1, type: 'ok', f: 'get', value: { key, value: stale ? `${key}0` : value } });
+      }
+    }
+    const path = write('kv-two-bad.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
+    const witnesses: unknown[] = [];
+    for (const jobs of ['1', '2']) {
+      expect(await main(['check', path, '--jobs', jobs, '--json'])).toBe(1);
+      const summary = JSON.parse(output.stdout) as { partitions: number; witness: { partition: number; operations: number[] } };
+      expect(summary.partitions).toBe(4);
+      witnesses.push(summary.witness);
+      output.stdout = '';
+    }
+    expect(witnesses[1]).toEqual(witnesses[0]);
+    // Smallest first: d (250 puts and gets), then c, the first illegal one.
+    expect((witnesses[0] as { partition: number }).partition).toBe(1);
+  });
+});
