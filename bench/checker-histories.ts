@@ -13,6 +13,8 @@ export interface HardRegisterConstraints {
   operations: number;
   /** Writes that time out, over the whole history. */
   timedOutWrites: number;
+  /** The chance that a timed-out write took effect (default 0.5); read values keep it in the search. */
+  timedOutApplied?: number;
 }
 
 interface Planned {
@@ -45,7 +47,7 @@ function plan(constraints: HardRegisterConstraints, random: () => number): Plann
     const call = (clock[client] as number) + random() * 0.3;
     const latency = late ? 3 + random() * 3 : 0.5 + random() * 2;
     const process = processOf[client] as number;
-    planned.push({ process, f: writer ? 'write' : 'read', value: writer ? written + 1 : null, call, end: call + latency, point: call + random() * latency, timedOut: late, applied: !late || random() < 0.5 });
+    planned.push({ process, f: writer ? 'write' : 'read', value: writer ? written + 1 : null, call, end: call + latency, point: call + random() * latency, timedOut: late, applied: !late || random() < (constraints.timedOutApplied ?? 0.5) });
     if (writer) written += 1;
     clock[client] = call + latency;
     if (late) processOf[client] = process + clients;

@@ -170,13 +170,18 @@ function knossos(directory: string): void {
   console.log(`  ${decided.length - wrong.length} of ${decided.length} get Knossos's verdict` + (wrong.length === 0 ? '' : `; DIFFERENT: ${wrong.map((file) => `${relative(data, file)} (${verdicts.get(file)})`).join(', ')}`));
 }
 
-/** From easy to hard: more writes that time out, then more writers at once. */
+/**
+ * From easy to hard: more writes that time out (half of them took effect, or all, so that reads see
+ * them and they stay in the search), then more writers at once.
+ */
 const hardLadder: readonly (Omit<HardRegisterConstraints, 'seed'> & { name: string })[] = [
   { name: 'w8-timeouts6', writers: 8, readers: 2, operations: 120, timedOutWrites: 6 },
-  { name: 'w8-timeouts8', writers: 8, readers: 2, operations: 120, timedOutWrites: 8 },
   { name: 'w8-timeouts10', writers: 8, readers: 2, operations: 120, timedOutWrites: 10 },
-  { name: 'w16-timeouts8', writers: 16, readers: 4, operations: 200, timedOutWrites: 8 },
   { name: 'w8-timeouts12', writers: 8, readers: 2, operations: 120, timedOutWrites: 12 },
+  { name: 'w8r4-applied-timeouts8', writers: 8, readers: 4, operations: 120, timedOutWrites: 8, timedOutApplied: 1 },
+  { name: 'w8r4-applied-timeouts12', writers: 8, readers: 4, operations: 160, timedOutWrites: 12, timedOutApplied: 1 },
+  { name: 'w8r4-applied-timeouts16', writers: 8, readers: 4, operations: 160, timedOutWrites: 16, timedOutApplied: 1 },
+  { name: 'w16-timeouts8', writers: 16, readers: 4, operations: 200, timedOutWrites: 8 },
 ];
 
 function hard(scratch: string, porcupine: string | undefined, rungs: number): void {
