@@ -26,6 +26,9 @@ const cacheEntriesMaxLimit = 2_000_000_000;
 /** The default memory budget: this share of the free memory, split among the cores' searches. */
 const freeMemoryShare = 0.5;
 const memoryMbMin = 64;
+/** A batch of this many files, or of fewer files this large together, is checked with worker threads. */
+const workersFilesMin = 8;
+const workersBytesMin = 256 * 1024;
 const formatChoices: readonly FormatChoice[] = ['auto', ...historyFormats];
 
 function defaultMemoryMb(): number {
@@ -240,11 +243,26 @@ function worstExit(codes: readonly number[]): number {
   return exitSeverity.find((code) => codes.includes(code)) ?? exitCode.ok;
 }
 
+/** Workers pay off once the batch outweighs their start (tens of ms each, and their own warm-up). */
+function batchIsLarge(inputs: readonly Input[]): boolean {
+  if (inputs.length >= workersFilesMin) return true;
+  const bytes = inputs.reduce((sum, input) => sum + (input.error === undefined ? sizeOf(input.file) : 0), 0);
+  return inputs.length > 1 && bytes >= workersBytesMin;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Many files: every file is checked and reported on its own line, in the order given; then the summary. */
 async function checkMany(paths: readonly string[], recursive: boolean, settings: Settings): Promise<number> {
   const started = performance.now();
   const inputs = expandInputs(paths, recursive);
-  const pool = new CheckPool(inputs.length > 1 ? settings.jobs : 1, settings.budget);
+  const pool = new CheckPool(batchIsLarge(inputs) ? settings.jobs : 1, settings.budget);
   const pending = inputs.map((input) => checkInput(pool, input, settings));
   try {
     const outcomes: FileOutcome[] = [];
@@ -267,7 +285,10 @@ function fileJson(outcome: FileOutcome): object {
 }
 
 function fileLine(outcome: FileOutcome): string {
-  if ('error' in outcome) return `${'error'.padEnd(7)}  ${outcome.file}: ${outcome.error instanceof CliError ? outcome.error.message : `internal error: ${outcome.error.message}`}`;
+  if ('error' in outcome) {
+    const message = outcome.error.message.startsWith(`${outcome.file}: `) ? outcome.error.message.slice(outcome.file.length + 2) : outcome.error.message;
+    return `${'error'.padEnd(7)}  ${outcome.file}: ${outcome.error instanceof CliError ? message : `internal error: ${message}`}`;
+  }
   const { result, verdict } = outcome;
   const scope = `${plural(result.ops, 'op')}, ${plural(result.partitions, 'partition')}, ${result.ms} ms, ${outcome.modelName}/${outcome.format}`;
   const failing = outcome.invariants.filter((check) => check.verdict !== 'ok').map((check) => `${check.kind}: ${check.summary}`);
