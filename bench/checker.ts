@@ -34,20 +34,23 @@ const timeBinary = '/usr/bin/time';
 
 interface Timed {
   ms: number;
-  /** Peak resident memory in KB, where /usr/bin/time can say. */
+  /** Peak resident memory in KB, and user + system CPU ms (all threads), where /usr/bin/time can say. */
   rssKb: number | undefined;
+  cpuMs: number | undefined;
   stdout: string;
   status: number | null;
 }
 
 function timed(command: string, args: readonly string[], timeoutMs = 600_000): Timed {
   const measured = existsSync(timeBinary);
-  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M', command, ...args]] : [command, [...args]];
+  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M cpu-s %U %S', command, ...args]] : [command, [...args]];
   const started = performance.now();
   const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs), maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
   const rss = /rss-kb (\d+)/.exec(result.stderr ?? '')?.[1];
-  return { ms, rssKb: rss === undefined ? undefined : Number(rss), stdout: result.stdout ?? '', status: result.signal === null ? result.status : null };
+  const cpu = /cpu-s ([\d.]+) ([\d.]+)/.exec(result.stderr ?? '');
+  const cpuMs = cpu === null ? undefined : (Number(cpu[1]) + Number(cpu[2])) * 1000;
+  return { ms, rssKb: rss === undefined ? undefined : Number(rss), cpuMs, stdout: result.stdout ?? '', status: result.signal === null ? result.status : null };
 }
 
 function median(values: readonly number[]): number {
@@ -135,6 +138,9 @@ function batch(directory: string, porcupine: string | undefined): void {
   const label = porcupine === undefined ? 'published' : 'Go build';
   console.log(row([`${files.length} files`, 'faultline', ourBest.ms.toFixed(0), `${reference.toFixed(0)} (${label})`, (ourBest.ms / reference).toFixed(2)]));
   console.log(`  faultline runs: ${ours.map((run) => run.ms.toFixed(0)).join(', ')} ms` + (porcupine === undefined ? '' : `; Porcupine runs: ${theirs.map((run) => run.ms.toFixed(0)).join(', ')} ms`));
+  // CPU time is what a busy shared machine disturbs least: the wall times above wait on other work.
+  const cpu = (runs: Timed[]) => Math.min(...runs.map((run) => run.cpuMs ?? Infinity));
+  if (porcupine !== undefined && Number.isFinite(cpu(ours))) console.log(`  CPU (user + system, all threads), least of the runs: faultline ${cpu(ours).toFixed(0)} ms, Porcupine ${cpu(theirs).toFixed(0)} ms, ratio ${(cpu(ours) / cpu(theirs)).toFixed(2)}`);
   if (porcupine === undefined) return;
   const theirVerdicts = verdictsOfPorcupine(best(theirs).stdout);
   const differing = files.filter((file) => ourVerdicts.get(file) !== theirVerdicts.get(file));
