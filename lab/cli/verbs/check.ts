@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { combineVerdicts, historyFormats, judgeInvariants, judgeLiveness, modelNames, orderRules, resolveUnknowns } from '../../../models/index.js';
+import { checkSessionGuarantees, combineVerdicts, historyFormats, judgeInvariants, judgeLiveness, measureStaleness, modelNames, orderRules, resolveUnknowns, sessionGuarantees } from '../../../models/index.js';
 import type { FormatChoice, History, HistoryFormat, LinearizabilityResult, ModelName, Verdict, Witness } from '../../../models/index.js';
 import { booleanFlag, choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { ParsedArgs } from '../args.js';
@@ -41,6 +41,7 @@ function usageText(): string {
   return `usage: faultline check FILE... | DIR [--recursive] [--model ${modelNames.join('|')}]
        [--initial VALUE] [--format ${formatChoices.join('|')}] [--jobs N]
        [--timeout-ms N] [--memory-mb N] [--cache-entries-max N] [--json]
+       [--consistency linearizable|session|eventual]
 
 One file: its verdict, explained (--json: one JSON object). Several files or a folder (its
 ${historyExtensions.join(' ')} files; --recursive: its subfolders too): one line a file, then a summary
@@ -56,6 +57,10 @@ table (--json: one JSON object a line, the summary last). A bad file is reported
         shared among the cores, now ${defaultMemoryMb()}).
 --cache-entries-max: a cap on one partition's cache entries (default: none; the memory budget rules).
 When a budget runs out the verdict is unknown, saying which budget and how far the search got.
+--consistency: the rung one bank history is judged for (default linearizable): session checks
+        read-your-writes, monotonic reads and writes and writes-follow-reads by the accounts'
+        versions; eventual checks convergence from the final-states.json beside it; both print the
+        staleness of the reads.
 
 Event order in each format:
 ${rules}
@@ -74,8 +79,13 @@ const options = {
   'memory-mb': { type: 'string' },
   'cache-entries-max': { type: 'string' },
   json: { type: 'boolean' },
+  consistency: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** The rungs `--consistency` judges a bank history for; linearizable is the default search. */
+const rungChoices = ['linearizable', 'session', 'eventual'] as const;
+type Rung = (typeof rungChoices)[number];
 
 interface Settings {
   model: ModelName | undefined;
@@ -84,6 +94,7 @@ interface Settings {
   jobs: number;
   budget: Budget;
   json: boolean;
+  consistency: Rung;
 }
 
 function readSettings(args: ParsedArgs): Settings {
@@ -97,6 +108,7 @@ function readSettings(args: ParsedArgs): Settings {
     jobs: integerFlag(args, 'jobs', 1, jobsMax) ?? availableParallelism(),
     budget: { timeoutMs, memoryBytesMax: memoryMb * 1024 * 1024, cacheEntriesMax },
     json: booleanFlag(args, 'json'),
+    consistency: choiceFlag(args, 'consistency', rungChoices) ?? 'linearizable',
   };
 }
 
@@ -204,6 +216,10 @@ async function run(argv: string[]): Promise<number> {
   if (args.positionals.length === 0) throw usageError(`expected a history file or a folder\n${usageText()}`);
   const settings = readSettings(args);
   const [only] = args.positionals;
+  if (settings.consistency !== 'linearizable') {
+    if (args.positionals.length !== 1 || only === undefined || isFolder(only)) throw usageError('--consistency judges one history file');
+    return checkRung(only, settings.consistency, settings);
+  }
   if (args.positionals.length === 1 && only !== undefined && !isFolder(only)) return checkOne(only, settings);
   return checkMany(args.positionals, booleanFlag(args, 'recursive'), settings);
 }
@@ -237,6 +253,34 @@ async function checkOne(file: string, settings: Settings): Promise<number> {
     for (const check of invariants) process.stdout.write(`${check.kind}: ${check.verdict === 'ok' ? 'ok' : `${check.verdict}: ${check.summary}`}\n`);
   }
   return exitOf(outcome);
+}
+
+/**
+ * A bank history judged for a rung weaker than linearizable: `session` checks the four session
+ * guarantees by the accounts' versions, `eventual` the replicas' convergence after the heal (from the
+ * run's final states beside the history); either with the run's invariants where they are beside it.
+ */
+async function checkRung(file: string, rung: Exclude<Rung, 'linearizable'>, settings: Settings): Promise<number> {
+  const { history, modelName } = loadHistory(file, settings);
+  if (modelName !== 'bank') throw usageError(`--consistency judges bank histories; ${file} reads as ${modelName}`);
+  const beside = await runBeside(file, history);
+  const checks: CheckResult[] = [...beside.invariants];
+  if (rung === 'session') {
+    const session = checkSessionGuarantees(history);
+    const summary = session.violations.length === 0 ? `every session kept ${sessionGuarantees.join(', ')}` : session.violations.slice(0, 3).map((violation) => `${violation.guarantee}: ${violation.text}`).join('; ');
+    checks.unshift({ kind: 'session-guarantees', verdict: session.verdict, summary, details: session });
+  } else if (!checks.some((check) => check.kind === 'convergence')) {
+    throw dataError(`${file}: --consistency eventual needs the run's final-states.json beside the history`);
+  }
+  const verdict = combineVerdicts(checks.map((check) => check.verdict));
+  const staleness = measureStaleness(history);
+  const { stale, ...figures } = staleness;
+  if (settings.json) process.stdout.write(`${JSON.stringify({ verdict, consistency: rung, checks, staleness: { ...figures, staleReads: stale.length } })}\n`);
+  else {
+    for (const check of checks) process.stdout.write(`${check.kind}: ${check.verdict === 'ok' ? 'ok' : `${check.verdict}: ${check.summary}`}\n`);
+    process.stdout.write(`staleness: ${stale.length} stale reads of ${staleness.reads}, p99 ${staleness.versionsBehind.p99} versions, ${staleness.msBehind.p99.toFixed(1)} ms\n`);
+  }
+  return verdict === 'ok' ? exitCode.ok : verdict === 'illegal' ? exitCode.violation : exitCode.unknown;
 }
 
 function exitOf(outcome: FileOutcome): number {
