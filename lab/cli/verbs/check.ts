@@ -17,7 +17,6 @@ import { CheckPool, spreadOpsMin } from '../check-pool.js';
 import type { Budget, PreparedFile } from '../check-pool.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
 import type { CheckResult, Claims } from '../../../models/index.js';
-import { claimsOf, isStrategy } from '../../plan/index.js';
 import type { FinalStatesFile } from '../../report/index.js';
 
 const timeoutMsMax = 24 * 3_600_000;
@@ -135,15 +134,17 @@ async function load(file: string, settings: Settings): Promise<Loaded> {
  * only here, for bank histories: a check of any other model never pays for them.
  */
 async function runBeside(file: string, history: History): Promise<{ history: History; invariants: CheckResult[] }> {
-  const { finalStatesFileName } = await import('../../report/index.js');
-  const saved = finalStatesBeside(join(dirname(file), finalStatesFileName));
+  // Loaded here, for bank histories only: a check of any other model never pays for them.
+  const [{ finalStatesFileName }, { claimsOf, isStrategy }] = await Promise.all([import('../../report/index.js'), import('../../plan/index.js')]);
+  const legacyClaims = (strategy: unknown): Claims | undefined => (typeof strategy === 'string' && isStrategy(strategy) ? claimsOf(strategy) : undefined);
+  const saved = finalStatesBeside(join(dirname(file), finalStatesFileName), legacyClaims);
   if (saved === undefined) return { history, invariants: [] };
   const checks = judgeInvariants({ history, accounts: saved.accounts, finalStates: saved.states, claims: saved.claims });
   const invariants = saved.claims.liveness ? [...checks, judgeLiveness(saved.states, saved.quiescenceMs ?? 0)] : checks;
   return { history: resolveUnknowns(history, saved.states, saved.claims), invariants };
 }
 
-function finalStatesBeside(path: string): FinalStatesFile | undefined {
+function finalStatesBeside(path: string, legacyClaims: (strategy: unknown) => Claims | undefined): FinalStatesFile | undefined {
   if (!existsSync(path)) return undefined;
   let saved: Partial<FinalStatesFile>;
   try {
@@ -152,16 +153,11 @@ function finalStatesBeside(path: string): FinalStatesFile | undefined {
     throw dataError(`${path} is not valid JSON`);
   }
   if (!Array.isArray(saved.states) || !Array.isArray(saved.accounts)) throw dataError(`${path} is not a faultline final-states file`);
-  const claims = savedClaims(saved);
+  const claims = typeof saved.claims === 'object' && saved.claims !== null ? saved.claims : legacyClaims(saved.strategy);
   if (claims === undefined) throw dataError(`${path} declares no claims (and names no strategy that has them)`);
   return { ...(saved as FinalStatesFile), claims };
 }
 
-/** The claims the run judged by; files written before claims were recorded name their strategy instead. */
-function savedClaims(saved: Partial<FinalStatesFile>): Claims | undefined {
-  if (typeof saved.claims === 'object' && saved.claims !== null) return saved.claims;
-  return typeof saved.strategy === 'string' && isStrategy(saved.strategy) ? claimsOf(saved.strategy) : undefined;
-}
 
 /** One file's answer: a verdict, or the error that kept it from one. */
 type FileOutcome =
