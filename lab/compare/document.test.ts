@@ -35,10 +35,11 @@ describe('compareDocument', () => {
 
   it('compares every pair on every metric and names the faster strategy on throughput', () => {
     expect(document.differences).toHaveLength(3 * pairedMetrics.length);
-    const throughput = document.differences.find((item) => item.first === 'lock' && item.second === 'lock-free' && item.metric === 'opsPerSecond');
+    const pairOf = (metric: string) => document.differences.find((item) => `${item.first} vs ${item.second}: ${item.metric}` === `lock vs lock-free: ${metric}`);
+    const throughput = pairOf('opsPerSecond');
     expect(throughput?.low).toBeGreaterThan(0);
     expect(throughput?.call).toBe('lock-free better');
-    const blocked = document.differences.find((item) => item.first === 'lock' && item.second === 'lock-free' && item.metric === 'blockedMs');
+    const blocked = pairOf('blockedMs');
     expect(blocked?.call).toBe('lock-free better');
   });
 
