@@ -1,0 +1,64 @@
+// The fleet's limits, on a Redis of the test's own: a job that kills every worker that takes it goes
+// to the failed set after two tries and is reported, and a result too large for the queue keeps its
+// verdict in the queue and its artifacts on the worker's disk; both are one line and exit 70.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openQueue, parseQueueUrl } from './index.js';
+import { redisServerPath, startRedis } from './_testing/redis.js';
+import type { TestRedis } from './_testing/redis.js';
+import { faultline, startWorker } from './_testing/processes.js';
+import type { TestWorker } from './_testing/processes.js';
+
+const installed = redisServerPath() !== undefined;
+if (!installed) console.warn('lab/fleet: redis-server is not installed (apt-get install redis-server): the fleet tests skip');
+
+/** One small run whose artifacts are kept even when it passes, so that it has a result to pack. */
+const oneRun = ['--runs', '1', '--strategy', 'lock-free', '--ops', '4', '--branches', '2', '--faults', 'none', '--no-shrink', '--report', 'always', '--json'];
+
+describe.skipIf(!installed)('the fleet at its limits', () => {
+  let redis: TestRedis;
+  let work: string;
+  const started: TestWorker[] = [];
+  const worker = async (extra: string[] = []): Promise<TestWorker> => {
+    const next = await startWorker(redis.url, work, ['--lock-ms', '1000', '--result-bytes-max', '100', '--artifacts', join(work, 'left'), ...extra]);
+    started.push(next);
+    return next;
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'faultline-fleet-limits-'));
+    redis = await startRedis();
+  });
+
+  afterAll(async () => {
+    await Promise.all(started.map((each) => each.stop()));
+    await redis?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a job that kills its workers fails after two tries, with its reason; a result too large leaves its artifacts', async () => {
+    const campaign = faultline(['explore', '--queue', redis.url, '--seed', '41', ...oneRun, '--artifacts', join(work, 'killer')], work);
+    const queue = openQueue(parseQueueUrl(redis.url));
+    try {
+      for (let kills = 0; kills < 2; kills += 1) {
+        const victim = await worker();
+        while (!(await queue.getActive()).some((job) => job.processedBy === victim.name)) await new Promise((done) => setTimeout(done, 50));
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+      }
+    } finally {
+      await queue.close();
+    }
+    await worker();
+    const killed = await campaign.exited;
+    expect(killed.code).toBe(70);
+    expect(killed.stderr).toMatch(/run 0 has no result: .*stalled/);
+    const large = await faultline(['explore', '--queue', redis.url, '--seed', '42', ...oneRun, '--artifacts', join(work, 'large')], work).exited;
+    expect(large.code).toBe(70);
+    expect(large.stderr.match(/too large for the queue/g)).toHaveLength(1);
+    expect(JSON.parse(large.stdout.trim())).toMatchObject({ runs: 1, problems: 1 });
+    expect(readdirSync(join(work, 'left')).some((name) => name.startsWith('s42-k0') && existsSync(join(work, 'left', name, 'report.html')))).toBe(true);
+  });
+});
