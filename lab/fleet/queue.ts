@@ -10,6 +10,8 @@ import { FleetError } from './errors.js';
 export const keyPrefix = 'faultline';
 export const queueName = 'runs';
 const connectTimeoutMs = 3_000;
+/** BullMQ's event stream's approximate length (its default is 10,000). */
+const eventsMax = 500;
 
 export interface QueueAddress {
   url: string;
@@ -62,6 +64,9 @@ export async function probeQueue(address: QueueAddress): Promise<void> {
 export function openQueue(address: QueueAddress, waitThroughOutages = true): Queue {
   const queue = new Queue(queueName, {
     prefix: keyPrefix,
+    // faultline reads job records, never the event stream: keep it short, since each completion's
+    // event carries a copy of the result.
+    streams: { events: { maxLen: eventsMax } },
     connection: { url: address.url, maxRetriesPerRequest: waitThroughOutages ? null : 1, connectTimeout: connectTimeoutMs },
   });
   queue.on('error', () => undefined);
