@@ -38,6 +38,27 @@ describe.skipIf(!installed)('the fleet at its limits', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
+  it('a worker stopped with SIGTERM mid-job hands the job back unspent and exits 0', async () => {
+    const first = await worker();
+    const campaign = faultline(['explore', '--queue', redis.url, '--seed', '40', ...oneRun.filter((word) => word !== '--report' && word !== 'always'), '--artifacts', join(work, 'term')], work);
+    const queue = openQueue(parseQueueUrl(redis.url));
+    try {
+      while (!(await queue.getActive()).some((job) => job.processedBy === first.name)) await new Promise((done) => setTimeout(done, 50));
+      first.child.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+      const job = (await queue.getJobs(['wait', 'delayed']))[0];
+      expect([job?.attemptsMade, job?.stalledCounter]).toEqual([0, 0]);
+    } finally {
+      await queue.close();
+    }
+    // Every worker of a queue has the same --lock-ms: the stalled check runs once per interval queue-wide.
+    const second = await worker();
+    const ran = await campaign.exited;
+    await second.stop();
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout.trim())).toMatchObject({ runs: 1, problems: 0 });
+  });
+
   it('a job that kills its workers fails after two tries, with its reason; a result too large leaves its artifacts', async () => {
     const campaign = faultline(['explore', '--queue', redis.url, '--seed', '41', ...oneRun, '--artifacts', join(work, 'killer')], work);
     const queue = openQueue(parseQueueUrl(redis.url));

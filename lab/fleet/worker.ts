@@ -98,6 +98,9 @@ function processorOf(options: FleetWorkerOptions, pools: Pools, lifecycle: Lifec
     let healthy = false;
     try {
       const outcome = await runIndex(runJob.spec, runJob.index, pool, scratch, { campaign: runJob.campaign, mode: runJob.spec.mode, worker });
+      // A signal kills the clusters under a run, which can then end as a verdict of its own ('unknown'):
+      // such a run says nothing about the system, so it goes back to the queue like one that threw.
+      if (lifecycle.stopping()) throw new Error('the worker is stopping');
       healthy = true;
       options.say(`worker ${worker}: ${job.id}: ${summaryLine(outcome.trial.shrunk?.smallest ?? outcome.trial.result)}`);
       return withArtifacts(outcome.record, outcome.directories, options, worker);

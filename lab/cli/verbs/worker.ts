@@ -24,11 +24,16 @@ export const verb: Verb = {
     const resultBytesMax = integerFlag(args, 'result-bytes-max', 1, 512 * 1024 * 1024) ?? resultBytesMaxDefault;
     await fleetCall(() => probeQueue(address));
     const worker = startFleetWorker({ address, concurrency, lockMs, resultBytesMax, artifactsRoot: stringFlag(args, 'artifacts') ?? 'artifacts', say: sayer(false) });
-    await new Promise<void>((resolve) => {
-      process.once('SIGTERM', resolve);
-      process.once('SIGINT', resolve);
-    });
+    // `on`, not `once`: the cluster registry exits the process on a signal nobody else still listens
+    // for, and the worker must live on to hand its job back.
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => { stop = resolve; });
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    await stopped;
     await worker.close();
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
     return exitCode.ok;
   },
 };
