@@ -122,7 +122,10 @@ export async function campaignCounts(queue: Queue, meta: CampaignMeta): Promise<
   for (let start = 0; start < meta.runs; start += pollBatchMax) {
     const indices = Array.from({ length: Math.min(pollBatchMax, meta.runs - start) }, (_, offset) => start + offset);
     await pollJobs(queue, meta.id, indices, state);
-    running += state.running;
+    // A job handed back by a stopping worker keeps its processedOn: ask BullMQ which ones are active.
+    const unfinished = indices.filter((index) => !state.records.has(index) && !state.failed.has(index));
+    const states = await Promise.all(unfinished.map((index) => queue.getJobState(jobIdOf(meta.id, index))));
+    running += states.filter((each) => each === 'active').length;
   }
   state.running = running;
   return { state, waiting: meta.runs - state.records.size - state.failed.size - running };

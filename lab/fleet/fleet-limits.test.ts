@@ -82,4 +82,16 @@ describe.skipIf(!installed)('the fleet at its limits', () => {
     expect(JSON.parse(large.stdout.trim())).toMatchObject({ runs: 1, problems: 1 });
     expect(readdirSync(join(work, 'left')).some((name) => name.startsWith('s42-k0') && existsSync(join(work, 'left', name, 'report.html')))).toBe(true);
   });
+
+  it('a queue that stays away longer than --queue-down-s ends the campaign with one line and exit 70', async () => {
+    await Promise.all(started.map((each) => each.stop()));
+    const campaign = faultline(['explore', '--queue', redis.url, '--seed', '43', ...oneRun, '--queue-down-s', '2', '--artifacts', join(work, 'lost')], work);
+    while (!/campaign \S+: 1 runs/.test(campaign.output())) await new Promise((done) => setTimeout(done, 50));
+    await redis.kill();
+    const lost = await campaign.exited;
+    await redis.restart();
+    expect(lost.code).toBe(70);
+    expect(lost.stderr).toMatch(/does not answer/);
+    expect(lost.stderr.split('\n').filter((line) => line.startsWith('faultline explore:'))).toEqual([expect.stringMatching(/lost the queue for 2 s; campaign s43-\S+ keeps its results in Redis/)]);
+  });
 });

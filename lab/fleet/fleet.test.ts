@@ -109,6 +109,12 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
     expectArtifacts(results, join(work, 'restart'));
     const stored = new Set(results.records.map((record) => jobIdOf(record.campaign, record.index)));
     for (const id of before) expect(stored.has(id)).toBe(true);
+    // Read back later from another terminal: the same table, the artifacts unpacked again.
+    const again = await faultline(['campaign', 'results', results.campaign, '--queue', redis.url, '--json', '--artifacts', join(work, 'again')], work).exited;
+    expect(again.code).toBe(ran.code);
+    const reread = readResultsFile(indexPath(again.stdout));
+    expect(verdicts(reread)).toEqual(verdicts(results));
+    expectArtifacts(reread, join(work, 'again'));
   });
 
   it('bad input is one line and its exit code, and nothing is lost', async () => {

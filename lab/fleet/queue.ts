@@ -49,12 +49,14 @@ export function redisClient(address: QueueAddress, waitThroughOutages = true): R
 /** Answers or throws one line: an address that does not answer is found before any work starts. */
 export async function probeQueue(address: QueueAddress): Promise<void> {
   const client = new Redis(address.url, { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
+  // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than the 'Connection is closed' connect() rejects with.
+  let socketError: Error | undefined;
+  client.on('error', (error: Error) => { socketError ??= error; });
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = (socketError ?? (error instanceof Error ? error : new Error(String(error)))).message;
     throw new FleetError('queue-unreachable', `the queue at ${address.url} does not answer (${reason})`);
   } finally {
     client.disconnect();
