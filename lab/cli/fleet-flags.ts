@@ -2,14 +2,13 @@
 // progress line, and the mapping of the fleet's error codes onto the command line's exit codes.
 import { choiceFlag, stringFlag } from './args.js';
 import type { ParsedArgs } from './args.js';
-import { CliError } from './exit.js';
+import { CliError, exitCode } from './exit.js';
 import type { LabFlags } from './lab-flags.js';
 import { limitsFrom } from './lab-flags.js';
 import { isFleetError, parseQueueUrl, runModes } from '../fleet/index.js';
 import type { CampaignSpec, FleetErrorCode, QueueAddress, RunMode } from '../fleet/index.js';
 import { summaryTable } from '../report/index.js';
 import type { SessionSummary } from '../report/index.js';
-import { exitCode } from './exit.js';
 
 const exitOf: Record<FleetErrorCode, CliError['code']> = {
   'bad-url': 'usage',

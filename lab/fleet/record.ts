@@ -109,7 +109,11 @@ function resultOf(record: RunRecord, verdict: RunVerdict, plan: Plan, artifactDi
   };
 }
 
-/** The explore index's row of a record; `artifactDirOf` maps a directory name to where it now is. */
+/**
+ * The explore index's row of a record; `artifactDirOf` maps a directory name to where it now is. The
+ * shrunk run carries the original plan too: the index and the summary never read a row's plan, and
+ * the shrunk plan itself is in its artifacts.
+ */
 export function exploreRunOf(record: RunRecord, plan: Plan, artifactDirOf: (name: string) => string): ExploreRun {
   const result = resultOf(record, record.run, plan, artifactDirOf);
   return record.shrunk === null ? { result } : { result, shrunk: resultOf(record, record.shrunk, plan, artifactDirOf) };

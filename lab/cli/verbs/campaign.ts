@@ -51,10 +51,15 @@ export function exploreOnQueue(options: QueueExplore): Promise<number> {
     const meta = await enqueueCampaign(client, queue, id, options.spec, options.runs);
     say(`campaign ${id}: ${meta.runs} runs on ${options.address.url} (it goes on without this terminal: faultline campaign status ${id} --queue ${options.address.url})`);
     const started = performance.now();
+    let printed = 0;
     const onProgress = (state: CampaignState, total: number): void => {
+      const done = state.records.size + state.failed.size;
       const failures = [...state.records.values()].filter((record) => record.run.verdict === 'illegal').length;
-      const line = progressLine(state.records.size + state.failed.size, total, failures, performance.now() - started, `, ${state.running} running`);
+      const line = progressLine(done, total, failures, performance.now() - started, `, ${state.running} running`);
+      // Without a terminal, a line every ten runs and at the end, as a local explore prints.
       if (options.interactive) process.stderr.write(`\r\x1b[K${line}`);
+      else if (Math.floor(done / 10) > Math.floor(printed / 10) || (done === total && printed !== total)) say(line);
+      printed = done;
     };
     const state = await watchCampaign(queue, meta, { pollMs, queueDownMsMax: options.queueDownMs, onProgress, say });
     if (options.interactive) process.stderr.write('\n');

@@ -83,6 +83,7 @@ export const verb: Verb = {
     const mode = modeFlag(args);
     if (address !== undefined && shardText !== undefined) throw usageError('--shard is for runs without a queue; a campaign shares its seeds among the workers itself');
     if (address === undefined && (args.values.campaign !== undefined || args.values['queue-down-s'] !== undefined)) throw usageError('--campaign and --queue-down-s go with --queue');
+    if (address !== undefined && minutes !== undefined) throw usageError('--minutes is for a local explore; a campaign runs its --runs seeds (campaign cancel stops it)');
     if (address === undefined && mode !== 'real') throw usageError(`--mode ${mode} is not in this build's local explore; a campaign's workers say which modes they run`);
     const shard = shardText === undefined ? null : await fleetCall(() => parseShard(shardText));
     const interactive = process.stderr.isTTY === true && !flags.json;
