@@ -83,7 +83,7 @@ describe.skipIf(!installed)('the fleet at its limits', () => {
     expect(readdirSync(join(work, 'left')).some((name) => name.startsWith('s42-k0') && existsSync(join(work, 'left', name, 'report.html')))).toBe(true);
   });
 
-  it('a queue that stays away longer than --queue-down-s ends the campaign with one line and exit 70', async () => {
+  it('a queue that stays away longer than --queue-down-s ends the campaign with one line and exit 70; campaign cancel removes its waiting job', async () => {
     await Promise.all(started.map((each) => each.stop()));
     const campaign = faultline(['explore', '--queue', redis.url, '--seed', '43', ...oneRun, '--queue-down-s', '2', '--artifacts', join(work, 'lost')], work);
     while (!/campaign \S+: 1 runs/.test(campaign.output())) await new Promise((done) => setTimeout(done, 50));
@@ -93,5 +93,11 @@ describe.skipIf(!installed)('the fleet at its limits', () => {
     expect(lost.code).toBe(70);
     expect(lost.stderr).toMatch(/does not answer/);
     expect(lost.stderr.split('\n').filter((line) => line.startsWith('faultline explore:'))).toEqual([expect.stringMatching(/lost the queue for 2 s; campaign s43-\S+ keeps its results in Redis/)]);
+    // The campaign outlived its terminal, its job still waiting (no worker runs now): cancel it from another.
+    const id = /campaign (s43-\S+):/.exec(lost.stderr)?.[1] ?? '?';
+    const cancelled = await faultline(['campaign', 'cancel', id, '--queue', redis.url], work).exited;
+    expect([cancelled.code, cancelled.stdout.trim()]).toEqual([0, `campaign ${id}: cancelled; 1 jobs not yet taken were removed`]);
+    const status = await faultline(['campaign', 'status', id, '--queue', redis.url], work).exited;
+    expect(status.stdout).toMatch(/1 runs: 0 done .*0 waiting, 1 failed, cancelled/);
   });
 });
