@@ -5,8 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobIdOf, openQueue, parseQueueUrl, readResultsFile } from './index.js';
-import type { ResultsFile } from './index.js';
+import { jobIdOf, openQueue, parseQueueUrl, readResultsFile, redisClient, saveCampaign } from './index.js';
+import type { CampaignSpec, ResultsFile } from './index.js';
+import { defaultPlanConstraints } from '../plan/index.js';
 import { redisServerPath, startRedis } from './_testing/redis.js';
 import type { TestRedis } from './_testing/redis.js';
 import { faultline, startWorker } from './_testing/processes.js';
@@ -131,6 +132,26 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
     expect(status.stdout).toMatch(/2 runs: 0 done .*2 failed/);
     const unknown = await faultline(['campaign', 'status', 'no-such-campaign', '--queue', redis.url], work).exited;
     expect([unknown.code, unknown.stderr.trim().split('\n').length]).toEqual([64, 1]);
+    // A job from another version of faultline, naming a strategy and a system these workers do not know.
+    const address = parseQueueUrl(redis.url);
+    const client = redisClient(address);
+    const queue = openQueue(address);
+    try {
+      const spec = { system: 'bank', mode: 'real', rootSeed: 1, strategy: 'paxos', bug: null, constraints: defaultPlanConstraints, limits: {}, shrink: false, keepPassing: false, proxy: 'embedded', reuse: true };
+      await saveCampaign(client, { id: 'foreign', spec: spec as unknown as CampaignSpec, runs: 2, createdMs: Date.now(), cancelled: false });
+      await queue.add('run', { format: 1, campaign: 'foreign', index: 0, spec }, { jobId: jobIdOf('foreign', 0) });
+      await queue.add('run', { format: 1, campaign: 'foreign', index: 1, spec: { ...spec, strategy: 'lock', system: 'etcd' } }, { jobId: jobIdOf('foreign', 1) });
+      for (let index = 0; index < 2; index += 1) while ((await queue.getJob(jobIdOf('foreign', index)))?.finishedOn === undefined) await new Promise((done) => setTimeout(done, 50));
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+    const foreign = await faultline(['campaign', 'results', 'foreign', '--queue', redis.url, '--json', '--artifacts', join(work, 'foreign')], work).exited;
+    expect(foreign.code).toBe(65);
+    expect(foreign.stderr.trim().split('\n')).toEqual([
+      "faultline campaign: run 0 has no result: bad job foreign-k0: strategy 'paxos' is not one this worker knows (unsafe|lock|lock-free)",
+      "faultline campaign: run 1 has no result: bad job foreign-k1: system 'etcd' is not one this worker knows (bank)",
+    ]);
     const badMerge = await faultline(['merge', work], work).exited;
     expect([badMerge.code, badMerge.stderr.trim().split('\n').length]).toEqual([65, 1]);
     expect(existsSync(join(work, 'sim'))).toBe(true);
