@@ -1,223 +1,235 @@
-// Benchmark of the linearizability checker against Porcupine's published figures on this machine:
-// 102 etcd-shaped register histories (5 processes, about 85 ops, a few :info timeouts) and the
-// 50-process, 10-key kv history of about 1,700 ops (ok, and with one corrupted get).
-// Run: `npm run bench:checker` [-- --seed N] [-- --etcd-logs DIR to also time Porcupine's own etcd logs].
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Benchmark of `faultline check` against Porcupine, in one run: the start time of a check, Porcupine's
+// etcd and kv logs as one batch (wall time with process start, per-file verdicts), every Knossos
+// history in its data folder, and hard register histories (bench/checker-histories.ts). Porcupine runs
+// as a Go build of bench/porcupine-reference (go and its module proxy needed); without Go the batch is
+// compared with Porcupine's published timings.
+// Run: `npm run bench:checker -- --porcupine DIR --knossos DIR` where DIR are checkouts of
+// github.com/anishathalye/porcupine (test_data/) and github.com/jepsen-io/knossos (data/); each also
+// defaults to $FAULTLINE_PORCUPINE_DIR / $FAULTLINE_KNOSSOS_DIR. A section whose data is absent is skipped.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import seedrandom from 'seedrandom';
-import { checkLinearizable, kvModel, parseHistory, registerModel } from '../models/index.js';
-import type { History, HistoryEvent, LinearizabilityResult } from '../models/index.js';
+import { hardRegisterLog } from './checker-histories.js';
+import type { HardRegisterConstraints } from './checker-histories.js';
 
-/** Porcupine (Go) on this 2-core machine, from the issue. */
-const porcupine = { etcdTotalMs: 650, etcdMedianMs: 0.2, etcdWorstMs: 217, kvOkMs: 225, kvIllegalMs: 38 };
-const etcdHistories = 102;
-const etcdProcesses = 5;
-const kvProcesses = 50;
-const kvKeys = 10;
-const kvOperations = 1_700;
-const timeoutMs = 60_000;
-const warmPasses = 3;
-
-type Random = () => number;
-
-interface PlannedOperation {
-  process: number;
-  f: string;
-  input: unknown;
-  call: number;
-  point: number;
-  end: number;
-  /** 'ok', or 'info' that took effect at its point, or 'info' that never did. */
-  outcome: 'ok' | 'info-applied' | 'info-skipped';
-  output?: unknown;
-}
-
-type Completion = Pick<HistoryEvent, 'type' | 'value'>;
-
-function toHistory(operations: PlannedOperation[], completion: (operation: PlannedOperation) => Completion): History {
-  const events: (HistoryEvent & { at: number })[] = [];
-  for (const operation of operations) {
-    events.push({ index: 0, process: operation.process, type: 'invoke', f: operation.f, value: operation.input, time: 0, at: operation.call });
-    const { type, value } = operation.outcome === 'ok' ? completion(operation) : { type: 'info' as const, value: operation.input };
-    events.push({ index: 0, process: operation.process, type, f: operation.f, value, time: 0, at: operation.end });
-  }
-  events.sort((a, b) => a.at - b.at);
-  return events.map(({ at, ...event }, index) => ({ ...event, index, time: Math.round(at * 1_000_000) }));
-}
-
-/** Each client runs its operations one after another; a timeout retires it and a new process takes over. */
-function schedule(random: Random, clients: number, count: number, timeoutChance: number, next: (process: number, client: number) => { f: string; input: unknown }): PlannedOperation[] {
-  const operations: PlannedOperation[] = [];
-  const clock = Array.from({ length: clients }, () => random() * 2);
-  const processOf = Array.from({ length: clients }, (_, client) => client);
-  for (let made = 0; made < count; made += 1) {
-    const client = clock.indexOf(Math.min(...clock));
-    const call = (clock[client] as number) + random() * 0.5;
-    const timedOut = random() < timeoutChance;
-    const latency = timedOut ? 5 + random() * 5 : 0.2 + random() * 3;
-    const process = processOf[client] as number;
-    const outcome = timedOut ? (random() < 0.5 ? 'info-applied' : 'info-skipped') : 'ok';
-    operations.push({ process, ...next(process, client), call, point: call + random() * latency, end: call + latency, outcome });
-    clock[client] = call + latency;
-    if (timedOut) processOf[client] = process + clients;
-  }
-  return operations;
-}
-
-/** Applies operations in the order of their points, so the history is linearizable by construction. */
-function execute<State>(operations: PlannedOperation[], initial: State, apply: (state: State, operation: PlannedOperation) => { state: State; output: unknown }): void {
-  let state = initial;
-  for (const operation of [...operations].sort((a, b) => a.point - b.point)) {
-    if (operation.outcome === 'info-skipped') continue;
-    const result = apply(state, operation);
-    state = result.state;
-    operation.output = result.output;
-  }
-}
-
-function etcdHistory(random: Random, corrupt: boolean): History {
-  const count = 70 + Math.floor(random() * 31);
-  const operations = schedule(random, etcdProcesses, count, 0.04, () => {
-    const pick = random();
-    const value = Math.floor(random() * 5);
-    if (pick < 0.34) return { f: 'read', input: null };
-    if (pick < 0.67) return { f: 'write', input: value };
-    return { f: 'cas', input: [value, Math.floor(random() * 5)] };
-  });
-  execute<number | null>(operations, null, (state, operation) => {
-    if (operation.f === 'read') return { state, output: state };
-    if (operation.f === 'write') return { state: operation.input as number, output: operation.input };
-    const [expected, value] = operation.input as [number, number];
-    return state === expected ? { state: value, output: 'swapped' } : { state, output: 'failed' };
-  });
-  if (corrupt) {
-    const reads = operations.filter((operation) => operation.f === 'read' && operation.outcome === 'ok');
-    const victim = reads[Math.floor(reads.length * (0.5 + random() * 0.5))];
-    if (victim !== undefined) victim.output = ((victim.output as number | null) ?? 0) + 1 + Math.floor(random() * 4);
-  }
-  // A cas that found another value fails, as Jepsen's etcd client reports it (Porcupine's reading).
-  return toHistory(operations, (operation) => {
-    if (operation.f !== 'cas') return { type: 'ok', value: operation.output };
-    return { type: operation.output === 'failed' ? 'fail' : 'ok', value: operation.input };
-  });
-}
-
-/** `corruptAt` places one corrupted get at that fraction of the gets (undefined: none). */
-function kvHistory(random: Random, corruptAt: number | undefined): History {
-  const sequence = new Array<number>(kvProcesses).fill(0);
-  const operations = schedule(random, kvProcesses, kvOperations, 0, (process) => {
-    const key = String(Math.floor(random() * kvKeys));
-    const pick = random();
-    if (pick < 0.45) return { f: 'get', input: { key, value: null } };
-    const value = `x ${process} ${sequence[process % kvProcesses]} y`;
-    sequence[process % kvProcesses] = (sequence[process % kvProcesses] as number) + 1;
-    return { f: pick < 0.55 ? 'put' : 'append', input: { key, value } };
-  });
-  execute<Map<string, string>>(operations, new Map(), (state, operation) => {
-    const { key, value } = operation.input as { key: string; value: string | null };
-    if (operation.f === 'get') return { state, output: { key, value: state.get(key) ?? '' } };
-    const next = new Map(state);
-    next.set(key, operation.f === 'put' ? (value as string) : (state.get(key) ?? '') + (value as string));
-    return { state: next, output: operation.input };
-  });
-  if (corruptAt !== undefined) {
-    // A get that also shows a piece no client ever appended.
-    const gets = operations.filter((operation) => operation.f === 'get' && operation.outcome === 'ok');
-    const victim = gets[Math.floor(gets.length * corruptAt)];
-    if (victim !== undefined) {
-      const { key, value } = victim.output as { key: string; value: string };
-      victim.output = { key, value: `${value}x ghost 0 y` };
-    }
-  }
-  return toHistory(operations, (operation) => ({ type: 'ok', value: operation.output }));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-function format(ms: number): string {
-  return ms < 10 ? ms.toFixed(3) : ms.toFixed(1);
-}
-
-function tally(results: LinearizabilityResult[]): string {
-  const counts = { ok: 0, illegal: 0, unknown: 0 };
-  for (const result of results) counts[result.verdict] += 1;
-  return `${counts.ok} ok, ${counts.illegal} illegal, ${counts.unknown} unknown`;
-}
+const root = join(import.meta.dirname, '..');
+const faultline = join(root, 'bin', 'faultline.mjs');
+const smallHistory = join(root, 'models', 'fixtures', 'register-ok.log');
+/** Porcupine's release the reference is built against. */
+const porcupineModule = 'github.com/anishathalye/porcupine@v1.3.0';
+/** Porcupine (Go) on this 2-core machine, from the issue: the fallback when Go is absent. */
+const published = { etcdTotalMs: 650, kvOkMs: 225, kvIllegalMs: 38 };
+const startRuns = 5;
+const batchRuns = 3;
+const startMsTarget = 150;
+/** A hard history gets this long in Porcupine before it counts as undecided there. */
+const hardPorcupineMsMax = 60_000;
+/** faultline must decide a hard history within this multiple of Porcupine's time. */
+const hardRatioMax = 2;
+/** Etcd log 95 is not in Porcupine's own tests: its cluster failed to start. */
+const skippedEtcdLogs: ReadonlySet<string> = new Set(['etcd_095.log']);
+const timeBinary = '/usr/bin/time';
 
 interface Timed {
-  result: LinearizabilityResult;
-  /** Wall-clock milliseconds, as the checker reports them. */
   ms: number;
-  /** CPU milliseconds of this process: what the check cost, without the waits of a shared machine. */
-  cpuMs: number;
+  /** Peak resident memory in KB, and user + system CPU ms (all threads), where /usr/bin/time can say. */
+  rssKb: number | undefined;
+  cpuMs: number | undefined;
+  stdout: string;
+  status: number | null;
 }
 
-function timedCheck(check: () => LinearizabilityResult): Timed {
-  const before = process.cpuUsage();
-  const result = check();
-  const used = process.cpuUsage(before);
-  return { result, ms: result.ms, cpuMs: (used.user + used.system) / 1000 };
+function timed(command: string, args: readonly string[], timeoutMs = 600_000): Timed {
+  const measured = existsSync(timeBinary);
+  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M cpu-s %U %S', command, ...args]] : [command, [...args]];
+  const started = performance.now();
+  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs), maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - started;
+  const rss = /rss-kb (\d+)/.exec(result.stderr ?? '')?.[1];
+  const cpu = /cpu-s ([\d.]+) ([\d.]+)/.exec(result.stderr ?? '');
+  const cpuMs = cpu === null ? undefined : (Number(cpu[1]) + Number(cpu[2])) * 1000;
+  return { ms, rssKb: rss === undefined ? undefined : Number(rss), cpuMs, stdout: result.stdout ?? '', status: result.signal === null ? result.status : null };
 }
 
-function runEtcd(histories: History[], dialect: 'jsonl' | 'porcupine-etcd'): { runs: Timed[]; total: number; cpuTotal: number } {
-  const runs = histories.map((history) => timedCheck(() => checkLinearizable(registerModel(), history, { dialect, timeoutMs })));
-  return { runs, total: runs.reduce((sum, run) => sum + run.ms, 0), cpuTotal: runs.reduce((sum, run) => sum + run.cpuMs, 0) };
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 }
 
-function ratio(ours: number, theirs: number): string {
-  return (ours / theirs).toFixed(2);
-}
-
-function reportEtcd(label: string, histories: History[], dialect: 'jsonl' | 'porcupine-etcd'): void {
-  const cold = runEtcd(histories, dialect);
-  let best = cold;
-  for (let pass = 0; pass < warmPasses; pass += 1) {
-    const warm = runEtcd(histories, dialect);
-    if (warm.cpuTotal < best.cpuTotal) best = warm;
+/** Builds the Go reference in a temporary module; undefined (and why) when Go or the proxy is unavailable. */
+function buildPorcupine(scratch: string): string | undefined {
+  const directory = join(scratch, 'porcupine-reference');
+  spawnSync('mkdir', ['-p', directory]);
+  copyFileSync(join(import.meta.dirname, 'porcupine-reference', 'main.go'), join(directory, 'main.go'));
+  const steps = [['mod', 'init', 'porcupine-reference'], ['get', porcupineModule], ['build', '-o', 'porcupine-reference', '.']];
+  for (const step of steps) {
+    const result = spawnSync('go', step, { cwd: directory, encoding: 'utf8', timeout: 300_000 });
+    if (result.status !== 0) {
+      console.log(`Porcupine reference not built (go ${step.join(' ')}: ${result.error?.message ?? result.stderr.trim().split('\n').at(-1)}); comparing with published timings`);
+      return undefined;
+    }
   }
-  const wall = best.runs.map((run) => run.ms);
-  const cpu = best.runs.map((run) => run.cpuMs);
-  console.log(`${label}: ${histories.length} histories, ${tally(best.runs.map((run) => run.result))}`);
-  console.log(`  cold pass: ${format(cold.total)} ms wall, ${format(cold.cpuTotal)} ms CPU in all`);
-  console.log(`  best of ${warmPasses} warm passes: ${format(best.total)} ms wall in all (median ${format(median(wall))}, worst ${format(Math.max(...wall))}); CPU ${format(best.cpuTotal)} ms in all (median ${format(median(cpu))}, worst ${format(Math.max(...cpu))})`);
-  console.log(`  ratio to Porcupine (${porcupine.etcdTotalMs} ms in all, median ${porcupine.etcdMedianMs}, worst ${porcupine.etcdWorstMs}), on CPU time: total ${ratio(best.cpuTotal, porcupine.etcdTotalMs)}, median ${ratio(median(cpu), porcupine.etcdMedianMs)}, worst ${ratio(Math.max(...cpu), porcupine.etcdWorstMs)}; cold total ${ratio(cold.cpuTotal, porcupine.etcdTotalMs)}`);
+  return join(directory, 'porcupine-reference');
 }
 
-function reportKv(label: string, history: History, reference: number): void {
-  const runs: Timed[] = [];
-  for (let pass = 0; pass <= warmPasses; pass += 1) runs.push(timedCheck(() => checkLinearizable(kvModel(), history, { timeoutMs })));
-  const [cold, ...warm] = runs as [Timed, ...Timed[]];
-  const best = warm.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
-  const ops = history.filter((event) => event.type === 'invoke').length;
-  console.log(`${label}: ${ops} ops, ${best.result.partitions} partitions, ${best.result.verdict}, ${best.result.cacheEntries} cache entries`);
-  console.log(`  cold ${format(cold.ms)} ms wall, ${format(cold.cpuMs)} ms CPU; best warm ${format(best.ms)} ms wall, ${format(best.cpuMs)} ms CPU; ratio to Porcupine's ${reference} ms on CPU time: ${ratio(best.cpuMs, reference)} (cold ${ratio(cold.cpuMs, reference)})`);
+function verdictsOfFaultline(stdout: string): Map<string, string> {
+  const verdicts = new Map<string, string>();
+  for (const line of stdout.trim().split('\n')) {
+    const record = JSON.parse(line) as { file?: string; verdict?: string };
+    if (record.file !== undefined && record.verdict !== undefined) verdicts.set(record.file, record.verdict);
+  }
+  return verdicts;
+}
+
+function verdictsOfPorcupine(stdout: string): Map<string, string> {
+  const verdicts = new Map<string, string>();
+  for (const line of stdout.trim().split('\n')) {
+    const [verdict, , file] = line.split(' ');
+    if (verdict !== undefined && file !== undefined) verdicts.set(file, verdict);
+  }
+  return verdicts;
+}
+
+function row(cells: readonly (string | number)[]): string {
+  const widths = [34, 8, 12, 12, 8];
+  return cells.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[0] as number) : String(cell).padStart(widths[column] ?? 10))).join(' ');
+}
+
+function startTime(porcupine: string | undefined): void {
+  timed('node', [faultline, 'check', smallHistory]);
+  const ours = median(Array.from({ length: startRuns }, () => timed('node', [faultline, 'check', smallHistory]).ms));
+  const theirs = porcupine === undefined ? undefined : median(Array.from({ length: startRuns }, () => timed(porcupine, [smallHistory]).ms));
+  console.log(`\nstart: faultline check of ${relative(root, smallHistory)}: median ${ours.toFixed(0)} ms wall of ${startRuns} (target ${startMsTarget} ms: ${ours <= startMsTarget ? 'met' : 'missed'})` +
+    (theirs === undefined ? '' : `; Porcupine's reference ${theirs.toFixed(0)} ms`));
+}
+
+function listHistories(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.edn')).sort().map((path) => join(folder, path));
+}
+
+function porcupineFiles(directory: string): string[] {
+  const etcd = join(directory, 'test_data', 'jepsen');
+  const kv = join(directory, 'test_data', 'kv');
+  if (!existsSync(etcd) || !existsSync(kv)) return [];
+  const logs = readdirSync(etcd).filter((name) => /^etcd_\d+\.log$/.test(name) && !skippedEtcdLogs.has(name)).sort().map((name) => join(etcd, name));
+  return [...logs, ...readdirSync(kv).filter((name) => name.endsWith('.txt')).sort().map((name) => join(kv, name))];
+}
+
+/** The whole set as one batch, each tool in one process, runs alternating; the best wall time of each. */
+function batch(directory: string, porcupine: string | undefined): void {
+  const files = porcupineFiles(directory);
+  if (files.length === 0) {
+    console.log(`\nbatch: no test_data/jepsen and test_data/kv under ${directory}; skipped`);
+    return;
+  }
+  const ours: Timed[] = [];
+  const theirs: Timed[] = [];
+  for (let run = 0; run < batchRuns; run += 1) {
+    ours.push(timed('node', [faultline, 'check', ...files, '--json']));
+    if (porcupine !== undefined) theirs.push(timed(porcupine, files));
+  }
+  const best = (runs: Timed[]) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const ourBest = best(ours);
+  const ourVerdicts = verdictsOfFaultline(ourBest.stdout);
+  console.log(`\nbatch: Porcupine's ${files.length - 6} etcd logs and 6 kv logs (${directory}), one process each, best wall of ${batchRuns} alternating runs, process start included`);
+  console.log(row(['files', 'tool', 'wall ms', 'Porcupine ms', 'ratio']));
+  const reference = porcupine === undefined ? published.etcdTotalMs + 2 * published.kvOkMs + 2 * published.kvIllegalMs : best(theirs).ms;
+  const label = porcupine === undefined ? 'published' : 'Go build';
+  console.log(row([`${files.length} files`, 'faultline', ourBest.ms.toFixed(0), `${reference.toFixed(0)} (${label})`, (ourBest.ms / reference).toFixed(2)]));
+  console.log(`  faultline runs: ${ours.map((run) => run.ms.toFixed(0)).join(', ')} ms` + (porcupine === undefined ? '' : `; Porcupine runs: ${theirs.map((run) => run.ms.toFixed(0)).join(', ')} ms`));
+  // CPU time is what a busy shared machine disturbs least: the wall times above wait on other work.
+  const cpu = (runs: Timed[]) => Math.min(...runs.map((run) => run.cpuMs ?? Infinity));
+  if (porcupine !== undefined && Number.isFinite(cpu(ours))) console.log(`  CPU (user + system, all threads), least of the runs: faultline ${cpu(ours).toFixed(0)} ms, Porcupine ${cpu(theirs).toFixed(0)} ms, ratio ${(cpu(ours) / cpu(theirs)).toFixed(2)}`);
+  if (porcupine === undefined) return;
+  const theirVerdicts = verdictsOfPorcupine(best(theirs).stdout);
+  const differing = files.filter((file) => ourVerdicts.get(file) !== theirVerdicts.get(file));
+  const tally = (verdict: string) => files.filter((file) => ourVerdicts.get(file) === verdict).length;
+  console.log(`  verdicts: ${tally('ok')} ok, ${tally('illegal')} illegal, ${tally('unknown')} unknown; ${differing.length === 0 ? 'identical to Porcupine on every file' : `DIFFERENT on ${differing.map((file) => relative(directory, file)).join(', ')}`}`);
+}
+
+/**
+ * Histories whose initial values are not the model's default; Knossos's tests give them (its
+ * multi-register file starts at x=0, y=0, as its first line says).
+ */
+const knossosInitial: Record<string, string> = { 'multi-register/good/multi-register.edn': '{"x":0,"y":0}' };
+
+/** Knossos decides every history under data/<model>/good (valid) and data/<model>/bad (invalid). */
+function knossos(directory: string): void {
+  const data = join(directory, 'data');
+  if (!existsSync(data)) {
+    console.log(`\nknossos: no data/ under ${directory}; skipped`);
+    return;
+  }
+  const special = Object.keys(knossosInitial).map((file) => join(data, file)).filter((file) => existsSync(file));
+  const rest = listHistories(data).filter((file) => !special.includes(file));
+  const run = timed('node', [faultline, 'check', ...rest, '--json']);
+  const verdicts = verdictsOfFaultline(run.stdout);
+  for (const file of special) {
+    const alone = timed('node', [faultline, 'check', file, '--json', '--initial', knossosInitial[relative(data, file)] as string]);
+    verdicts.set(file, (JSON.parse(alone.stdout) as { verdict: string }).verdict);
+  }
+  const expected = (file: string) => (file.includes('/good/') ? 'ok' : file.includes('/bad/') ? 'illegal' : undefined);
+  const decided = [...verdicts.keys()].filter((file) => expected(file) !== undefined);
+  const wrong = decided.filter((file) => verdicts.get(file) !== expected(file));
+  console.log(`\nknossos: ${decided.length} histories under ${data} (good/ and bad/), ${run.ms.toFixed(0)} ms wall in one batch`);
+  console.log(`  ${decided.length - wrong.length} of ${decided.length} get Knossos's verdict` + (wrong.length === 0 ? '' : `; DIFFERENT: ${wrong.map((file) => `${relative(data, file)} (${verdicts.get(file)})`).join(', ')}`));
+}
+
+/**
+ * From easy to hard: more writes that time out (half of them took effect, or all, so that reads see
+ * them and they stay in the search), then more writers at once.
+ */
+const hardLadder: readonly (Omit<HardRegisterConstraints, 'seed'> & { name: string })[] = [
+  { name: 'w8-timeouts6', writers: 8, readers: 2, operations: 120, timedOutWrites: 6 },
+  { name: 'w8-timeouts10', writers: 8, readers: 2, operations: 120, timedOutWrites: 10 },
+  { name: 'w8-timeouts12', writers: 8, readers: 2, operations: 120, timedOutWrites: 12 },
+  { name: 'w8r4-applied-timeouts8', writers: 8, readers: 4, operations: 120, timedOutWrites: 8, timedOutApplied: 1 },
+  { name: 'w8r4-applied-timeouts12', writers: 8, readers: 4, operations: 160, timedOutWrites: 12, timedOutApplied: 1 },
+  { name: 'w8r4-applied-timeouts16', writers: 8, readers: 4, operations: 160, timedOutWrites: 16, timedOutApplied: 1 },
+  { name: 'w16-timeouts8', writers: 16, readers: 4, operations: 200, timedOutWrites: 8 },
+];
+
+function hard(scratch: string, porcupine: string | undefined, rungs: number): void {
+  console.log(`\nhard register histories (bench/checker-histories.ts; the stale read is last, so the verdict is illegal), check's defaults:`);
+  console.log(row(['history', 'verdict', 'faultline ms', 'Porcupine ms', 'ratio']) + '  faultline peak RSS');
+  let largest: string | undefined;
+  for (const rung of hardLadder.slice(0, rungs)) {
+    const file = join(scratch, `${rung.name}.log`);
+    writeFileSync(file, hardRegisterLog({ ...rung, seed: rung.name }));
+    const theirs = porcupine === undefined ? undefined : timed(porcupine, [file], hardPorcupineMsMax);
+    const theirMs = theirs?.status === 0 ? theirs.ms : undefined;
+    // Within twice Porcupine's time where it decides; where it does not, the same time Porcupine had.
+    const ours = timed('node', [faultline, 'check', file, '--json'], theirMs === undefined ? hardPorcupineMsMax : Math.max(hardRatioMax * theirMs, 10_000));
+    const verdict = ours.status === null ? 'stopped' : (JSON.parse(ours.stdout) as { verdict: string }).verdict;
+    const ratio = theirMs === undefined ? '-' : (ours.ms / theirMs).toFixed(2);
+    const rss = ours.rssKb === undefined ? '' : `  ${(ours.rssKb / 1024).toFixed(0)} MB`;
+    console.log(row([rung.name, verdict, ours.ms.toFixed(0), theirMs === undefined ? `> ${hardPorcupineMsMax}` : theirMs.toFixed(0), ratio]) + rss);
+    if (verdict === 'illegal' && (theirMs === undefined || ours.ms <= hardRatioMax * theirMs)) largest = rung.name;
+  }
+  console.log(`  largest decided by faultline within ${hardRatioMax}x Porcupine's time (or where Porcupine does not decide): ${largest ?? 'none'}`);
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { seed: { type: 'string' }, 'etcd-logs': { type: 'string' } } });
-  const seed = values.seed ?? '4';
-  console.log(`SEED=${seed} etcdHistories=${etcdHistories} etcdProcesses=${etcdProcesses} kvProcesses=${kvProcesses} kvKeys=${kvKeys} kvOperations=${kvOperations}`);
-  const random = seedrandom(seed);
-  const okHistories = Array.from({ length: etcdHistories }, () => etcdHistory(random, false));
-  const mixedHistories = Array.from({ length: etcdHistories }, (_, index) => etcdHistory(random, index % 5 !== 0));
-  reportEtcd('etcd-shaped, all linearizable', okHistories, 'porcupine-etcd');
-  reportEtcd('etcd-shaped, 4 in 5 with a corrupted read (like Porcupine\'s set)', mixedHistories, 'porcupine-etcd');
-  reportKv('kv c50, linearizable', kvHistory(seedrandom(`${seed}-kv`), undefined), porcupine.kvOkMs);
-  // Porcupine's c50-bad breaks early (its longest legal prefix is 22 of 206 ops); a late break costs about an ok check.
-  reportKv('kv c50, one corrupted get early (at 10% of the gets)', kvHistory(seedrandom(`${seed}-kv`), 0.1), porcupine.kvIllegalMs);
-  reportKv('kv c50, one corrupted get late (at 70% of the gets)', kvHistory(seedrandom(`${seed}-kv`), 0.7), porcupine.kvIllegalMs);
-  const logs = values['etcd-logs'];
-  if (logs !== undefined && existsSync(logs)) {
-    const files = readdirSync(logs).filter((name) => /^etcd_\d+\.log$/.test(name)).sort();
-    reportEtcd(`Porcupine's own etcd logs (${logs})`, files.map((name) => parseHistory(readFileSync(join(logs, name), 'utf8'), 'porcupine-etcd')), 'porcupine-etcd');
-    for (const name of ['c50-ok', 'c50-bad']) {
-      const file = join(logs, `${name}.txt`);
-      if (existsSync(file)) reportKv(`Porcupine's own ${name}.txt`, parseHistory(readFileSync(file, 'utf8'), 'porcupine-kv'), name === 'c50-ok' ? porcupine.kvOkMs : porcupine.kvIllegalMs);
-    }
+  const { values } = parseArgs({ options: {
+    porcupine: { type: 'string', default: process.env.FAULTLINE_PORCUPINE_DIR ?? '' },
+    knossos: { type: 'string', default: process.env.FAULTLINE_KNOSSOS_DIR ?? '' },
+    'hard-rungs': { type: 'string', default: String(hardLadder.length) },
+  } });
+  const built = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
+  const scratch = mkdtempSync(join(tmpdir(), 'faultline-bench-checker-'));
+  try {
+    const porcupine = buildPorcupine(scratch);
+    console.log(`faultline ${faultline} (compiled check); Porcupine ${porcupine === undefined ? 'published timings' : `${porcupineModule}, built in ${scratch}`}`);
+    startTime(porcupine);
+    if (values.porcupine !== '') batch(values.porcupine, porcupine);
+    else console.log('\nbatch: skipped; pass --porcupine DIR (a checkout of github.com/anishathalye/porcupine)');
+    if (values.knossos !== '') knossos(values.knossos);
+    else console.log('\nknossos: skipped; pass --knossos DIR (a checkout of github.com/jepsen-io/knossos)');
+    hard(scratch, porcupine, Number(values['hard-rungs']));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

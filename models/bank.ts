@@ -120,7 +120,8 @@ export function bankModel(initial: readonly InitialAccount[]): Model<BankState, 
     const text = shown.map(({ balance, slot }) => `${nameOf(slot)}=${balance}`).join(' ');
     return shown.length === state.length ? text : `${text} (others unchanged)`.trim();
   };
-  return { name: 'bank', init: () => frozen, step, equal, hash, partition, describeOperation, describeState, decode };
+  const readOnly = (input: BankInput, output: BankOutput) => input.f === 'query' || (input.f === 'withdraw' && output.applied === false && !output.unknown);
+  return { name: 'bank', init: () => frozen, step, equal, hash, partition, readOnly, describeOperation, describeState, decode };
 }
 
 function describeBankOperation(input: BankInput, output: BankOutput, nameOf: (slot: number) => string): string {

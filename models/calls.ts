@@ -36,10 +36,31 @@ function lineOf(event: HistoryEvent, position: number): number {
 }
 
 /**
- * Validates the history (a completion with no invoke, two open invokes on one process, a time going
- * backwards, an unknown type) and pairs each invoke with the next completion of its process.
+ * How each format orders a history's events. Every format orders them by their position in the file;
+ * faultline's own JSONL also promises monotonic times, so a time going backwards there is bad data. In
+ * Knossos's and Jepsen's EDN (and Porcupine's kv logs, which are EDN) `:time` is informational: each
+ * process reads its own clock, which may run microseconds behind another's, and Knossos accepts that.
+ * Porcupine's etcd logs carry no time; a line's position is its time.
  */
-export function pairCalls(history: History): Call[] {
+export const orderRules: Record<HistoryFormat, string> = {
+  jsonl: 'events in file order; time must never go backwards',
+  edn: 'events in file order; :time is informational (as in Knossos)',
+  'porcupine-kv': 'events in file order (as in Porcupine)',
+  'porcupine-etcd': 'events in file order (as in Porcupine)',
+};
+
+/** Whether a format's times must be monotonic; see orderRules. */
+export function timesMustRise(format: HistoryFormat): boolean {
+  return format === 'jsonl';
+}
+
+/**
+ * Validates the history (a completion with no invoke, two open invokes on one process, a time going
+ * backwards where the format forbids it, an unknown type) and pairs each invoke with the next
+ * completion of its process. Calls are ordered by their events' positions, never by time.
+ */
+export function pairCalls(history: History, format: HistoryFormat = 'jsonl'): Call[] {
+  const checkTimes = timesMustRise(format);
   const calls: Call[] = [];
   const open = new Map<number, Call>();
   let lastTime = -Infinity;
@@ -50,7 +71,7 @@ export function pairCalls(history: History): Call[] {
       throw new HistoryError(line, `process must be an integer, got ${JSON.stringify(event.process)}`);
     }
     if (typeof event.f !== 'string') throw new HistoryError(line, `f must be a string, got ${JSON.stringify(event.f)}`);
-    if (typeof event.time === 'number') {
+    if (checkTimes && typeof event.time === 'number') {
       if (event.time < lastTime) throw new HistoryError(line, `time ${event.time} is earlier than the previous event's ${lastTime}`);
       lastTime = event.time;
     }

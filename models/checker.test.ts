@@ -2,7 +2,8 @@
 // pathological history of concurrent info writes that must end `unknown` inside its budget.
 import { describe, expect, it } from 'vitest';
 import { bankModel } from './bank.js';
-import { checkLinearizable } from './checker.js';
+import { checkLinearizable, partitionOperations, resultFromOutcomes, searchPartition } from './checker.js';
+import { pairCalls, toOperations } from './calls.js';
 import type { History, HistoryEvent } from './history.js';
 import { kvModel } from './kv.js';
 import { combineVerdicts } from './model.js';
@@ -16,9 +17,12 @@ function numbered(events: HistoryEvent[]): History {
   return events.map((item, index) => ({ ...item, index, time: index * 10 }));
 }
 
-/** 40 writes of distinct values that all end in doubt, then reads that no order of them explains. */
-function infoWritePileUp(writes: number): History {
-  const events: HistoryEvent[] = [];
+/**
+ * Writes of distinct values that all end in doubt, then reads that no order of them explains. A cas
+ * that also ends in doubt keeps the register from leaving out the writes nobody read (see its prune).
+ */
+function infoWritePileUp(writes: number, withCas = true): History {
+  const events: HistoryEvent[] = withCas ? [event(writes + 1, 'invoke', 'cas', [100, 101]), event(writes + 1, 'info', 'cas', [100, 101])] : [];
   for (let process = 0; process < writes; process += 1) events.push(event(process, 'invoke', 'write', process + 1));
   for (let process = 0; process < writes; process += 1) events.push(event(process, 'info', 'write', process + 1));
   for (const value of [1, 2, 1]) {
@@ -78,7 +82,7 @@ describe('checkLinearizable', () => {
     const result = checkLinearizable(registerModel(), infoWritePileUp(40), { timeoutMs: 200, now: steppingClock() });
     expect(result.verdict).toBe('unknown');
     expect(result.reason).toContain('200 ms budget ran out');
-    expect(result.warnings[0]).toContain('40 info operations');
+    expect(result.warnings[0]).toContain('41 info operations');
   });
 
   it('stops within its budget on the real clock', () => {
@@ -95,7 +99,7 @@ describe('checkLinearizable', () => {
     const result = checkLinearizable(registerModel(), infoWritePileUp(40), { cacheEntriesMax: 5_000, timeoutMs: 60_000 });
     expect(result.verdict).toBe('unknown');
     expect(result.reason).toContain('5000 entries');
-    expect(result.reason).toContain('MB of bitsets');
+    expect(result.budget).toMatchObject({ kind: 'cache', cacheEntries: expect.any(Number) });
     expect(result.cacheEntries).toBeLessThanOrEqual(5_001);
   });
 
@@ -113,11 +117,86 @@ describe('checkLinearizable', () => {
       cold.push(event(99, 'invoke', 'put', { key: 'cold', value: `v${write}` }), event(99, 'ok', 'put', { key: 'cold', value: `v${write}` }));
     }
     cold.push(event(99, 'invoke', 'get', { key: 'cold', value: null }), event(99, 'ok', 'get', { key: 'cold', value: 'v0' }));
-    const history = numbered([...infoWritePileUp(30).map(asKv), ...cold]);
+    const history = numbered([...infoWritePileUp(30, false).map(asKv), ...cold]);
     const result = checkLinearizable(kvModel(), history, { cacheEntriesMax: 2_000, timeoutMs: 60_000 });
     expect(result.verdict).toBe('illegal');
     if (result.witness?.kind !== 'counterexample') throw new Error('expected a counterexample');
     expect(result.witness.partition).toBe(1);
+  });
+});
+
+describe('timed-out writes nobody read', () => {
+  it('are left out of a register history, so a pile-up of them is decided at once', () => {
+    const result = checkLinearizable(registerModel(), infoWritePileUp(40, false), { timeoutMs: 60_000 });
+    expect(result.verdict).toBe('illegal');
+    expect(result.ops).toBe(5);
+  });
+
+  it('are kept when a timed-out cas could read the value they hid', () => {
+    // nil, then write 1 that times out, then a cas 1->2 that times out, then a read of 2: legal only with the write.
+    const history = numbered([
+      event(0, 'invoke', 'write', 1), event(0, 'info', 'write', 1),
+      event(1, 'invoke', 'cas', [1, 2]), event(1, 'info', 'cas', [1, 2]),
+      event(2, 'invoke', 'read', null), event(2, 'ok', 'read', 2),
+    ]);
+    expect(checkLinearizable(registerModel(), history).verdict).toBe('ok');
+  });
+});
+
+describe('read-only ops taken first', () => {
+  it('still tries the siblings of a write that left the value as it was (it is not read-only)', () => {
+    // write 4; an info write of 4; write 3; read 4: only "write 4, write 3, info write 4, read 4" works.
+    const history = numbered([
+      event(0, 'invoke', 'write', 4), event(0, 'ok', 'write', 4),
+      event(1, 'invoke', 'write', 4),
+      event(2, 'invoke', 'write', 3), event(2, 'ok', 'write', 3),
+      event(3, 'invoke', 'read', null), event(3, 'ok', 'read', 4),
+    ]);
+    expect(checkLinearizable(registerModel(), history).verdict).toBe('ok');
+  });
+
+  it('finds a stale read among many concurrent reads', () => {
+    const reads = Array.from({ length: 12 }, (_, process) => [event(process + 2, 'invoke', 'read', null)]).flat();
+    const answers = Array.from({ length: 12 }, (_, process) => event(process + 2, 'ok', 'read', process === 11 ? 1 : 2));
+    const history = numbered([
+      event(0, 'invoke', 'write', 1), event(0, 'ok', 'write', 1), event(1, 'invoke', 'write', 2), event(1, 'ok', 'write', 2),
+      ...reads, ...answers,
+    ]);
+    expect(checkLinearizable(registerModel(), history).verdict).toBe('illegal');
+  });
+});
+
+describe('budgets by memory', () => {
+  it('ends unknown when the estimated cache bytes reach the budget, and says how far it got', () => {
+    const memoryBytesMax = 2 * 1024 * 1024;
+    const result = checkLinearizable(registerModel(), infoWritePileUp(40), { cacheEntriesMax: Infinity, memoryBytesMax, timeoutMs: Infinity });
+    expect(result.verdict).toBe('unknown');
+    expect(result.budget).toMatchObject({ kind: 'memory', completed: 3 });
+    expect(result.budget?.cacheBytes).toBeLessThanOrEqual(memoryBytesMax);
+    expect(result.budget?.deepest).toBeLessThan(3);
+    expect(result.reason).toContain('memory budget');
+  });
+
+  it('decides the same pile-up once the budget is large enough', () => {
+    const result = checkLinearizable(registerModel(), infoWritePileUp(10), { cacheEntriesMax: Infinity, memoryBytesMax: 64 * 1024 * 1024, timeoutMs: Infinity });
+    expect(result.verdict).toBe('illegal');
+  });
+});
+
+describe('searchPartition and resultFromOutcomes', () => {
+  it('give the verdict of checkLinearizable when each partition is searched on its own', () => {
+    const history = numbered([
+      event(0, 'invoke', 'put', { key: 'x', value: 'a' }), event(0, 'ok', 'put', { key: 'x', value: 'a' }),
+      event(1, 'invoke', 'get', { key: 'y', value: null }), event(1, 'ok', 'get', { key: 'y', value: 'b' }),
+    ]);
+    const model = kvModel();
+    const partitions = partitionOperations(model, toOperations(model, pairCalls(history), 'jsonl'));
+    const constraints = { cacheEntriesMax: Infinity, memoryBytesMax: 1024 * 1024 };
+    const outcomes = new Map(partitions.map((partition, position) => [position, searchPartition(model, partition, constraints)]));
+    const context = { now: () => 0, started: 0, limits: { cacheEntriesMax: Infinity, memoryBytesMax: 1024 * 1024 }, timeoutMs: Infinity };
+    const result = resultFromOutcomes(model, partitions, outcomes, context);
+    expect(result.verdict).toBe('illegal');
+    expect(result.verdict).toBe(checkLinearizable(model, history).verdict);
   });
 });
 

@@ -63,6 +63,15 @@ describe('JSONL', () => {
     expect(lineOfError(text, 'jsonl')).toMatchObject({ line: 3, detail: expect.stringContaining('earlier') });
   });
 
+  it('accepts in EDN a :time that goes back between processes: events keep their file order', () => {
+    const text = `[{:process 0, :type :invoke, :f :read, :time 100}
+ {:process 1, :type :invoke, :f :write, :value 1, :time 90}
+ {:process 1, :type :ok, :f :write, :value 1, :time 120}
+ {:process 0, :type :ok, :f :read, :value 1, :time 110}]`;
+    const calls = pairCalls(parseHistory(text, 'edn'), 'edn');
+    expect(calls.map((call) => [call.f, call.call, call.return])).toEqual([['read', 0, 3], ['write', 1, 2]]);
+  });
+
   it('leaves an invoke with no completion open', () => {
     const history = parseHistory(jsonl([{ index: 0, process: 1, type: 'invoke', f: 'write', value: 1, time: 1 }]), 'jsonl');
     expect(pairCalls(history)[0]).toMatchObject({ completion: 'open', return: Infinity });

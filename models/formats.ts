@@ -20,7 +20,7 @@ const etcdLinePattern = /^\s*INFO\s+jepsen\.util\s+-\s+(\S+)\s+(\S+)\s+(\S+)(?:\
 export function parseHistory(text: string, format: FormatChoice = 'auto'): History {
   const resolved = format === 'auto' ? detectFormat(text) : format;
   const history = readEvents(text, resolved);
-  pairCalls(history);
+  pairCalls(history, resolved);
   return history;
 }
 

@@ -7,7 +7,7 @@ export type { BankFunction, BranchState, DepositValue, EventType, History, Histo
 export { HistoryError, isHistoryError, ModelInputError } from './errors.js';
 export { detectFormat, historyFormats, parseHistory } from './formats.js';
 export type { FormatChoice } from './formats.js';
-export { pairCalls, toOperations } from './calls.js';
+export { orderRules, pairCalls, timesMustRise, toOperations } from './calls.js';
 export type { Call, Completion, HistoryFormat } from './calls.js';
 export { combineVerdicts, noPartition, shallowEqual } from './model.js';
 export type { AnyModel, Decoded, Model, Operation, StepResult, Verdict } from './model.js';
@@ -19,16 +19,23 @@ export { kvModel } from './kv.js';
 export type { KvConstraints, KvInput, KvOutput, KvState } from './kv.js';
 export { multiRegisterModel } from './multi-register.js';
 export type { MultiRegisterConstraints, MultiRegisterInput, MultiRegisterState } from './multi-register.js';
-export { cacheEntriesMaxDefault, checkLinearizable, checkOperations, openOperationsWarnCount, timeoutMsDefault } from './checker.js';
-export type { BlockedOperation, CheckConstraints, LinearizabilityResult, LinearizationStep, Witness } from './checker.js';
+export { mutexModel } from './mutex.js';
+export type { MutexInput, MutexOutput } from './mutex.js';
+export {
+  cacheEntriesMaxDefault, checkLinearizable, checkOperations, memoryBytesMaxDefault, openOperationsWarnCount, partitionOperations,
+  resultFromOutcomes, searchPartition, timeoutMsDefault,
+} from './checker.js';
+export type { BlockedOperation, BudgetReport, CheckConstraints, LinearizabilityResult, LinearizationStep, OutcomeContext, Witness } from './checker.js';
+export type { BudgetKind, SearchLimits, SearchOutcome, SearchProgress } from './search.js';
 export { checkConservation, checkConvergence, checkExactlyOnce, checkNonNegative, detailsMax } from './invariants.js';
 export type { InvariantKind, InvariantResult } from './invariants.js';
 
-export const modelNames = ['bank', 'register', 'cas-register', 'kv', 'multi-register'] as const;
+export const modelNames = ['bank', 'register', 'cas-register', 'kv', 'multi-register', 'mutex'] as const;
 export type ModelName = (typeof modelNames)[number];
 
 const bankFunctions = new Set(['deposit', 'withdraw', 'query', 'transfer']);
 const kvFunctions = new Set(['get', 'put', 'append']);
+const mutexFunctions = new Set(['acquire', 'release']);
 
 /** The model a history most likely wants, from its format and its functions. */
 export function inferModelName(format: HistoryFormat, history: History): ModelName {
@@ -39,6 +46,7 @@ export function inferModelName(format: HistoryFormat, history: History): ModelNa
   if (functions.has('txn')) return 'multi-register';
   if (only(bankFunctions)) return 'bank';
   if (only(kvFunctions)) return 'kv';
+  if (only(mutexFunctions)) return 'mutex';
   return format === 'edn' ? 'cas-register' : 'register';
 }
 

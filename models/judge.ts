@@ -33,7 +33,7 @@ export interface Claims {
   resolvesUnknownByAppliedSet: boolean;
 }
 
-export const checkKinds = ['linearizability', 'conservation', 'non-negative', 'convergence', 'exactly-once', 'dead-letters', 'liveness', 'lab'] as const;
+export const checkKinds = ['linearizability', 'session-guarantees', 'conservation', 'non-negative', 'convergence', 'exactly-once', 'dead-letters', 'liveness', 'lab'] as const;
 export type CheckKind = (typeof checkKinds)[number];
 
 export interface CheckResult {

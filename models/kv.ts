@@ -3,8 +3,8 @@
 // Try it: `npx faultline check models/fixtures/kv-ok.txt`.
 import type { Call } from './calls.js';
 import { HistoryError } from './errors.js';
-import { partitionBy } from './model.js';
-import type { Decoded, Model } from './model.js';
+import { illegalStep, partitionBy, stepFromNext } from './model.js';
+import type { Decoded, IllegalStep, Model } from './model.js';
 
 /**
  * The keys written so far and their values (a key not there holds the initial value), with a hash kept
@@ -54,8 +54,8 @@ function polynomialHash(text: string): { hash: number; scale: number } {
   return { hash, scale };
 }
 
-function pairHash(key: string, valueHash: number): number {
-  const mixed = Math.imul(polynomialHash(key).hash ^ 0x5bd1e995, 0x9e3779b1) ^ valueHash;
+function pairHash(keyHash: number, valueHash: number): number {
+  const mixed = Math.imul(keyHash ^ 0x5bd1e995, 0x9e3779b1) ^ valueHash;
   return Math.imul(mixed ^ (mixed >>> 15), 0x85ebca6b) | 0;
 }
 
@@ -95,13 +95,24 @@ export function kvModel(constraints: KvConstraints = {}): Model<KvState, KvInput
     const slot = state.keys.indexOf(key);
     return slot === -1 ? initial : (state.values[slot] as string);
   };
-  const contribution = (key: string, valueHash: number) => pairHash(key, valueHash) ^ pairHash(key, initialHash);
+  // Each op's value is hashed once, not at every step the search takes with it (V8 keeps a string's
+  // own hash, so the lookup does not walk the string).
+  const hashCache = new Map<string, { hash: number; scale: number }>();
+  const hashOf = (text: string) => {
+    let known = hashCache.get(text);
+    if (known === undefined) {
+      known = polynomialHash(text);
+      hashCache.set(text, known);
+    }
+    return known;
+  };
+  const contribution = (key: string, valueHash: number) => pairHash(hashOf(key).hash, valueHash) ^ pairHash(hashOf(key).hash, initialHash);
 
   function write(state: KvState, input: KvInput): KvState {
     const slot = state.keys.indexOf(input.key);
     const before = slot === -1 ? initial : (state.values[slot] as string);
     const beforeHash = slot === -1 ? initialHash : (state.valueHashes[slot] as number);
-    const appended = polynomialHash(input.value);
+    const appended = hashOf(input.value);
     const put = input.f === 'put';
     const afterHash = put ? appended.hash : (Math.imul(beforeHash, appended.scale) + appended.hash) | 0;
     const keys = slot === -1 ? [...state.keys, input.key] : state.keys;
@@ -129,16 +140,21 @@ export function kvModel(constraints: KvConstraints = {}): Model<KvState, KvInput
     return true;
   }
 
+  function next(state: KvState, input: KvInput, output: KvOutput): KvState | IllegalStep {
+    if (input.f !== 'get') return write(state, input);
+    return output.value === undefined || read(state, input.key, output) ? state : illegalStep;
+  }
+  const step = stepFromNext(next);
+
   return {
     name: 'kv',
     init: () => empty,
-    step(state, input, output) {
-      if (input.f === 'get') return { ok: output.value === undefined || read(state, input.key, output), state };
-      return { ok: true, state: write(state, input) };
-    },
+    step,
+    next,
     equal,
     hash: (state) => state.hash,
     partition: (operations) => partitionBy(operations, (operation) => operation.input.key),
+    readOnly: (input) => input.f === 'get',
     describeOperation(input, output) {
       if (input.f === 'get') return `get(${JSON.stringify(input.key)}) → ${output.value === undefined ? '?' : JSON.stringify(output.value)}`;
       return `${input.f}(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;

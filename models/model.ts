@@ -4,6 +4,10 @@ import type { Call, HistoryFormat } from './calls.js';
 
 export type Verdict = 'ok' | 'illegal' | 'unknown';
 
+/** What a model's `next` returns for an op that is not legal in the state. */
+export const illegalStep: unique symbol = Symbol('illegal step');
+export type IllegalStep = typeof illegalStep;
+
 export interface StepResult<State> {
   ok: boolean;
   state: State;
@@ -38,9 +42,24 @@ export interface Model<State, Input, Output> {
   readonly name: string;
   init(): State;
   step(state: State, input: Input, output: Output): StepResult<State>;
+  /**
+   * The same answer as `step` without a result object: the state after the op, or illegalStep. The
+   * search calls it millions of times, so a model that can should give it (stepFromNext derives step).
+   */
+  next?(state: State, input: Input, output: Output): State | IllegalStep;
+  /**
+   * Leaves out ops that cannot change the verdict of this partition (a timed-out write of a value that
+   * nothing ever read, say); the search then never branches on them. Must keep every completed op.
+   */
+  prune?(operations: readonly Operation<Input, Output>[]): Operation<Input, Output>[];
   equal?(a: State, b: State): boolean;
   hash?(state: State): number;
   partition?(operations: readonly Operation<Input, Output>[]): Operation<Input, Output>[][];
+  /**
+   * True when this op never changes the state in any state where it is legal (a read, a refused
+   * withdraw). The search then takes it as soon as it is legal and tries nothing else in its place.
+   */
+  readOnly?(input: Input, output: Output): boolean;
   describeOperation?(input: Input, output: Output): string;
   describeState?(state: State): string;
   /**
@@ -53,6 +72,14 @@ export interface Model<State, Input, Output> {
 
 // The erased form the checker and the command line pass around.
 export type AnyModel = Model<any, any, any>;
+
+/** `step` from `next`, for models that write only the fast form. */
+export function stepFromNext<State, Input, Output>(next: (state: State, input: Input, output: Output) => State | IllegalStep) {
+  return (state: State, input: Input, output: Output): StepResult<State> => {
+    const after = next(state, input, output);
+    return after === illegalStep ? { ok: false, state } : { ok: true, state: after };
+  };
+}
 
 export function shallowEqual(a: unknown, b: unknown): boolean {
   return a === b;

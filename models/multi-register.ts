@@ -100,6 +100,7 @@ export function multiRegisterModel(constraints: MultiRegisterConstraints = {}): 
   return {
     name: 'multi-register',
     init: () => initial,
+    readOnly: (input) => input.micro.every((micro) => micro.f === 'read'),
     step(state, input) {
       let next: Record<string, RegisterValue> | undefined;
       for (const { f, key, value } of input.micro) {

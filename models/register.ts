@@ -4,7 +4,8 @@
 import type { Call, HistoryFormat } from './calls.js';
 import { HistoryError } from './errors.js';
 import { hashNumber, hashString } from './model.js';
-import type { Decoded, Model, StepResult } from './model.js';
+import { illegalStep, stepFromNext } from './model.js';
+import type { Decoded, IllegalStep, Model, Operation } from './model.js';
 
 /** A register value; null is nil. Other JSON values are compared by their JSON text. */
 export type RegisterValue = number | string | boolean | null;
@@ -44,22 +45,41 @@ function showValue(value: RegisterValue): string {
   return JSON.stringify(value);
 }
 
-function step(state: RegisterValue, input: RegisterInput, output: RegisterOutput): StepResult<RegisterValue> {
+function next(state: RegisterValue, input: RegisterInput, output: RegisterOutput): RegisterValue | IllegalStep {
   switch (input.f) {
     case 'read':
-      if (output.kind === 'value') return { ok: output.value === state, state };
-      if (output.kind === 'absent') return { ok: state === null, state };
-      return { ok: true, state };
+      if (output.kind === 'value') return output.value === state ? state : illegalStep;
+      if (output.kind === 'absent') return state === null ? state : illegalStep;
+      return state;
     case 'write':
-      return { ok: true, state: input.value };
+      return input.value;
     case 'cas': {
       const matches = input.expected === state;
-      const after = matches ? input.value : state;
-      if (output.kind === 'swapped') return { ok: matches, state: after };
-      if (output.kind === 'not-swapped') return { ok: !matches, state };
-      return { ok: true, state: after };
+      if (output.kind === 'swapped') return matches ? input.value : illegalStep;
+      if (output.kind === 'not-swapped') return matches ? illegalStep : state;
+      return matches ? input.value : state;
     }
   }
+}
+
+const step = stepFromNext(next);
+
+/**
+ * A timed-out write of a value that no read returned and no cas expected can be left out: where it
+ * took effect, the ops after it until the next write saw a value that none of them could accept
+ * (a read of it, a cas expecting it), so leaving it out changes no legal order. That holds only when
+ * every cas completed and swapped: a failed or timed-out cas is legal in a state it did not expect,
+ * so the value before the write could change its meaning.
+ */
+function prune(operations: readonly Operation<RegisterInput, RegisterOutput>[]): Operation<RegisterInput, RegisterOutput>[] {
+  const observed = new Set<RegisterValue>();
+  for (const { input, output } of operations) {
+    if (input.f === 'cas' && output.kind !== 'swapped') return operations.slice();
+    if (input.f === 'cas') observed.add(input.expected);
+    if (output.kind === 'value') observed.add(output.value);
+    if (output.kind === 'absent') observed.add(null);
+  }
+  return operations.filter((operation) => !(operation.input.f === 'write' && operation.return === Infinity && !observed.has(operation.input.value)));
 }
 
 function readOutput(call: Call, dialect: HistoryFormat): RegisterOutput | undefined {
@@ -123,8 +143,11 @@ export function registerModel(constraints: RegisterConstraints = {}): Model<Regi
     name: constraints.name ?? 'register',
     init: () => initial,
     step,
+    next,
+    prune,
     equal: (a, b) => a === b,
     hash: (state) => (typeof state === 'number' ? hashNumber(state) : hashString(String(state))),
+    readOnly: (input, output) => input.f === 'read' || (input.f === 'cas' && output.kind === 'not-swapped'),
     describeOperation,
     describeState: showValue,
     decode,

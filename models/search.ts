@@ -1,16 +1,43 @@
 // The search for one partition: Wing & Gong's algorithm with Lowe's improvements (an entry list with
 // lift/unlift, and a cache of (linearized set as a bitset, state) that prunes what was seen). Pure: the
 // caller hands in the budget. Try it: `npx vitest run models/checker.test.ts`.
+import { illegalStep } from './model.js';
 import type { AnyModel, Operation } from './model.js';
+
+/** Which budget ran out: time, the cache's estimated bytes, or its entry count (the lab's fixed cap). */
+export type BudgetKind = 'timeout' | 'memory' | 'cache';
+
+/** How far a search got before a budget ran out. */
+export interface SearchProgress {
+  cacheEntries: number;
+  /** Estimated bytes of the cache when it stopped. */
+  cacheBytes: number;
+  steps: number;
+  /** The longest legal prefix found, against the completed ops it had to cover. */
+  deepest: number;
+  completed: number;
+}
 
 export type SearchOutcome =
   | { verdict: 'ok'; order: number[]; cacheEntries: number }
   | { verdict: 'illegal'; longest: number[]; statesAfter: unknown[]; blocked: number; cacheEntries: number }
-  | { verdict: 'unknown'; reason: 'timeout' | 'cache'; cacheEntries: number; steps: number };
+  | ({ verdict: 'unknown'; reason: BudgetKind } & SearchProgress);
+
+export interface SearchLimits {
+  /** Seen (bitset, state) pairs kept at most. */
+  cacheEntriesMax: number;
+  /** Estimated bytes the cache may take: its bitsets, tables and the states it holds. */
+  memoryBytesMax: number;
+}
 
 const budgetCheckStepMask = 0x3ff;
-/** The cache's bitsets grow with the partition: a cap on their bytes keeps long partitions in memory. */
-export const cacheBitsetBytesMax = 256 * 1024 * 1024;
+/** One typed array holds every bitset; a single ArrayBuffer is capped at 4 GiB on Node 20. */
+export const cachePoolBytesMax = 4 * 1024 * 1024 * 1024 - 1024;
+/** What a state that is an object (a kv map, a bank) costs the heap, beyond its slot in the list. */
+const objectStateBytes = 96;
+/** A state slot in the list, and the two hash-table words per chain head (tables stay under half full). */
+const stateSlotBytes = 8;
+const tableSlotBytes = 8;
 const hashKeyMask = 0x3fffffff;
 
 // A fixed mixing of each operation id into the bitset's hash; XOR makes it cheap to update both ways.
@@ -36,10 +63,21 @@ class SeenCache {
   private keys = new Int32Array(1024);
   private headCount = 0;
   size = 0;
+  /** Estimated bytes of the states that are objects. */
+  private stateBytes = 0;
 
-  constructor(private readonly words: number, private readonly equal: (a: unknown, b: unknown) => boolean) {
+  constructor(private readonly words: number, private readonly equal: (a: unknown, b: unknown) => boolean, private readonly bytesMax: number) {
     this.pool = new Uint32Array(words * 1024);
     this.chain = new Int32Array(1024);
+  }
+
+  /** Estimated bytes held: the allocated pool and chain, the state list and the hash tables. */
+  get bytes(): number {
+    return this.bytesWith(this.chain.length, this.heads.length);
+  }
+
+  private bytesWith(capacity: number, tableSlots: number): number {
+    return capacity * (this.words * 4 + 4) + this.size * stateSlotBytes + this.stateBytes + tableSlots * 2 * tableSlotBytes;
   }
 
   private slotOf(key: number): number {
@@ -49,8 +87,8 @@ class SeenCache {
     return slot;
   }
 
-  /** Adds the pair unless it is there already; returns whether it was added. */
-  add(bits: Uint32Array, key: number, state: unknown): boolean {
+  /** Adds the pair unless it is there already: 1 added, 0 seen before, -1 no room left in the budget. */
+  add(bits: Uint32Array, key: number, state: unknown): number {
     const words = this.words;
     const slot = this.slotOf(key);
     const head = (this.heads[slot] as number) - 1;
@@ -63,9 +101,10 @@ class SeenCache {
           break;
         }
       }
-      if (same && this.equal(this.states[entry], state)) return false;
+      if (same && this.equal(this.states[entry], state)) return 0;
     }
-    if (this.size === this.chain.length) this.grow();
+    if (this.size === this.chain.length && !this.grow()) return -1;
+    if (typeof state === 'object' && state !== null) this.stateBytes += objectStateBytes;
     const entry = this.size;
     this.pool.set(bits, entry * words);
     this.chain[entry] = head;
@@ -77,16 +116,20 @@ class SeenCache {
     }
     this.heads[slot] = entry + 1;
     if (this.headCount * 2 > this.heads.length) this.rehash();
-    return true;
+    return 1;
   }
 
-  private grow(): void {
+  /** Doubles the pool unless that would pass the budget; the check comes before the allocation. */
+  private grow(): boolean {
+    const capacity = this.chain.length * 2;
+    if (this.bytesWith(capacity, this.heads.length * 2) > this.bytesMax || capacity * this.words * 4 > cachePoolBytesMax) return false;
     const pool = new Uint32Array(this.pool.length * 2);
     pool.set(this.pool);
     this.pool = pool;
     const chain = new Int32Array(this.chain.length * 2);
     chain.set(this.chain);
     this.chain = chain;
+    return true;
   }
 
   private rehash(): void {
@@ -100,6 +143,15 @@ class SeenCache {
       this.keys[target] = keys[slot] as number;
     }
   }
+}
+
+function advanceOf(model: AnyModel): (state: unknown, input: unknown, output: unknown) => unknown {
+  const next = model.next;
+  if (next !== undefined) return (state, input, output) => next.call(model, state, input, output);
+  return (state, input, output) => {
+    const result = model.step(state, input, output);
+    return result.ok ? result.state : illegalStep;
+  };
 }
 
 /** The entry list: every call, and the return of every completed operation, in real-time order. */
@@ -174,6 +226,13 @@ function unlift(list: EntryList, operation: number): void {
 }
 
 /**
+ * An op the model calls read-only (it changes no state where it is legal: a read, a failed cas) that
+ * is legal where the search stands can go first in any linearization from here: taken out of its
+ * place it changed nothing there, put first it is legal and changes nothing, and every op that must
+ * precede it is already linearized, or it would not be a candidate. So once such an op is taken, its
+ * siblings need not be tried after it fails. (A write of the value already there does not qualify:
+ * later, in another state, it would change it.)
+ *
  * The search for a linearization of one partition, resumable so that partitions can take turns (as
  * Porcupine runs them in parallel) and the first illegal one stops the check early. Operations that
  * never return need not be linearized: once every completed operation is, the rest may take effect
@@ -184,11 +243,15 @@ export class PartitionSearch {
   private readonly inputs: unknown[];
   private readonly outputs: unknown[];
   private readonly mixes: Int32Array;
-  private readonly step: AnyModel['step'];
+  private readonly readOnly: Uint8Array;
+  /** The model's `next`, or its `step` in that form: the state after an op, or illegalStep. */
+  private readonly advance: (state: unknown, input: unknown, output: unknown) => unknown;
   private readonly hashState: ((state: unknown) => number) | undefined;
   private readonly bits: Uint32Array;
   private cache: SeenCache | undefined;
   private readonly stackOperations: Int32Array;
+  /** 1 where the op at that depth left the state as it was: then it was the only choice worth trying. */
+  private readonly stackForced: Uint8Array;
   private readonly stackStates: unknown[];
   private state: unknown;
   private depth = 0;
@@ -203,20 +266,25 @@ export class PartitionSearch {
   outcome: SearchOutcome | undefined;
 
   private readonly cacheEntriesMax: number;
+  /** The most completed ops any prefix has covered: how far the search got. */
+  private deepestCompleted = 0;
 
-  constructor(model: AnyModel, operations: readonly Operation[], cacheEntriesMax: number) {
+  constructor(model: AnyModel, operations: readonly Operation[], limits: SearchLimits) {
     const count = operations.length;
     this.list = buildEntries(operations);
     this.inputs = operations.map((operation) => operation.input);
     this.outputs = operations.map((operation) => operation.output);
     this.mixes = new Int32Array(count).map((_, id) => mixId(id));
-    this.step = model.step.bind(model);
+    const readOnly = model.readOnly?.bind(model);
+    this.readOnly = new Uint8Array(count).map((_, id) => (readOnly?.((operations[id] as Operation).input, (operations[id] as Operation).output) ? 1 : 0));
+    this.advance = advanceOf(model);
     this.hashState = model.hash?.bind(model);
     const equal = model.equal?.bind(model) ?? ((a: unknown, b: unknown) => a === b);
     this.bits = new Uint32Array(Math.max(1, (count + 31) >>> 5));
-    this.cacheEntriesMax = Math.min(cacheEntriesMax, Math.floor(cacheBitsetBytesMax / this.bits.byteLength));
-    this.cache = new SeenCache(this.bits.length, equal);
+    this.cacheEntriesMax = limits.cacheEntriesMax;
+    this.cache = new SeenCache(this.bits.length, equal, limits.memoryBytesMax);
     this.stackOperations = new Int32Array(count);
+    this.stackForced = new Uint8Array(count);
     this.stackStates = new Array<unknown>(count);
     this.state = model.init();
     this.entry = this.list.next[this.list.head] as number;
@@ -227,14 +295,18 @@ export class PartitionSearch {
     return this.cache?.size ?? this.outcome?.cacheEntries ?? 0;
   }
 
-  /** Bytes the live cache's bitsets take. */
+  /** Estimated bytes the live cache takes. */
   get cacheBytes(): number {
-    return (this.cache?.size ?? 0) * this.bits.byteLength;
+    return this.cache?.bytes ?? 0;
   }
 
-  /** Stops the search as unknown (its time or cache budget ran out) and frees its cache. */
-  abandon(reason: 'timeout' | 'cache'): SearchOutcome {
-    return this.finish({ verdict: 'unknown', reason, cacheEntries: this.cacheEntries, steps: this.steps });
+  /** Stops the search as unknown (a budget ran out), says how far it got, and frees its cache. */
+  abandon(reason: BudgetKind): SearchOutcome {
+    const progress: SearchProgress = {
+      cacheEntries: this.cacheEntries, cacheBytes: this.cacheBytes, steps: this.steps,
+      deepest: this.deepestCompleted, completed: this.list.completed,
+    };
+    return this.finish({ verdict: 'unknown', reason, ...progress });
   }
 
   private finish(outcome: SearchOutcome): SearchOutcome {
@@ -257,7 +329,7 @@ export class PartitionSearch {
     if (this.outcome !== undefined) return this.outcome;
     const cache = this.cache as SeenCache;
     const { next, isReturn, entryOperation, returnEntry, callEntry, completed, head } = this.list;
-    const { inputs, outputs, mixes, step, hashState, bits, stackOperations, stackStates, cacheEntriesMax } = this;
+    const { inputs, outputs, mixes, advance, hashState, bits, stackOperations, stackForced, stackStates, cacheEntriesMax, readOnly } = this;
     let { state, depth, linearizedCompleted, bitsHash, entry, steps } = this;
     const stepsEnd = steps + stepsMax;
     const save = () => {
@@ -277,25 +349,28 @@ export class PartitionSearch {
       if (entry === -1) throw new Error('linearizability search ran off the entry list: a return entry must stop every scan');
       if (isReturn[entry] === 0) {
         const operation = entryOperation[entry] as number;
-        const result = step(state, inputs[operation], outputs[operation]);
-        if (result.ok) {
+        const after = advance(state, inputs[operation], outputs[operation]);
+        if (after !== illegalStep) {
           const word = operation >>> 5;
           const bit = 1 << (operation & 31);
           bits[word] = (bits[word] as number) | bit;
           bitsHash ^= mixes[operation] as number;
-          const key = (hashState === undefined ? bitsHash : bitsHash ^ Math.imul(hashState(result.state), 0x9e3779b1)) & hashKeyMask;
-          if (cache.add(bits, key, result.state)) {
-            if (cache.size > cacheEntriesMax) {
+          const key = (hashState === undefined ? bitsHash : bitsHash ^ Math.imul(hashState(after), 0x9e3779b1)) & hashKeyMask;
+          const added = cache.add(bits, key, after);
+          if (added !== 0) {
+            if (added === -1 || cache.size > cacheEntriesMax) {
               save();
-              return this.abandon('cache');
+              return this.abandon(added === -1 ? 'memory' : 'cache');
             }
             stackOperations[depth] = operation;
+            stackForced[depth] = readOnly[operation] as number;
             stackStates[depth] = state;
             depth += 1;
-            state = result.state;
+            state = after;
             lift(this.list, operation);
             if (returnEntry[operation] !== -1) {
               linearizedCompleted += 1;
+              if (linearizedCompleted > this.deepestCompleted) this.deepestCompleted = linearizedCompleted;
               if (linearizedCompleted === completed) {
                 save();
                 return this.finish({ verdict: 'ok', order: Array.from(stackOperations.subarray(0, depth)), cacheEntries: cache.size });
@@ -312,19 +387,23 @@ export class PartitionSearch {
       }
       // A return: the operation it closes found no legal point, so undo the last choice.
       if (depth > this.recordedDepth) this.recordLongest(depth, state, entryOperation[entry] as number);
-      if (depth === 0) {
-        save();
-        return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries: cache.size });
+      // A frame whose op left the state unchanged had no other choice worth trying, so undo past it.
+      for (;;) {
+        if (depth === 0) {
+          save();
+          return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries: cache.size });
+        }
+        depth -= 1;
+        const operation = stackOperations[depth] as number;
+        state = stackStates[depth];
+        stackStates[depth] = undefined;
+        bits[operation >>> 5] = (bits[operation >>> 5] as number) & ~(1 << (operation & 31));
+        bitsHash ^= mixes[operation] as number;
+        if (returnEntry[operation] !== -1) linearizedCompleted -= 1;
+        unlift(this.list, operation);
+        entry = next[callEntry[operation] as number] as number;
+        if (stackForced[depth] === 0) break;
       }
-      depth -= 1;
-      const operation = stackOperations[depth] as number;
-      state = stackStates[depth];
-      stackStates[depth] = undefined;
-      bits[operation >>> 5] = (bits[operation >>> 5] as number) & ~(1 << (operation & 31));
-      bitsHash ^= mixes[operation] as number;
-      if (returnEntry[operation] !== -1) linearizedCompleted -= 1;
-      unlift(this.list, operation);
-      entry = next[callEntry[operation] as number] as number;
     }
     save();
     return undefined;

@@ -7,7 +7,7 @@ import type { LabFlags } from './lab-flags.js';
 import { limitsFrom } from './lab-flags.js';
 import { isFleetError, parseQueueUrl, runModes } from '../fleet/index.js';
 import type { CampaignSpec, FleetErrorCode, QueueAddress, RunMode } from '../fleet/index.js';
-import { summaryTable } from '../report/index.js';
+import { summaryLegend, summaryTable } from '../report/index.js';
 import type { SessionSummary } from '../report/index.js';
 
 const exitOf: Record<FleetErrorCode, CliError['code']> = {
@@ -49,6 +49,7 @@ export function specOf(flags: LabFlags, rootSeed: number, mode: RunMode): Campai
     constraints: flags.constraints,
     limits: limitsFrom(flags),
     shrink: flags.shrink,
+    shrinkLimits: flags.shrinkLimits,
     keepPassing: flags.keepPassing,
     proxy: flags.proxy,
     reuse: flags.reuse,
@@ -65,7 +66,7 @@ export function progressLine(done: number, total: number, failures: number, elap
 /** Prints the summary (a table, or one JSON line) and returns the session's exit code. */
 export function printSession(json: boolean, head: Record<string, unknown>, summary: SessionSummary, index: string): number {
   if (json) process.stdout.write(`${JSON.stringify({ ...head, ...summary, index })}\n`);
-  else process.stdout.write(`${summaryTable(summary)}\nindex: ${index}\n`);
+  else process.stdout.write(`${summaryTable(summary)}\n${summaryLegend}\nindex: ${index}\n`);
   if (summary.failedRuns > 0) return exitCode.violation;
   return summary.unknown > 0 ? exitCode.unknown : exitCode.ok;
 }

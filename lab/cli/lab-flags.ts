@@ -1,5 +1,7 @@
 // Flags shared by the verbs that run plans (run, explore, replay, compare): strategy, proxy backend,
 // planted bug, plan constraints and limits, parsed once and checked once.
+import { defaultShrinkLimits } from '../run/index.js';
+import type { ShrinkLimits } from '../run/index.js';
 import { choiceFlag, integerFlag, stringFlag } from './args.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 import { usageError } from './exit.js';
@@ -28,6 +30,8 @@ export const labOptionSpecs: OptionSpecs = {
   'no-shrink': { type: 'boolean' },
   'fresh-cluster': { type: 'boolean' },
   'keep-passing': { type: 'boolean' },
+  'shrink-runs': { type: 'string' },
+  'shrink-seconds': { type: 'string' },
   report: { type: 'string' },
 };
 
@@ -43,6 +47,8 @@ export interface LabFlags {
   artifactsRoot: string;
   json: boolean;
   shrink: boolean;
+  /** The shrink's budgets: runs and seconds (defaults in lab/run/shrink.ts). */
+  shrinkLimits: ShrinkLimits;
   reuse: boolean;
   /** Keep the artifacts (report.html among them) of passing runs too, not only of failures and unknowns. */
   keepPassing: boolean;
@@ -51,6 +57,16 @@ export interface LabFlags {
 /** A root seed: any safe integer, negative included. */
 export function seedFlag(args: ParsedArgs): number | undefined {
   return integerFlag(args, 'seed', rootSeedMin, rootSeedMax);
+}
+
+/** The proxy backend; `external` needs a TOXIPROXY_URL that is a URL, checked before any run. */
+function proxyFlag(args: ParsedArgs): ProxyBackendChoice {
+  const choice = choiceFlag(args, 'proxy', proxyChoices) ?? 'embedded';
+  if (choice !== 'external') return choice;
+  const url = process.env.TOXIPROXY_URL;
+  if (url === undefined || url === '') throw usageError('--proxy external needs TOXIPROXY_URL (for example http://127.0.0.1:8474)');
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw usageError(`--proxy external: TOXIPROXY_URL must be an http URL, got '${url}'`);
+  return choice;
 }
 
 function constraintsFrom(args: ParsedArgs): PlanConstraints {
@@ -78,7 +94,7 @@ function keepPassingFrom(args: ParsedArgs): boolean {
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
-    proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'embedded',
+    proxy: proxyFlag(args),
     bug: choiceFlag(args, 'bug', bugs),
     constraints: constraintsFrom(args),
     deadlineMs: integerFlag(args, 'deadline-ms', 50, 60_000),
@@ -86,6 +102,11 @@ export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {
     artifactsRoot: stringFlag(args, 'artifacts') ?? 'artifacts',
     json: args.values.json === true,
     shrink: args.values['no-shrink'] !== true,
+    shrinkLimits: {
+      ...defaultShrinkLimits,
+      shrinkRunsMax: integerFlag(args, 'shrink-runs', 1, 100_000) ?? defaultShrinkLimits.shrinkRunsMax,
+      shrinkMsMax: (integerFlag(args, 'shrink-seconds', 1, 86_400) ?? defaultShrinkLimits.shrinkMsMax / 1000) * 1000,
+    },
     reuse: args.values['fresh-cluster'] !== true,
     keepPassing: keepPassingFrom(args),
   };
@@ -112,5 +133,6 @@ export const labUsage = [
   '  --fresh-cluster                     a new cluster per run instead of a reset one',
   '  --report always|failures            write artifacts and report.html for passing runs too, or only for failures',
   '                                      and unknowns (the default; --keep-passing is the same as --report always)',
+  '  --shrink-runs N  --shrink-seconds S  the shrink\'s budgets (defaults 100 runs, 120 s)',
   '  --no-shrink  --json',
 ].join('\n');

@@ -36,3 +36,21 @@ describe('unwritable output paths', () => {
     });
   }
 });
+
+describe('setup errors before the first run', () => {
+  it('--proxy external without TOXIPROXY_URL, or with one that is no URL, is exit 64 in one line', async () => {
+    const saved = process.env.TOXIPROXY_URL;
+    try {
+      delete process.env.TOXIPROXY_URL;
+      expect(await main(['run', '--seed', '1', '--proxy', 'external'])).toBe(exitCode.usage);
+      expect(output.stderr).toMatch(/needs TOXIPROXY_URL/);
+      process.env.TOXIPROXY_URL = 'not a url';
+      expect(await main(['explore', '--runs', '1', '--proxy', 'external'])).toBe(exitCode.usage);
+      expect(output.stderr).toMatch(/must be an http URL/);
+      expect(output.stderr).not.toContain('SEED=');
+    } finally {
+      if (saved === undefined) delete process.env.TOXIPROXY_URL;
+      else process.env.TOXIPROXY_URL = saved;
+    }
+  });
+});

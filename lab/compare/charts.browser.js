@@ -11,8 +11,10 @@
     return colors[strategy] || '#7f7f7f';
   }
 
+  /** The chart fits inside its container: uPlot's width is the whole canvas, axes included. */
   function chartWidth(element) {
-    return Math.max(320, Math.min(1100, element.clientWidth || 900));
+    const available = (element.clientWidth || 900) - 24;
+    return Math.max(320, Math.min(1100, available));
   }
 
   function drawLatencyCdf() {
@@ -31,6 +33,8 @@
         height: chartHeightPx,
         scales: { x: { time: false, distr: positive ? 3 : 1 }, y: { range: [0, 1] } },
         axes: [{ label: 'latency (ms)' }, { label: 'fraction of ok ops' }],
+        // The legend names the series; live values (shown as -- until hovered) would only confuse.
+        legend: { live: false },
         series: [
           { label: 'ms' },
           ...drawn.map((entry) => ({
@@ -86,7 +90,7 @@
         width: chartWidth(element),
         height: chartHeightPx,
         scales: { x: { time: false, range: [0, seconds] }, y: { range: (_, low, high) => [0, Math.max(1, high)] } },
-        axes: [{ label: 'seconds since the run started' }, { label: 'ok ops/s' }],
+        axes: [{ label: 'seconds since the workload started' }, { label: 'ok ops/s' }],
         series: [
           { label: 's' },
           {

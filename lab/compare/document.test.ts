@@ -35,10 +35,11 @@ describe('compareDocument', () => {
 
   it('compares every pair on every metric and names the faster strategy on throughput', () => {
     expect(document.differences).toHaveLength(3 * pairedMetrics.length);
-    const throughput = document.differences.find((item) => item.first === 'lock' && item.second === 'lock-free' && item.metric === 'opsPerSecond');
+    const pairOf = (metric: string) => document.differences.find((item) => `${item.first} vs ${item.second}: ${item.metric}` === `lock vs lock-free: ${metric}`);
+    const throughput = pairOf('opsPerSecond');
     expect(throughput?.low).toBeGreaterThan(0);
     expect(throughput?.call).toBe('lock-free better');
-    const blocked = document.differences.find((item) => item.first === 'lock' && item.second === 'lock-free' && item.metric === 'blockedMs');
+    const blocked = pairOf('blockedMs');
     expect(blocked?.call).toBe('lock-free better');
   });
 
@@ -68,5 +69,22 @@ describe('latencyCdf', () => {
 
   it('is empty without latencies', () => {
     expect(latencyCdf([])).toEqual([]);
+  });
+});
+
+describe('the consistency table', () => {
+  it('counts runs per rung and the worst staleness, per strategy', async () => {
+    const { handRun, handConstraints } = await import('./_testing/runs.js');
+    const { consistencyRows } = await import('./table.js');
+    const staleness = (staleReads: number, p99: number) => ({ reads: 10, staleReads, versionsBehind: { p50: 0, p99, max: p99 }, msBehind: { p50: 0, p99: p99 * 10, max: p99 * 20 } });
+    const withConsistency = (index: number, rung: 'linearizable' | 'session' | 'eventual', stale: number) => {
+      const run = handRun({ index, strategy: 'unsafe', ops: [] });
+      const sessionBroken = rung === 'eventual' ? { 'monotonic-reads': 2 } : {};
+      return { ...run, result: { ...run.result, consistency: { rung, sessionHeld: [], sessionBroken, staleness: staleness(stale, stale) } } };
+    };
+    const runs = [withConsistency(0, 'linearizable', 0), withConsistency(1, 'eventual', 3), withConsistency(2, 'eventual', 1)];
+    const summary = compareDocument({ root: 1, strategies: ['unsafe'], seeds: 3, constraints: handConstraints, proxy: 'embedded' }, runs, 1).summaries[0];
+    expect(summary?.consistency).toMatchObject({ rungs: { linearizable: 1, session: 0, eventual: 2, none: 0 }, sessionBroken: { 'monotonic-reads': 2 }, staleReads: 4, reads: 30, versionsBehindP99: 3 });
+    expect(consistencyRows(summary === undefined ? [] : [summary])[1]).toEqual(['unsafe', '1', '0', '2', '0', 'monotonic-reads 2', '4 of 30', '3', '30.0', '60.0']);
   });
 });

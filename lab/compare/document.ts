@@ -1,5 +1,7 @@
 // The result of a comparison as one plain value: what compare.json holds, and all that the terminal
 // table and compare.html are drawn from. Built from the paired runs; pure, no I/O.
+import { consistencyRungs } from '../../models/index.js';
+import type { ConsistencyRung, SessionGuarantee } from '../../models/index.js';
 import type { PlanConstraints, Strategy } from '../plan/index.js';
 import type { RunResult } from '../report/index.js';
 import { percentile } from '../report/index.js';
@@ -48,6 +50,8 @@ export interface StrategySummary {
   leaseExpiries: number;
   partitionMs: number;
   blockedMs: number;
+  /** The consistency the strategy's runs reached: runs per rung, session guarantees broken, staleness. */
+  consistency: ConsistencySummary;
 }
 
 export type PairedMetric = 'opsPerSecond' | 'latencyP50Ms' | 'latencyP90Ms' | 'latencyP99Ms' | 'ok' | 'fail' | 'info' | 'blockedMs';
@@ -106,6 +110,34 @@ export interface CompareDocument {
   seconds: number;
 }
 
+export interface ConsistencySummary {
+  /** How many runs reached each rung (the strongest one each history satisfied). */
+  rungs: Record<ConsistencyRung, number>;
+  /** Runs in which each session guarantee was broken. */
+  sessionBroken: Partial<Record<SessionGuarantee, number>>;
+  reads: number;
+  staleReads: number;
+  /** The worst run's p99 and max lag, in versions and in ms. */
+  versionsBehindP99: number;
+  msBehindP99: number;
+  msBehindMax: number;
+}
+
+function summarizeConsistency(results: readonly RunResult[]): ConsistencySummary {
+  const rungs = Object.fromEntries(consistencyRungs.map((rung) => [rung, 0])) as Record<ConsistencyRung, number>;
+  const summary: ConsistencySummary = { rungs, sessionBroken: {}, reads: 0, staleReads: 0, versionsBehindP99: 0, msBehindP99: 0, msBehindMax: 0 };
+  for (const report of results.map((result) => result.consistency).filter((each) => each !== undefined)) {
+    rungs[report.rung] += 1;
+    for (const guarantee of Object.keys(report.sessionBroken) as SessionGuarantee[]) summary.sessionBroken[guarantee] = (summary.sessionBroken[guarantee] ?? 0) + 1;
+    summary.reads += report.staleness.reads;
+    summary.staleReads += report.staleness.staleReads;
+    summary.versionsBehindP99 = Math.max(summary.versionsBehindP99, report.staleness.versionsBehind.p99);
+    summary.msBehindP99 = Math.max(summary.msBehindP99, report.staleness.msBehind.p99);
+    summary.msBehindMax = Math.max(summary.msBehindMax, report.staleness.msBehind.max);
+  }
+  return summary;
+}
+
 function summarizeStrategy(strategy: Strategy, metrics: readonly RunMetrics[], results: readonly RunResult[]): StrategySummary {
   const sum = (pick: (run: RunMetrics) => number): number => metrics.reduce((total, run) => total + pick(run), 0);
   const violations: Record<string, number> = {};
@@ -134,6 +166,7 @@ function summarizeStrategy(strategy: Strategy, metrics: readonly RunMetrics[], r
     leaseExpiries: sum((run) => run.leaseExpiries),
     partitionMs: sum((run) => run.partitionMs),
     blockedMs: sum((run) => run.blockedMs),
+    consistency: summarizeConsistency(results),
   };
 }
 
@@ -181,16 +214,20 @@ export function latencyCdf(latenciesNs: readonly number[]): [number, number][] {
   return points;
 }
 
+/**
+ * A run's throughput over its workload's own time: from its first invoke, so the cluster's start-up
+ * or reset (which the history's clock includes) is not drawn as a stretch of zero throughput.
+ */
 function timeline(run: PairedRun): RunTimeline {
-  const spans = opSpans(run.result.history);
+  const all = opSpans(run.result.history);
+  const firstMs = all.reduce((earliest, span) => Math.min(earliest, span.startMs), Infinity);
+  const offsetMs = Number.isFinite(firstMs) ? firstMs : 0;
+  const spans = all.map((span) => ({ ...span, startMs: span.startMs - offsetMs, endMs: span.endMs - offsetMs }));
   const lastMs = spans.reduce((latest, span) => Math.max(latest, span.endMs), 0);
-  return {
-    index: run.index,
-    strategy: run.result.strategy,
-    bucketMs: throughputBucketMs,
-    okPerBucket: throughputBuckets(spans),
-    faults: faultIntervals(run.result.nemesis, lastMs),
-  };
+  const faults = faultIntervals(run.result.nemesis, lastMs + offsetMs)
+    .map((fault) => ({ ...fault, startMs: Math.max(0, fault.startMs - offsetMs), endMs: fault.endMs - offsetMs }))
+    .filter((fault) => fault.endMs > 0);
+  return { index: run.index, strategy: run.result.strategy, bucketMs: throughputBucketMs, okPerBucket: throughputBuckets(spans), faults };
 }
 
 export function compareDocument(settings: CompareSettings, runs: readonly PairedRun[], seconds: number): CompareDocument {

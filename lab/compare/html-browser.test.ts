@@ -1,20 +1,17 @@
 // compare.html in headless Chromium (Debian's package, driven by playwright-core): it loads without
 // console errors, the charts draw, and a screenshot lands in artifacts/compare-page/. Skips without Chromium.
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, chromiumPresent, openPage } from '../report/_testing/browser.js';
 import { compareDocument } from './document.js';
 import { compareHtml } from './html.js';
 import { handConstraints, handSession } from './_testing/runs.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const present = existsSync(chromiumPath);
+const present = chromiumPresent;
 const outDirectory = resolve('artifacts/compare-page');
 const strategies = ['lock', 'lock-free', 'unsafe'] as const;
-const loadMsMax = 15_000;
 
 if (!present) process.stderr.write(`compare.html browser test skipped: ${chromiumPath} is absent (apt-get install -y chromium)\n`);
 
@@ -53,15 +50,9 @@ describe.skipIf(!present)(`compare.html in headless Chromium${present ? '' : ` (
     const document = compareDocument({ root: 1, strategies: [...strategies], seeds: 4, constraints: handConstraints, proxy: 'embedded' }, handSession(4), 3);
     const file = join(outDirectory, 'compare.html');
     writeFileSync(file, compareHtml(document));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') errors.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-    page.on('requestfailed', (request) => errors.push(`requestfailed: ${request.url()}`));
-    await page.goto(pathToFileURL(file).href, { timeout: loadMsMax });
-    await page.waitForSelector('body[data-charts-drawn="true"]', { timeout: loadMsMax });
+    const opened = await openPage(file, 'body[data-charts-drawn="true"]', errors);
+    browser = opened.browser;
+    page = opened.page;
   });
 
   afterAll(async () => {

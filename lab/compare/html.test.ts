@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareDocument } from './document.js';
 import { compareHtml, escapeHtml, runAnchor } from './html.js';
-import { handConstraints, handSession } from './_testing/runs.js';
+import { handConstraints, handRun, handSession } from './_testing/runs.js';
 
 const document = compareDocument({ root: 1, strategies: ['lock', 'lock-free', 'unsafe'], seeds: 3, constraints: handConstraints, proxy: 'embedded' }, handSession(3), 3);
 const html = compareHtml(document);
@@ -34,7 +34,25 @@ describe('compareHtml', () => {
 
   it('has the tables and the chart holders the script fills', () => {
     for (const id of ['latency-cdf', 'throughput', 'timeline-seed']) expect(html).toContain(`id="${id}"`);
-    for (const className of ['verdicts', 'trade-off', 'performance', 'differences', 'grid']) expect(html).toContain(`<table class="${className}">`);
+    for (const className of ['verdicts', 'trade-off', 'performance', 'grid']) expect(html).toContain(`<table class="${className}">`);
+  });
+
+  it('says in one sentence that too few seeds call no difference, and shows the table from six seeds on', () => {
+    expect(html).not.toContain('<table class="differences">');
+    expect(html).toContain('With 3 seeds, fewer than the 6 a bootstrap interval needs, no difference between the strategies can be called');
+    const enough = compareDocument({ root: 1, strategies: ['lock', 'lock-free', 'unsafe'], seeds: 6, constraints: handConstraints, proxy: 'embedded' }, handSession(6), 3);
+    expect(compareHtml(enough)).toContain('<table class="differences">');
+  });
+
+  it('draws throughput over the workload, not the cluster start before it: time 0 is the first invoke', () => {
+    const late = handRun({
+      index: 0, strategy: 'lock',
+      ops: [{ type: 'ok', startMs: 5_000, endMs: 5_020 }, { type: 'ok', startMs: 5_030, endMs: 5_250 }],
+      faults: [{ fault: { kind: 'kill', node: 'b2' }, startMs: 5_100, endMs: 5_200 }],
+    });
+    const [timeline] = compareDocument({ root: 1, strategies: ['lock'], seeds: 1, constraints: handConstraints, proxy: 'embedded' }, [late], 6).timelines;
+    expect(timeline?.okPerBucket).toEqual([1, 0, 1]);
+    expect(timeline?.faults.map((fault) => [fault.startMs, fault.endMs])).toEqual([[100, 200]]);
   });
 });
 

@@ -1,39 +1,16 @@
 // compare.html: one self-contained page (uPlot and its license inlined from node_modules at report time,
 // so it works offline) with the tables, latency CDFs, throughput timelines and the verdict grid.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chartLibrary, chartScripts, documentHead, escapeHtml, scriptJson } from '../report/index.js';
 import type { CompareDocument, GridCell } from './document.js';
-import { differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
-
-const require = createRequire(import.meta.url);
-
-interface ChartLibrary {
-  script: string;
-  style: string;
-  license: string;
-}
-
-function chartLibrary(): ChartLibrary {
-  const read = (path: string): string => readFileSync(require.resolve(path), 'utf8');
-  return {
-    script: read('uplot/dist/uPlot.iife.min.js'),
-    style: read('uplot/dist/uPlot.min.css'),
-    license: read('uplot/LICENSE'),
-  };
-}
+import { pairedSeedsMin } from './bootstrap.js';
+import { consistencyRows, differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
 
 function chartsScript(): string {
   return readFileSync(new URL('./charts.browser.js', import.meta.url), 'utf8');
 }
 
-export function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
-}
-
-/** JSON that is safe inside a <script> element: no `</script>` or `<!--` can appear in it. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
-}
+export { escapeHtml };
 
 function htmlTable(rows: readonly (readonly string[])[], className: string): string {
   const [header, ...body] = rows;
@@ -109,21 +86,23 @@ thead th { background: #f3f3f3; }
 .legend-partition { background: rgba(214, 39, 40, 0.22); padding: 0 6px; } .legend-other { background: rgba(255, 160, 40, 0.18); padding: 0 6px; }
 `;
 
+/**
+ * The paired differences, or, when no comparison has enough seeds to call a difference, one sentence
+ * saying so: a table of rows that all read "too few seeds" tells the reader nothing.
+ */
+function differencesHtml(document: CompareDocument, table: string): string {
+  const enough = document.differences.some((difference) => difference.seeds >= pairedSeedsMin);
+  if (!enough) {
+    return `<p class="too-few">With ${document.settings.seeds} seed${document.settings.seeds === 1 ? '' : 's'}, fewer than the ${pairedSeedsMin} a bootstrap interval needs, no difference between the strategies can be called; the mean differences are in compare.json. Run <code>--seeds ${pairedSeedsMin}</code> or more.</p>`;
+  }
+  return `<p>Second minus first, seed by seed, with a bootstrap 95&nbsp;% confidence interval of the mean. An interval that spans 0 is called no difference.</p>\n${table}`;
+}
+
 export function compareHtml(document: CompareDocument): string {
-  const library = chartLibrary();
   const { settings } = document;
   const title = `faultline compare: ${settings.strategies.join(' vs ')}`;
   const differenceTable = htmlTable(differenceRows(document.differences), 'differences').replaceAll(/<td>([^<]+ better)<\/td>/g, '<td class="call-win">$1</td>');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>${library.style}</style>
-<style>${pageStyle}</style>
-</head>
+  return `${documentHead(title, [chartLibrary().style, pageStyle])}
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p>${settings.seeds} seeds from root seed <code>${settings.root}</code>; contention ${escapeHtml(settings.constraints.contention)}, faults ${escapeHtml(settings.constraints.faults)}, proxy ${escapeHtml(settings.proxy)}; every strategy ran the same plan for each seed, alternately; ${formatNumber(document.seconds)} s in all.</p>
@@ -131,12 +110,14 @@ export function compareHtml(document: CompareDocument): string {
 ${htmlTable(verdictRows(document.summaries), 'verdicts')}
 <h2>Trade-off at a glance</h2>
 ${tradeOffHtml(document)}
+<h2>Consistency</h2>
+<p>Runs per rung: the strongest each history satisfied (linearizable; the four session guarantees; eventually consistent, the replicas converged after the heal; none). Staleness: reads that missed a write acknowledged before they were invoked.</p>
+${htmlTable(consistencyRows(document.summaries), 'consistency')}
 <h2>Performance</h2>
 <p>Ops summed over runs; ops/s the mean of runs; latency over all ok ops; node counters summed over runs.</p>
 ${htmlTable(performanceRows(document.summaries), 'performance')}
 <h2>Paired differences per seed</h2>
-<p>Second minus first, seed by seed, with a bootstrap 95&nbsp;% confidence interval of the mean. An interval that spans 0 is called no difference.</p>
-${differenceTable}
+${differencesHtml(document, differenceTable)}
 <h2>Latency CDF (ok ops, all runs)</h2>
 <div id="latency-cdf"></div>
 <h2>Throughput over time</h2>
@@ -146,15 +127,7 @@ ${differenceTable}
 <p>Each cell links to the command that replays that run (hover to read it).</p>
 ${gridHtml(document)}
 <script type="application/json" id="compare-data">${scriptJson({ settings, latencyCdf: document.latencyCdf, timelines: document.timelines, grid: document.grid })}</script>
-<script>
-/* uPlot, embedded from node_modules/uplot. Its license:
-${library.license.replaceAll('*/', '* /')}
-*/
-${library.script}
-</script>
-<script>
-${chartsScript()}
-</script>
+${chartScripts(chartsScript())}
 </body>
 </html>
 `;

@@ -1,5 +1,6 @@
 // The terminal report of a comparison: verdicts, performance, the trade-off in one line per strategy,
 // and the paired differences with their confidence intervals. Text only; built from a CompareDocument.
+import { consistencyRungs } from '../../models/index.js';
 import { verdictText } from '../report/index.js';
 import { table } from '../report/index.js';
 import type { CompareDocument, MetricComparison, StrategySummary } from './document.js';
@@ -24,6 +25,23 @@ export function verdictRows(summaries: readonly StrategySummary[]): string[][] {
       String(summary.verdicts.illegal),
       String(summary.verdicts.unknown),
       violationText(summary.violations),
+    ]),
+  ];
+}
+
+/** One row per strategy, one column per rung (runs that reached it), then staleness. */
+export function consistencyRows(summaries: readonly StrategySummary[]): string[][] {
+  const broken = (summary: StrategySummary): string => Object.entries(summary.consistency.sessionBroken).map(([guarantee, runs]) => `${guarantee} ${runs}`).join(', ') || 'none';
+  return [
+    ['strategy', ...consistencyRungs, 'session guarantees broken (runs)', 'stale reads', 'p99 versions behind', 'p99 ms behind', 'max ms behind'],
+    ...summaries.map((summary) => [
+      summary.strategy,
+      ...consistencyRungs.map((rung) => String(summary.consistency.rungs[rung])),
+      broken(summary),
+      `${summary.consistency.staleReads} of ${summary.consistency.reads}`,
+      String(summary.consistency.versionsBehindP99),
+      formatNumber(summary.consistency.msBehindP99),
+      formatNumber(summary.consistency.msBehindMax),
     ]),
   ];
 }
@@ -106,6 +124,9 @@ export function compareReport(document: CompareDocument): string {
     '',
     'trade-off',
     ...document.summaries.map((summary) => `  ${tradeOffLine(summary)}`),
+    '',
+    'consistency (runs that reached each rung, the strongest each history satisfied; staleness of reads)',
+    table(consistencyRows(document.summaries)),
     '',
     'paired differences per seed (bootstrap 95% CI of the mean; an interval spanning 0 is no difference)',
     table(differenceRows(document.differences)),

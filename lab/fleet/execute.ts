@@ -29,7 +29,7 @@ export interface IndexOutcome {
 
 export async function runIndex(spec: CampaignSpec, index: number, pool: ClusterPool, artifactsRoot: string, context: RecordContext): Promise<IndexOutcome> {
   const seeds = runSeeds(spec.rootSeed, index);
-  const outcome = await trial(planOf(spec, seeds), seeds, { pool, limits: spec.limits, artifactsRoot, shrink: spec.shrink, keepPassing: spec.keepPassing });
+  const outcome = await trial(planOf(spec, seeds), seeds, { pool, limits: spec.limits, artifactsRoot, shrink: spec.shrink, shrinkLimits: spec.shrinkLimits, keepPassing: spec.keepPassing });
   const shrunk = outcome.shrunk?.smallest;
   const directories = [outcome.result.artifactDir, shrunk === outcome.result ? undefined : shrunk?.artifactDir].filter((directory): directory is string => directory !== undefined);
   return { trial: outcome, record: recordOf(context, outcome.result, shrunk), directories };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdOf, openQueue, parseQueueUrl, readResultsFile, redisClient, saveCampaign } from './index.js';
 import type { CampaignSpec, ResultsFile } from './index.js';
 import { defaultPlanConstraints } from '../plan/index.js';
+import { defaultShrinkLimits } from '../run/index.js';
 import { redisServerPath, startRedis } from './_testing/redis.js';
 import type { TestRedis } from './_testing/redis.js';
 import { faultline, startWorker } from './_testing/processes.js';
@@ -18,7 +19,8 @@ if (!installed) console.warn('lab/fleet: redis-server is not installed (apt-get 
 
 /** Small real runs: the machine is shared, and a campaign's test should take well under a minute. */
 const small = ['--ops', '8', '--branches', '2', '--faults', 'light', '--no-shrink', '--json'];
-const lockMs = '2000';
+/** Short, so that a killed worker's job comes back within seconds; long enough that a loaded machine renews it. */
+const lockMs = '5000';
 
 function indexPath(stdout: string): string {
   return (JSON.parse(stdout.trim().split('\n').pop() as string) as { index: string }).index;
@@ -137,7 +139,7 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
     const client = redisClient(address);
     const queue = openQueue(address);
     try {
-      const spec = { system: 'bank', mode: 'real', rootSeed: 1, strategy: 'paxos', bug: null, constraints: defaultPlanConstraints, limits: {}, shrink: false, keepPassing: false, proxy: 'embedded', reuse: true };
+      const spec = { system: 'bank', mode: 'real', rootSeed: 1, strategy: 'paxos', bug: null, constraints: defaultPlanConstraints, limits: {}, shrink: false, shrinkLimits: defaultShrinkLimits, keepPassing: false, proxy: 'embedded', reuse: true };
       await saveCampaign(client, { id: 'foreign', spec: spec as unknown as CampaignSpec, runs: 2, createdMs: Date.now(), cancelled: false });
       await queue.add('run', { format: 1, campaign: 'foreign', index: 0, spec }, { jobId: jobIdOf('foreign', 0) });
       await queue.add('run', { format: 1, campaign: 'foreign', index: 1, spec: { ...spec, strategy: 'lock', system: 'etcd' } }, { jobId: jobIdOf('foreign', 1) });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPlanConstraints } from '../plan/index.js';
+import { defaultShrinkLimits } from '../run/index.js';
 import { campaignIdOf, jobFormat, jobIdOf, mergeResults, packDirectories, parseRunJob, parseShard, recordFormat, resultsFormat, shardIndices, unpackDirectories } from './index.js';
 import type { CampaignSpec, ResultsFile, RunRecord } from './index.js';
 import { runSeeds } from '../plan/index.js';
@@ -14,7 +15,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const spec: CampaignSpec = {
   system: 'bank', mode: 'real', rootSeed: 7, strategy: 'lock-free', bug: null, constraints: defaultPlanConstraints,
-  limits: {}, shrink: true, keepPassing: false, proxy: 'embedded', reuse: true,
+  limits: {}, shrink: true, shrinkLimits: defaultShrinkLimits, keepPassing: false, proxy: 'embedded', reuse: true,
 };
 
 function record(index: number): RunRecord {

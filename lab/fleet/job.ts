@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { bugs, contentions, faultLevels, runSeeds, strategies } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
+import type { ShrinkLimits } from '../run/index.js';
 
 export const jobFormat = 1 as const;
 export const runModes = ['real', 'sim'] as const;
@@ -23,6 +24,7 @@ export interface CampaignSpec {
   constraints: PlanConstraints;
   limits: { deadlineMs?: number; checkerMsMax?: number };
   shrink: boolean;
+  shrinkLimits: ShrinkLimits;
   keepPassing: boolean;
   proxy: ProxyChoice;
   reuse: boolean;
@@ -75,6 +77,10 @@ function problemOfSpec(value: unknown): string | undefined {
   if (!(proxyChoices as readonly unknown[]).includes(spec.proxy)) return `proxy '${String(spec.proxy)}' is not one of ${proxyChoices.join('|')}`;
   if (typeof spec.shrink !== 'boolean' || typeof spec.keepPassing !== 'boolean' || typeof spec.reuse !== 'boolean') return 'shrink, keepPassing and reuse must be booleans';
   if (typeof spec.limits !== 'object' || spec.limits === null) return 'limits must be an object';
+  const shrinkLimits = spec.shrinkLimits as Record<string, unknown> | null | undefined;
+  if (typeof shrinkLimits !== 'object' || shrinkLimits === null || !['shrinkRunsMax', 'shrinkMsMax', 'confirmRuns'].every((name) => Number.isSafeInteger(shrinkLimits[name]))) {
+    return 'shrinkLimits must hold whole numbers shrinkRunsMax, shrinkMsMax and confirmRuns';
+  }
   return problemOfConstraints(spec.constraints);
 }
 

@@ -37,7 +37,12 @@ function healText(step: FaultStep): string {
 /** One line per step that has anything in it. */
 export function describePlan(plan: Plan): string {
   const { steps, branches, accounts } = plan.workload;
-  const lines = [`branches ${branches.join(',')}; accounts ${accounts.map((a) => `${a.account}=${a.balance}`).join(', ')}`];
+  // A shrunk story names only the accounts its ops touch; the others stay in the plan, untouched.
+  const used = new Set(steps.flat().flatMap((op) => (op.f === 'transfer' ? [op.from, op.to] : [op.account])));
+  const shown = accounts.filter((entry) => used.has(entry.account));
+  const untouched = accounts.length - shown.length;
+  const others = untouched === 0 ? '' : ` (and ${untouched} untouched)`;
+  const lines = [`branches ${branches.join(',')}; accounts ${shown.map((a) => `${a.account}=${a.balance}`).join(', ')}${others}`];
   for (let index = 0; index <= steps.length; index += 1) {
     for (const step of plan.faultSchedule) {
       if (step.healAtStep === index && index < steps.length) lines.push(`  step ${index}: ${healText(step)}`);

@@ -51,8 +51,12 @@ export function constraintFlags(constraints: PlanConstraints): string[] {
   return flags;
 }
 
-/** The `faultline run` command that generates this plan again and runs it with the same seeds. */
-export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined): string {
+/**
+ * The `faultline run` command that generates this plan again and runs it with the same seeds; undefined
+ * for a plan its seeds did not generate (a scenario, a property's own arbitrary): replay its artifacts.
+ */
+export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined): string | undefined {
+  if (plan.seed !== seeds.plan) return undefined;
   const words = ['npx faultline run', '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path, '--strategy', strategy, ...constraintFlags(plan.constraints)];
   if (bug !== undefined) words.push('--bug', bug);
   return words.join(' ');
@@ -116,11 +120,8 @@ export function writeArtifacts(root: string, result: RunResult): string {
     strategy: result.strategy, claims: result.claims, accounts: result.plan.workload.accounts, states: result.finalStates, quiescenceMs: Math.round(result.stats.phasesMs.quiesce),
   };
   writeFileSync(join(directory, finalStatesFileName), `${JSON.stringify(finalStates, null, 2)}\n`);
-  const replay = [
-    replayCommand(directory),
-    runCommand(result.seeds, result.plan, result.strategy, result.bug),
-    `npx faultline check ${join(directory, 'history.jsonl')} --model bank`,
-  ];
+  const rerun = runCommand(result.seeds, result.plan, result.strategy, result.bug);
+  const replay = [replayCommand(directory), ...(rerun === undefined ? [] : [rerun]), `npx faultline check ${join(directory, 'history.jsonl')} --model bank`];
   writeFileSync(join(directory, 'replay.txt'), `${replay.join('\n')}\n`);
   if (result.messages !== undefined) writeFileSync(join(directory, messagesFileName), jsonLines(result.messages));
   writeFileSync(join(directory, reportFileName), reportHtml({ ...result, artifactDir: directory }));

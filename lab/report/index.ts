@@ -11,3 +11,6 @@ export { exploreIndexFileName, exploreIndexHtml, writeExploreIndex } from './htm
 export type { ExploreIndexInput, ExploreRun } from './html/explore-index.js';
 export { messagesFileName, parseMessages } from './html/messages.js';
 export type { RecordedMessage } from './html/messages.js';
+export { chartLibrary, chartScripts, documentHead } from './html/document.js';
+export type { ChartLibrary } from './html/document.js';
+export { escapeHtml, scriptJson } from './html/escape.js';

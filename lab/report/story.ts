@@ -6,17 +6,29 @@ import { join } from 'node:path';
 import { replayCommand, runCommand } from './artifacts.js';
 import { reportFileName } from './html/report.js';
 import type { RunResult } from './outcome.js';
+import { unknownCause } from './summary.js';
 import { summaryLine } from './summary.js';
 
 /** What a shrink did, for the story's "shrunk in" line. */
 export interface ShrinkSummary {
   runs: number;
   ms: number;
+  /** Which budget ran out, if one did. */
+  budgetSpent?: 'runs' | 'time' | undefined;
+}
+
+/** Says that a shrink stopped at its budget, and which flag raises it. */
+function budgetNote(shrink: ShrinkSummary): string {
+  if (shrink.budgetSpent === 'runs') return ` (the budget of ${shrink.runs} runs ran out, so a smaller plan may still fail: --shrink-runs raises it)`;
+  if (shrink.budgetSpent === 'time') return ` (the time budget ran out, so a smaller plan may still fail: --shrink-seconds raises it)`;
+  return '';
 }
 
 function headline(run: RunResult): string {
   const bug = run.bug === undefined ? '' : `, bug ${run.bug}`;
-  return `VIOLATION ${run.violations.join(', ')} (${run.strategy}${bug}; seed ${run.seeds.root}, index ${run.seeds.index}, path ${run.plan.path})`;
+  const where = `(${run.strategy}${bug}; seed ${run.seeds.root}, index ${run.seeds.index}, path ${run.plan.path})`;
+  if (run.verdict === 'unknown') return `UNKNOWN ${where}: ${unknownCause(run) ?? 'no check reached a verdict'}`;
+  return `VIOLATION ${run.violations.join(', ')} ${where}`;
 }
 
 /** Where to look first: the run's report.html, when it has artifacts. */
@@ -27,7 +39,8 @@ export function reportLines(run: RunResult): string[] {
 /** The commands that replay a run: from its artifacts when it has them, and from its seeds always. */
 export function replayLines(run: RunResult): string[] {
   const lines = run.artifactDir === undefined ? [] : [`replay: ${replayCommand(run.artifactDir)}`];
-  lines.push(`rerun:  ${runCommand(run.seeds, run.plan, run.strategy, run.bug)}`);
+  const rerun = runCommand(run.seeds, run.plan, run.strategy, run.bug);
+  if (rerun !== undefined) lines.push(`rerun:  ${rerun}`);
   return lines;
 }
 
@@ -36,7 +49,7 @@ export function failureStory(run: RunResult, shrink?: ShrinkSummary): string {
   const lines = [headline(run), ...reportLines(run)];
   for (const check of run.checks.filter((item) => item.verdict === 'illegal')) lines.push(`  ${check.kind}: ${check.summary}`);
   if (shrink !== undefined) {
-    lines.push(`shrunk in ${shrink.runs} runs (${(shrink.ms / 1000).toFixed(1)} s) to ${opCount(run.plan)} ops and ${run.plan.faultSchedule.length} faults:`);
+    lines.push(`shrunk in ${shrink.runs} runs (${(shrink.ms / 1000).toFixed(1)} s) to ${opCount(run.plan)} ops and ${run.plan.faultSchedule.length} faults${budgetNote(shrink)}:`);
   }
   lines.push(describePlan(run.plan), seedLine(run.seeds), ...replayLines(run));
   return lines.join('\n');

@@ -8,9 +8,17 @@ export function verdictText(verdict: RunResult['verdict'], violations: readonly 
   return verdict === 'illegal' ? `ILLEGAL (${violations.join(', ')})` : verdict;
 }
 
+/** Why a run ended unknown, from the checks that said so: the cause belongs on the terminal, not only in verdict.json. */
+export function unknownCause(run: RunResult): string | undefined {
+  if (run.verdict !== 'unknown') return undefined;
+  const causes = run.checks.filter((check) => check.verdict === 'unknown').map((check) => `${check.kind}: ${check.summary}`);
+  return causes.length === 0 ? undefined : causes.join('; ');
+}
+
 export function summaryLine(run: RunResult): string {
   const { stats } = run;
-  const verdict = verdictText(run.verdict, run.violations);
+  const cause = unknownCause(run);
+  const verdict = cause === undefined ? verdictText(run.verdict, run.violations) : `unknown (${cause})`;
   const consistency = run.consistency === undefined ? '' : `; consistency ${describeConsistency(run.consistency)}`;
   return `${run.runId}: ${verdict}; ${stats.ops} ops (${stats.ok} ok, ${stats.fail} fail, ${stats.info} info), ${stats.faultsApplied} faults, p50 ${stats.latencyP50Ms.toFixed(1)} ms, p99 ${stats.latencyP99Ms.toFixed(1)} ms, ${(stats.durationMs / 1000).toFixed(1)} s${consistency}`;
 }
@@ -48,6 +56,12 @@ export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
+
+/** What `info` means, said the first time a newcomer meets it. */
+export const infoMeaning = "info: an op whose outcome is unknown (a timeout, a connection lost after sending); it may still take effect, so its client continues as a new process.";
+
+/** What a newcomer needs to read the table and the per-run lines, printed under the table. */
+export const summaryLegend = ['p50/p99: latency of the ops that completed ok, from invoke to reply, over all runs.', infoMeaning].join('\n');
 
 export function summaryTable(summary: SessionSummary): string {
   const kinds = Object.entries(summary.violations).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';

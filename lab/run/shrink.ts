@@ -24,6 +24,8 @@ export interface ShrinkOutcome {
   smallest: RunResult;
   runs: number;
   ms: number;
+  /** Which budget ran out before the walk ended, if one did: the shrunk plan may not be the smallest. */
+  budgetSpent?: 'runs' | 'time' | undefined;
 }
 
 /**
@@ -35,8 +37,11 @@ export async function shrinkFailure(original: RunResult, execute: (plan: Plan) =
   let runs = 0;
   let smallest = original;
   let lastFailing: RunResult | undefined;
+  let budgetSpent: ShrinkOutcome['budgetSpent'];
   const property = fc.asyncProperty(planArbitrary(original.plan.seed, original.plan.constraints), async (candidate) => {
-    if (runs >= limits.shrinkRunsMax || performance.now() - started >= limits.shrinkMsMax) return true;
+    if (runs >= limits.shrinkRunsMax) budgetSpent = 'runs';
+    else if (performance.now() - started >= limits.shrinkMsMax) budgetSpent = 'time';
+    if (budgetSpent !== undefined) return true;
     let result: RunResult | undefined;
     for (let confirmation = 0; confirmation < limits.confirmRuns; confirmation += 1) {
       runs += 1;
@@ -52,5 +57,5 @@ export async function shrinkFailure(original: RunResult, execute: (plan: Plan) =
     const plan = { ...lastFailing.plan, path: details.counterexamplePath };
     smallest = { ...lastFailing, plan, runId: runIdFor(lastFailing.seeds, plan.path, lastFailing.strategy) };
   }
-  return { smallest, runs, ms: performance.now() - started };
+  return { smallest, runs, ms: performance.now() - started, budgetSpent };
 }

@@ -1,28 +1,11 @@
 // Shared by the property suites: the suite seed (fixed in CI, random locally, FAULTLINE_SEED wins,
 // always printed), the seeds of the suite's k-th run, and a cluster pool per suite, closed after it.
-import { randomInt } from 'node:crypto';
 import { defaultPlanConstraints, runSeeds } from '../../lab/plan/index.js';
 import type { Bug, PlanConstraints, RunSeeds, Strategy } from '../../lab/plan/index.js';
 import { ClusterPool } from '../../lab/run/index.js';
 import type { RunLimits } from '../../lab/run/index.js';
 
-const ciSeed = 20261121;
-
-export function suiteSeed(): number {
-  const override = process.env.FAULTLINE_SEED;
-  if (override !== undefined && override !== '') {
-    const seed = Number(override);
-    if (!Number.isSafeInteger(seed)) throw new Error(`FAULTLINE_SEED must be an integer, got '${override}'`);
-    return seed;
-  }
-  return process.env.CI === 'true' ? ciSeed : randomInt(0, 2 ** 31 - 1);
-}
-
-/** How many runs a real-cluster property makes: few in CI (time), FAULTLINE_RUNS to explore more. */
-export function suiteRuns(ciRuns: number): number {
-  const override = Number(process.env.FAULTLINE_RUNS ?? '');
-  return Number.isInteger(override) && override > 0 ? override : ciRuns;
-}
+export { suiteRuns, suiteSeed } from '../../lab/vitest/index.js';
 
 export const propertyConstraints: PlanConstraints = { ...defaultPlanConstraints, opsMax: 24, branchesMax: 4, faults: 'heavy' };
 

@@ -90,14 +90,15 @@ describe('faultline check', () => {
   });
 
   it('ends unknown with exit 2 when the time budget runs out', async () => {
-    const events: object[] = [];
+    // The timed-out cas keeps the register from leaving out the writes nobody read.
+    const events: object[] = [{ index: 0, process: 98, type: 'invoke', f: 'cas', value: [100, 101], time: 0 }, { index: 0, process: 98, type: 'info', f: 'cas', value: [100, 101], time: 0 }];
     for (let process = 0; process < 40; process += 1) events.push({ index: 0, process, type: 'invoke', f: 'write', value: process + 1, time: 0 });
     for (let process = 0; process < 40; process += 1) events.push({ index: 0, process, type: 'info', f: 'write', value: process + 1, time: 0 });
     for (const value of [1, 2, 1]) events.push({ index: 0, process: 99, type: 'invoke', f: 'read', value: null, time: 0 }, { index: 0, process: 99, type: 'ok', f: 'read', value, time: 0 });
     const path = write('pile-up.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
     expect(await main(['check', path, '--model', 'register', '--timeout-ms', '200'])).toBe(2);
     expect(output.stdout).toContain('unknown: no verdict within the budget');
-    expect(output.stdout).toContain('warning: partition 1 has 40 info operations');
+    expect(output.stdout).toContain('warning: partition 1 has 41 info operations');
   });
 
   it('exits 64 on usage errors', async () => {
@@ -119,5 +120,93 @@ describe('faultline check', () => {
     expect(output.stderr).toContain('line 2: ok completion of read for process 2, which has no open invoke');
     expect(await main(['check', join(fixturesDirectory, 'bank-ok.jsonl'), '--initial', '{"a1":100}'])).toBe(65);
     expect(output.stderr).toContain("which has no initial balance");
+  });
+});
+
+describe('faultline check of many files', () => {
+  const lines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('checks a folder with one JSON line a file and a summary; the verdicts are the same at --jobs 1 and 2', async () => {
+    const byJobs: Record<string, unknown>[][] = [];
+    for (const jobs of ['1', '2']) {
+      const code = await main(['check', fixturesDirectory, '--json', '--jobs', jobs, '--model', 'register', '--format', 'porcupine-etcd']);
+      expect(code).toBe(1);
+      byJobs.push(lines(output.stdout));
+      output.stdout = '';
+    }
+    const [one, two] = byJobs as [Record<string, unknown>[], Record<string, unknown>[]];
+    const verdicts = (records: Record<string, unknown>[]) => records.filter((record) => 'file' in record).map((record) => [record.file, record.verdict]);
+    expect(verdicts(two)).toEqual(verdicts(one));
+    const logs = one.filter((record) => typeof record.file === 'string' && record.file.endsWith('.log'));
+    expect(logs.map((record) => record.verdict)).toEqual(['illegal', 'ok', 'illegal']);
+    expect(one.at(-1)).toMatchObject({ summary: { files: fixtures.length, exit: 1 } });
+  });
+
+  it('reports a binary file, a truncated file and an empty folder on one line each, and checks the rest', async () => {
+    const binary = write('binary.edn', '');
+    writeFileSync(binary, Buffer.from([0x7b, 0x00, 0x01, 0xff, 0x00]));
+    const truncated = write('truncated.edn', '[{:process 0, :type :invoke, :f :write, :value 1}\n {:process 0, :type :ok, :f :wri');
+    const empty = mkdtempSync(join(scratch, 'empty-'));
+    const good = join(fixturesDirectory, 'register-ok.log');
+    const code = await main(['check', binary, truncated, empty, good, '--json']);
+    const records = lines(output.stdout);
+    expect(records.slice(0, 4).map((record) => [record.verdict, record.exit])).toEqual([['error', 65], ['error', 65], ['error', 65], ['ok', 0]]);
+    expect(String(records[0]?.error)).toContain('binary');
+    expect(String(records[1]?.error)).toContain('never closed');
+    expect(String(records[2]?.error)).toContain('no history files');
+    expect(code).toBe(65);
+  });
+
+  it('exits 65 on a single binary file and 64 on an unknown --format', async () => {
+    const binary = write('one-binary.jsonl', '');
+    writeFileSync(binary, Buffer.from([0x00, 0x00, 0x10]));
+    expect(await main(['check', binary])).toBe(65);
+    expect(output.stderr).toContain('binary');
+    expect(await main(['check', join(fixturesDirectory, 'register-ok.log'), '--format', 'csv'])).toBe(64);
+    expect(output.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('says in --help which order each format follows', async () => {
+    expect(await main(['check', '--help'])).toBe(0);
+    expect(output.stdout).toContain(':time is informational (as in Knossos)');
+    expect(output.stdout).toContain('time must never go backwards');
+  });
+
+  it('ends unknown when the memory budget runs out, saying which budget and how far it got', async () => {
+    const events: object[] = [{ process: 98, type: 'invoke', f: 'cas', value: [100, 101] }, { process: 98, type: 'info', f: 'cas', value: [100, 101] }];
+    for (let process = 0; process < 40; process += 1) events.push({ process, type: 'invoke', f: 'write', value: process + 1 });
+    for (let process = 0; process < 40; process += 1) events.push({ process, type: 'info', f: 'write', value: process + 1 });
+    for (const value of [1, 2, 1]) events.push({ process: 99, type: 'invoke', f: 'read', value: null }, { process: 99, type: 'ok', f: 'read', value });
+    const path = write('memory-pile-up.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
+    expect(await main(['check', path, '--memory-mb', '2', '--json'])).toBe(2);
+    const summary = JSON.parse(output.stdout) as { budget: { kind: string; completed: number } };
+    expect(summary.budget).toMatchObject({ kind: 'memory', completed: 3 });
+  });
+});
+
+describe('faultline check of a large file whose partitions are spread over workers', () => {
+  it('gives the same verdict and witness at --jobs 1 and 2 when two partitions are illegal', async () => {
+    const events: object[] = [];
+    const sizes: Record<string, number> = { a: 400, b: 350, c: 300, d: 250 };
+    for (const [key, size] of Object.entries(sizes)) {
+      for (let step = 0; step < size; step += 1) {
+        const value = `${key}${step}`;
+        const stale = (key === 'b' || key === 'c') && step === size - 1;
+        events.push({ process: 0, type: 'invoke', f: 'put', value: { key, value } }, { process: 0, type: 'ok', f: 'put', value: { key, value } });
+        events.push({ process: 1, type: 'invoke', f: 'get', value: { key, value: null } }, { process: 1, type: 'ok', f: 'get', value: { key, value: stale ? `${key}0` : value } });
+      }
+    }
+    const path = write('kv-two-bad.jsonl', jsonl(events.map((item, index) => ({ ...item, index, time: index }))));
+    const witnesses: unknown[] = [];
+    for (const jobs of ['1', '2']) {
+      expect(await main(['check', path, '--jobs', jobs, '--json'])).toBe(1);
+      const summary = JSON.parse(output.stdout) as { partitions: number; witness: { partition: number; operations: number[] } };
+      expect(summary.partitions).toBe(4);
+      witnesses.push(summary.witness);
+      output.stdout = '';
+    }
+    expect(witnesses[1]).toEqual(witnesses[0]);
+    // Smallest first: d (250 puts and gets), then c, the first illegal one.
+    expect((witnesses[0] as { partition: number }).partition).toBe(1);
   });
 });

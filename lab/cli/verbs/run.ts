@@ -10,7 +10,7 @@ import { isNoSuchPath, planFor } from '../../gen/index.js';
 import { describePlan, planHash, planJson, runSeeds, seedLine } from '../../plan/index.js';
 import type { Plan, RunSeeds } from '../../plan/index.js';
 import { ClusterPool, trial } from '../../run/index.js';
-import { failureStory, summaryLine } from '../../report/index.js';
+import { failureStory, infoMeaning, summaryLine } from '../../report/index.js';
 import type { LabFlags } from '../lab-flags.js';
 
 const runIndexMax = 1_000_000_000;
@@ -45,7 +45,7 @@ export const verb: Verb = {
     process.stderr.write(`${seedLine(seeds)} path=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
     const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
     try {
-      const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: true };
+      const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, shrinkLimits: flags.shrinkLimits, keepPassing: true };
       const outcome = await trial(plan, seeds, options);
       const run = outcome.result;
       const shrunk = outcome.shrunk?.smallest;
@@ -54,6 +54,7 @@ export const verb: Verb = {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {
         process.stdout.write(`${summaryLine(run)}\n`);
+        if (run.stats.info > 0) process.stdout.write(`${infoMeaning}\n`);
         if (run.verdict === 'illegal') process.stdout.write(`${failureStory(shrunk ?? run, outcome.shrunk)}\n`);
         else if (run.artifactDir !== undefined) process.stdout.write(`artifacts: ${run.artifactDir}\n`);
       }

@@ -13,7 +13,8 @@ const nanosecondsPerMs = 1e6;
 const judgeLimits = { checkerMsMax: 5_000, checkerCacheEntriesMax: 100_000, quiescenceMs: 0 };
 
 function planOf(steps: PlanOp[][], accounts: Plan['workload']['accounts'], clients: number, faultSchedule: FaultStep[] = []): Plan {
-  return { version: 1, seed: 7, path: '0', constraints: defaultPlanConstraints, workload: { branches: ['b1', 'b2', 'b3'], accounts, clients, steps }, faultSchedule };
+  // Seeded as run 0 of root 7 would generate it, so the story can print the command that reruns it.
+  return { version: 1, seed: runSeeds(7, 0).plan, path: '0', constraints: defaultPlanConstraints, workload: { branches: ['b1', 'b2', 'b3'], accounts, clients, steps }, faultSchedule };
 }
 
 function resultOf(plan: Plan, history: HistoryEvent[], nemesis: NemesisEvent[], finalStates: BranchState[]): RunResult {

@@ -1,34 +1,18 @@
 // report.html: one self-contained page per run (styles, data, uPlot and the drawing script inlined, so
 // it works offline): the verdict, the timeline, the witness, the messages, the final states, latency.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chartLibrary, chartScripts, documentHead } from './document.js';
 import { escapeHtml, linkOps, scriptJson } from './escape.js';
 import { lamportSvg, messagesFileName } from './messages.js';
 import { reportStyle } from './style.js';
 import type { ReportView } from './view.js';
 
-const require = createRequire(import.meta.url);
+/** The drawing script of report.html, read once per process: a session writes a report for every run it keeps. */
+let drawing: string | undefined;
 
-/** uPlot (already the lab's chart library, see lab/compare) and its license, read at report time. */
-interface Inlined {
-  script: string;
-  style: string;
-  license: string;
-  drawing: string;
-}
-
-/** Read once per process: a session writes a report for every run it keeps. */
-let inlined: Inlined | undefined;
-
-function inlinedFiles(): Inlined {
-  const read = (path: string): string => readFileSync(require.resolve(path), 'utf8');
-  inlined ??= {
-    script: read('uplot/dist/uPlot.iife.min.js'),
-    style: read('uplot/dist/uPlot.min.css'),
-    license: read('uplot/LICENSE'),
-    drawing: readFileSync(new URL('./report.browser.js', import.meta.url), 'utf8'),
-  };
-  return inlined;
+function drawingScript(): string {
+  drawing ??= readFileSync(new URL('./report.browser.js', import.meta.url), 'utf8');
+  return drawing;
 }
 
 function table(header: readonly string[], rows: readonly string[][]): string {
@@ -102,17 +86,7 @@ function pageData(view: ReportView): unknown {
 }
 
 export function reportPage(view: ReportView, branches: readonly string[]): string {
-  const library = inlinedFiles();
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(view.title)}</title>
-<style>${library.style}</style>
-<style>${reportStyle}</style>
-</head>
+  return `${documentHead(view.title, [chartLibrary().style, reportStyle])}
 <body>
 <section id="summary">${headerHtml(view)}</section>
 <section id="timeline-section"><h2>Timeline</h2>
@@ -123,15 +97,7 @@ export function reportPage(view: ReportView, branches: readonly string[]): strin
 <section id="final-states"><h2>Final states</h2>${statesHtml(view)}</section>
 <section id="latency-section"><h2>Latency over time</h2><p>Each completed op at its completion time; faults shaded.</p><div id="latency"></div></section>
 <script type="application/json" id="report-data">${scriptJson(pageData(view))}</script>
-<script>
-/* uPlot, embedded from node_modules/uplot. Its license:
-${library.license.replaceAll('*/', '* /')}
-*/
-${library.script}
-</script>
-<script>
-${library.drawing}
-</script>
+${chartScripts(drawingScript())}
 </body>
 </html>
 `;

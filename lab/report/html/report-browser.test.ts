@@ -2,19 +2,16 @@
 // playwright-core): no console errors, one box per op, the op that cannot be placed highlighted, a hover
 // card with the op's times, anchors that follow, and a screenshot in artifacts/report-page/ that is not
 // blank. Skips without Chromium.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, chromiumPresent, openPage } from '../_testing/browser.js';
 import { caughtRun } from '../_testing/runs.js';
 import { reportHtml } from './report.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const present = existsSync(chromiumPath);
+const present = chromiumPresent;
 const outDirectory = resolve('artifacts/report-page');
-const loadMsMax = 15_000;
 /** A screenshot with fewer colours than this is blank, or nearly. */
 const coloursMin = 20;
 
@@ -59,15 +56,9 @@ describe.skipIf(!present)(`report.html in headless Chromium${present ? '' : ` (s
   beforeAll(async () => {
     mkdirSync(outDirectory, { recursive: true });
     writeFileSync(file, reportHtml(run));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') errors.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-    page.on('requestfailed', (request) => errors.push(`requestfailed: ${request.url()}`));
-    await page.goto(pathToFileURL(file).href, { timeout: loadMsMax });
-    await page.waitForSelector('body[data-report-drawn="true"]', { timeout: loadMsMax });
+    const opened = await openPage(file, 'body[data-report-drawn="true"]', errors);
+    browser = opened.browser;
+    page = opened.page;
   });
 
   afterAll(async () => {

@@ -1,0 +1,227 @@
+// Runs `faultline check`'s work on worker threads (or, for small jobs, on this thread): whole files,
+// and the partitions of large ones, and turns each file's partition outcomes into its verdict. Each
+// partition gets the whole budget, so a verdict never depends on --jobs; a file stops queueing
+// partitions once one of them is illegal.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { resultFromOutcomes } from '../../models/index.js';
+import type { AnyModel, LinearizabilityResult, Operation, SearchOutcome } from '../../models/index.js';
+import type { ModelSpec } from './check-model.js';
+import type { LoadSettings } from './check-load.js';
+import { runFile, runPartition } from './check-worker.js';
+import type { BudgetLimits, FileAnswer, WorkerTask } from './check-worker.js';
+
+export interface Budget {
+  /** Per file, from its first search's start; Infinity for none. */
+  timeoutMs: number;
+  /** Per partition search. */
+  memoryBytesMax: number;
+  cacheEntriesMax: number;
+}
+
+export interface PreparedFile {
+  spec: ModelSpec;
+  model: AnyModel;
+  /** Smallest first, as partitionOperations orders them. */
+  partitions: Operation[][];
+}
+
+interface FileState extends PreparedFile {
+  outcomes: Map<number, SearchOutcome>;
+  settled: number;
+  /** The first illegal partition: the ones after it need not be searched. */
+  illegalAt: number;
+  /** illegalAt, shared with the workers, so that searches of later partitions stop. */
+  cancel: Int32Array;
+  started: number | undefined;
+  done: (result: LinearizabilityResult | Error) => void;
+}
+
+type Job =
+  | { kind: 'partition'; file: FileState; position: number }
+  | { kind: 'file'; file: string; settings: LoadSettings; done: (answer: FileAnswer | Error) => void };
+
+interface Lane {
+  /** undefined: this thread. */
+  worker: Worker | undefined;
+  /** Sent and not yet answered, oldest first: a worker answers in order. */
+  jobs: Job[];
+}
+
+const heapHeadroomMb = 256;
+/**
+ * Jobs sent ahead to a worker, so it never waits for this thread between two (this thread may be busy
+ * with a search of its own); few, so that the last jobs still spread evenly.
+ */
+const workerJobsAhead = 3;
+/** What the shared cancel flag holds while no partition of the file is illegal. */
+const noneIllegal = 0x7fffffff;
+/** A file with fewer ops is searched whole by one worker; a larger one has its partitions spread. */
+export const spreadOpsMin = 1_000;
+
+/**
+ * The worker's entry: its compiled .js beside this one; or, when this file runs as TypeScript, a
+ * two-line script that registers tsx in the worker (hooks registered here do not reach workers on
+ * Node 20) and imports the .ts.
+ */
+function workerEntry(): { entry: string | URL; eval: boolean } {
+  if (import.meta.url.endsWith('.js')) return { entry: new URL('./check-worker.js', import.meta.url), eval: false };
+  // The ESM build of tsx's API: import.meta.resolve where the loader offers it, else beside its CJS build.
+  const tsx = import.meta.resolve?.('tsx/esm/api') ?? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const worker = new URL('./check-worker.ts', import.meta.url).href;
+  return { entry: `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`, eval: true };
+}
+
+export class CheckPool {
+  private readonly lanes: Lane[];
+  private readonly queue: Job[] = [];
+  private nextTaskId = 0;
+  private readonly heapMb: number;
+
+  /**
+   * `threads` searching at once: this thread, one job a turn of its event loop, and threads - 1
+   * workers. This thread is idle but for its answers, and a worker costs its own start and warm-up.
+   */
+  constructor(threads: number, private readonly budget: Budget) {
+    // The cache's states live on the worker's heap: give it room for the budget beyond V8's default.
+    this.heapMb = Math.ceil(budget.memoryBytesMax / 1024 / 1024) + heapHeadroomMb;
+    const workers = Array.from({ length: Math.max(0, threads - 1) }, () => ({ worker: this.startWorker(), jobs: [] }));
+    this.lanes = [...workers, { worker: undefined, jobs: [] }];
+  }
+
+  private startWorker(): Worker {
+    const { entry, eval: evaluate } = workerEntry();
+    const worker = new Worker(entry, { eval: evaluate, resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
+    worker.on('message', (message: { answer?: SearchOutcome | FileAnswer; error?: string }) => this.onMessage(worker, message));
+    worker.on('error', (error) => this.onWorkerError(worker, error));
+    return worker;
+  }
+
+  /** Reads and checks a file in a worker; large files come back as partitions, to be given to check(). */
+  checkFile(file: string, settings: LoadSettings): Promise<FileAnswer | Error> {
+    return new Promise((done) => {
+      this.queue.push({ kind: 'file', file, settings, done });
+      this.dispatch();
+    });
+  }
+
+  /** Queues a file's partitions ahead of whole files (they are the long jobs); resolves with its verdict. */
+  check(prepared: PreparedFile): Promise<LinearizabilityResult | Error> {
+    return new Promise((resolve) => {
+      const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)).fill(noneIllegal);
+      const file: FileState = { ...prepared, outcomes: new Map(), settled: 0, illegalAt: Infinity, cancel, started: undefined, done: resolve };
+      if (file.partitions.length === 0) this.finishFile(file);
+      this.queue.unshift(...file.partitions.map((_, position) => ({ kind: 'partition' as const, file, position })));
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.worker?.terminate()));
+  }
+
+  private dispatch(): void {
+    for (const lane of this.lanes) {
+      const capacity = lane.worker === undefined ? 1 : workerJobsAhead;
+      while (lane.jobs.length < capacity && this.queue.length > 0) {
+        const job = this.takeFor(lane);
+        if (job === undefined) break;
+        if (job.kind === 'partition' && job.position > job.file.illegalAt) this.settle(job.file, job.position, undefined);
+        else this.start(lane, job);
+      }
+    }
+  }
+
+  /**
+   * The next job for a lane. While workers run, this thread takes whole files only: a partition's
+   * search here could not be cancelled (the answer that cancels it waits for this thread), so a
+   * partition after an illegal one could run on long for nothing.
+   */
+  private takeFor(lane: Lane): Job | undefined {
+    const workersRun = this.lanes.length > 1;
+    if (lane.worker !== undefined || !workersRun) return this.queue.shift();
+    const index = this.queue.findIndex((job) => job.kind === 'file');
+    return index === -1 ? undefined : this.queue.splice(index, 1)[0];
+  }
+
+  private limitsFor(job: Job): BudgetLimits {
+    const { cacheEntriesMax, memoryBytesMax, timeoutMs } = this.budget;
+    if (job.kind === 'file' || timeoutMs === Infinity) return { cacheEntriesMax, memoryBytesMax, remainingMs: timeoutMs };
+    job.file.started ??= performance.now();
+    return { cacheEntriesMax, memoryBytesMax, remainingMs: Math.max(0, job.file.started + timeoutMs - performance.now()) };
+  }
+
+  private start(lane: Lane, job: Job): void {
+    lane.jobs.push(job);
+    if (job.kind === 'partition') job.file.started ??= performance.now();
+    const limits = this.limitsFor(job);
+    const id = this.nextTaskId++;
+    const task: WorkerTask = job.kind === 'file'
+      ? { kind: 'file', id, file: job.file, settings: job.settings, partitionsOpsMin: spreadOpsMin, ...limits }
+      : { kind: 'partition', id, spec: job.file.spec, partition: job.file.partitions[job.position] as Operation[], position: job.position, cancel: job.file.cancel, ...limits };
+    if (lane.worker !== undefined) {
+      lane.worker.postMessage(task);
+      return;
+    }
+    setImmediate(() => {
+      let answer: SearchOutcome | FileAnswer | Error;
+      try {
+        answer = task.kind === 'file' ? runFile(task) : runPartition((job as { file: FileState }).file.model, task.partition, task, { flag: task.cancel, position: task.position });
+      } catch (error) {
+        answer = error instanceof Error ? error : new Error(String(error));
+      }
+      this.complete(lane, answer);
+    });
+  }
+
+  private onMessage(worker: Worker, message: { answer?: SearchOutcome | FileAnswer; error?: string }): void {
+    const lane = this.lanes.find((candidate) => candidate.worker === worker);
+    if (lane !== undefined) this.complete(lane, message.answer ?? new Error(message.error ?? 'the worker sent no answer'));
+  }
+
+  private complete(lane: Lane, answer: SearchOutcome | FileAnswer | Error): void {
+    const job = lane.jobs.shift();
+    if (job?.kind === 'file') job.done(answer as FileAnswer | Error);
+    if (job?.kind === 'partition') this.settle(job.file, job.position, answer as SearchOutcome | Error);
+    this.dispatch();
+  }
+
+  // A worker that dies (out of memory, say) fails its job; a fresh one takes its place.
+  private onWorkerError(worker: Worker, error: Error): void {
+    const lane = this.lanes.find((candidate) => candidate.worker === worker);
+    if (lane === undefined) return;
+    lane.worker = this.startWorker();
+    const lost = lane.jobs.length;
+    for (let job = 0; job < lost; job += 1) this.complete(lane, error);
+  }
+
+  /** Records one partition's outcome (undefined: skipped after a violation) and ends the file when all are in. */
+  private settle(file: FileState, position: number, outcome: SearchOutcome | Error | undefined): void {
+    file.settled += 1;
+    if (outcome instanceof Error) {
+      file.illegalAt = -1;
+      file.done(outcome);
+      return;
+    }
+    // An outcome after the first illegal partition is thrown away, cancelled or not: the verdict and
+    // witness are then the ones a search of the partitions in order gives, whatever ran beside what.
+    if (outcome !== undefined && position < file.illegalAt) file.outcomes.set(position, outcome);
+    if (outcome?.verdict === 'illegal' && position < file.illegalAt) {
+      file.illegalAt = position;
+      Atomics.store(file.cancel, 0, position);
+      for (const later of [...file.outcomes.keys()].filter((key) => key > position)) file.outcomes.delete(later);
+    }
+    if (file.settled === file.partitions.length) this.finishFile(file);
+  }
+
+  private finishFile(file: FileState): void {
+    const now = () => performance.now();
+    const limits = { cacheEntriesMax: this.budget.cacheEntriesMax, memoryBytesMax: this.budget.memoryBytesMax };
+    try {
+      file.done(resultFromOutcomes(file.model, file.partitions, file.outcomes, { now, started: file.started ?? now(), limits, timeoutMs: this.budget.timeoutMs }));
+    } catch (error) {
+      file.done(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}

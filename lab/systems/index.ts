@@ -1,0 +1,2 @@
+// lab/systems: the interface a system under test implements (system.ts), and the systems themselves.
+export type { NodeContext, NodeLaunch, NodeState, OpOutcome, Readiness, System, SystemClient, SystemOp, SystemWorkload, WorkloadConstraints } from './system.js';

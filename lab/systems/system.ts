@@ -1,0 +1,110 @@
+// The interface a system under test implements, as the lab will drive it: how to start its nodes, which
+// links exist between them, its workload (an arbitrary of its own ops and a client that performs one),
+// and its judge (a model, its final states, the claims that apply). The bank is the first system, etcd
+// the first outside one; a user's is a module path. The runner, nemesis, shrinker, replay, compare and
+// report will know nothing else of a system. (This is the contract; the runner adopts it next.)
+import type fc from 'fast-check';
+import type { AnyModel, Claims, Verdict } from '../../models/index.js';
+
+/** What the lab fills in for one node of the system before it starts it. */
+export interface NodeContext {
+  /** The node's id (b1, b2, ... for the bank; n1, n2, ... for etcd). */
+  id: string;
+  /** Where the node listens for clients, on loopback (the client link's proxy points here). */
+  listen: { host: string; port: number };
+  /** Where the node listens for its peers, when the system has peer traffic apart from client traffic. */
+  peerListen?: { host: string; port: number };
+  /** Every other node: the address this node must dial to reach it, which is the proxy of the link. */
+  peers: { id: string; address: string }[];
+  /** The node's own data directory, kept across kill -9 and restart. */
+  dataDir: string;
+  /** The nodes' sub-seed of the run; a node that draws random numbers draws them from it. */
+  seed: number;
+  /** The first start of this node in the run, or a restart after a kill. */
+  start: 'first' | 'restart';
+}
+
+/** How one node runs: an OS process the lab starts, signals and stops. */
+export interface NodeLaunch {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** How the lab knows a node serves: grpc.health.v1 on the client address, or the system's own probe. */
+export type Readiness = { kind: 'grpc-health'; service?: string } | { kind: 'probe'; ready(address: string, deadlineMs: number): Promise<boolean> };
+
+/** The outcome of one op, as the history records it: ok (it happened), fail (it did not), info (unknown). */
+export interface OpOutcome {
+  type: 'ok' | 'fail' | 'info';
+  /** The op's input fields and, when ok, its outputs: the history's `value`. */
+  value: Record<string, unknown>;
+  error?: string;
+}
+
+/** One op of a plan: the system's own JSON, with the lab's fields for who issues it where. */
+export interface SystemOp {
+  client: number;
+  /** The node the client calls first; a retry after an indeterminate error goes to the next one. */
+  node: string;
+  retries: number;
+  /** The operation's name as the history records it (`f`). */
+  f: string;
+  /** Its inputs, the system's own JSON. */
+  input: Record<string, unknown>;
+}
+
+/** A client of the system: performs one op on one node with a deadline, and says what happened. */
+export interface SystemClient {
+  /**
+   * Performs the op at the node's client address. Errors become `fail` only when the system's own
+   * table says they are definite; anything else is `info`. Never retries on its own.
+   */
+  perform(op: SystemOp, address: string, deadlineMs: number): Promise<OpOutcome>;
+  close(): Promise<void>;
+}
+
+/** What shapes a workload: the same knobs for every system, each reading what applies to it. */
+export interface WorkloadConstraints {
+  nodes: number;
+  clients: number;
+  opsMax: number;
+  /** Keys, accounts or registers the ops spread over. */
+  objectsMax: number;
+  contention: 'low' | 'high';
+}
+
+/** One workload of a system: its ops' arbitrary, the model that judges them, and what it claims. */
+export interface SystemWorkload {
+  name: string;
+  /** The ops of each client, as fast-check generates and shrinks them. */
+  ops(constraints: WorkloadConstraints): fc.Arbitrary<Omit<SystemOp, 'client' | 'node' | 'retries'>[]>;
+  /** The model the linearizability check (or the declared rung) uses. */
+  model(initial: unknown): AnyModel;
+  /** What this workload promises; the judge checks exactly these. */
+  claims: Claims;
+}
+
+/** One node's state after the heal, as the judge reads it (the bank's BranchState, etcd's key-value map). */
+export interface NodeState {
+  node: string;
+  state: Record<string, unknown>;
+}
+
+export interface System {
+  name: string;
+  /** Node ids of an N-node cluster. */
+  nodeIds(count: number): string[];
+  /** Whether nodes talk to each other over links the lab can cut (the bank's propagation, etcd's raft). */
+  peerLinks: boolean;
+  launch(context: NodeContext): NodeLaunch;
+  readiness: Readiness;
+  /** SIGTERM, then SIGKILL after this long. */
+  stopGraceMs: number;
+  workloads: Record<string, SystemWorkload>;
+  client(): SystemClient;
+  /** Each node's state after the heal and quiescence, read straight from the node (not through a proxy). */
+  finalStates(addresses: Record<string, string>, deadlineMs: number): Promise<NodeState[]>;
+  /** Whether the nodes agree, for the convergence claim: the system's own notion of equal states. */
+  converged(states: readonly NodeState[]): Verdict;
+}

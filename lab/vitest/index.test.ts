@@ -1,0 +1,30 @@
+// The vitest helper: a failing run fails its test with the failure's story and replay commands, and
+// the suite seed honours FAULTLINE_SEED. (properties/lab-lock.test.ts runs labProperty for real.)
+import { describe, expect, it } from 'vitest';
+import { handRun } from '../compare/_testing/runs.js';
+import { expectOk, suiteRuns, suiteSeed } from './index.js';
+
+describe('faultline/vitest', () => {
+  it('fails a run that is not ok with its story, its SEED= line and the command that reruns it', () => {
+    const { result } = handRun({ index: 2, strategy: 'unsafe', verdict: 'illegal', violations: ['linearizability'], ops: [] });
+    expect(() => expectOk(result)).toThrow(/VIOLATION linearizability[\s\S]*SEED=1 index=2[\s\S]*rerun: {2}npx faultline run --seed 1 --index 2/);
+    expect(() => expectOk({ ...result, verdict: 'ok', violations: [] })).not.toThrow();
+  });
+
+  it('takes FAULTLINE_SEED and FAULTLINE_RUNS', () => {
+    const saved = { seed: process.env.FAULTLINE_SEED, runs: process.env.FAULTLINE_RUNS };
+    try {
+      process.env.FAULTLINE_SEED = '-42';
+      process.env.FAULTLINE_RUNS = '9';
+      expect(suiteSeed()).toBe(-42);
+      expect(suiteRuns(2)).toBe(9);
+      process.env.FAULTLINE_SEED = 'x';
+      expect(() => suiteSeed()).toThrow(/FAULTLINE_SEED must be an integer/);
+    } finally {
+      for (const [name, value] of [['FAULTLINE_SEED', saved.seed], ['FAULTLINE_RUNS', saved.runs]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});

@@ -1,0 +1,71 @@
+// faultline inside a vitest suite (package export "faultline/vitest"), in the spirit of
+// @fast-check/vitest: `labProperty` registers one test per seeded run, with the run's SEED= line in its
+// title, honours FAULTLINE_SEED and FAULTLINE_RUNS, and fails with the failure's story and its replay
+// commands. Try: `labProperty('lock keeps every deposit', { strategy: 'lock', runs: 3 })` in a test file.
+import { randomInt } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planFor } from '../gen/index.js';
+import { defaultPlanConstraints, runSeeds, seedLine } from '../plan/index.js';
+import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
+import type { ProxyBackendChoice } from '../proxy/index.js';
+import { failureStory } from '../report/index.js';
+import type { RunResult } from '../report/index.js';
+import { ClusterPool, trial } from '../run/index.js';
+import type { RunLimits } from '../run/index.js';
+
+/** The suite seed in CI, where every run must be the same as the last. */
+export const ciSeed = 20261121;
+
+/** The suite's root seed: FAULTLINE_SEED when set, fixed in CI, random locally; the test titles print it. */
+export function suiteSeed(): number {
+  const override = process.env.FAULTLINE_SEED;
+  if (override !== undefined && override !== '') {
+    const seed = Number(override);
+    if (!Number.isSafeInteger(seed)) throw new Error(`FAULTLINE_SEED must be an integer, got '${override}'`);
+    return seed;
+  }
+  return process.env.CI === 'true' ? ciSeed : randomInt(0, 2 ** 31 - 1);
+}
+
+/** How many runs a property makes: `runs` (few, for CI's time), or FAULTLINE_RUNS to explore more. */
+export function suiteRuns(runs: number): number {
+  const override = Number(process.env.FAULTLINE_RUNS ?? '');
+  return Number.isInteger(override) && override > 0 ? override : runs;
+}
+
+export interface LabPropertyConstraints {
+  strategy: Strategy;
+  bug?: Bug;
+  /** How many seeded runs (FAULTLINE_RUNS overrides). */
+  runs: number;
+  constraints?: Partial<PlanConstraints>;
+  limits?: Partial<RunLimits>;
+  proxy?: ProxyBackendChoice;
+  /** Where failures keep their artifacts (default artifacts/properties). */
+  artifactsRoot?: string;
+  /** The run's own root seed (default suiteSeed()). */
+  seed?: number;
+}
+
+/** Runs k of the root seed, one test each; a run passes when `check` does (default: its verdict is ok). */
+export function labProperty(title: string, options: LabPropertyConstraints, check: (result: RunResult) => void = expectOk): void {
+  const root = options.seed ?? suiteSeed();
+  const constraints = { ...defaultPlanConstraints, ...options.constraints };
+  const pool = new ClusterPool({ strategy: options.strategy, bug: options.bug, proxy: options.proxy ?? 'embedded', reuse: true });
+  describe(`${title} (seed ${root})`, () => {
+    afterAll(() => pool.close());
+    for (let index = 0; index < suiteRuns(options.runs); index += 1) {
+      const seeds = runSeeds(root, index);
+      it(seedLine(seeds), async () => {
+        const plan = planFor(seeds.plan, '0', constraints);
+        const { result } = await trial(plan, seeds, { pool, limits: options.limits ?? {}, artifactsRoot: options.artifactsRoot ?? 'artifacts/properties', shrink: false });
+        check(result);
+      });
+    }
+  });
+}
+
+/** The default check: every claimed check passed; otherwise the failure's story, with its replay commands. */
+export function expectOk(result: RunResult): void {
+  expect(result.verdict, failureStory(result)).toBe('ok');
+}
