@@ -1,66 +1,99 @@
 // `faultline explore [--strategy S] [--runs N] [--seed S] [--minutes M] ...`: the main job. Run k has
 // the seeds runSeeds(root, k), printed as one SEED= line; every failure is shrunk and saved under artifacts/.
+// `--shard I/N` runs its part of the seeds (merge the parts with `faultline merge`); `--queue URL`
+// makes it a campaign over the workers of a queue (verbs/campaign.ts).
 import { randomInt } from 'node:crypto';
-import { integerFlag, parseFlags } from '../args.js';
-import { exitCode } from '../exit.js';
+import { join } from 'node:path';
+import { integerFlag, parseFlags, stringFlag } from '../args.js';
+import { usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
-import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
-import { planFor } from '../../gen/index.js';
+import { labFlags, labOptionSpecs, labUsage, seedFlag } from '../lab-flags.js';
+import type { LabFlags } from '../lab-flags.js';
+import { fleetCall, modeFlag, printSession, progressLine, queueFlag, sayer, specOf } from '../fleet-flags.js';
+import { exploreOnQueue } from './campaign.js';
+import { campaignIdOf, parseShard, poolFor, resultsFormat, runIndex, shardIndices, writeSession } from '../../fleet/index.js';
+import type { CampaignSpec, RunRecord, Shard } from '../../fleet/index.js';
 import { runSeeds, seedLine } from '../../plan/index.js';
-import { ClusterPool, trial } from '../../run/index.js';
-import { failureStory, summarize, summaryLegend, summaryTable, writeExploreIndex } from '../../report/index.js';
-import type { ExploreRun, RunResult } from '../../report/index.js';
+import { failureStory } from '../../report/index.js';
 
-function progress(done: number, total: number, failures: number, elapsedMs: number): string {
-  const width = 24;
-  const filled = Math.round((done / total) * width);
-  const eta = done === 0 ? '?' : `${Math.round(((elapsedMs / done) * (total - done)) / 1000)}s`;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs, ${failures} failed, ${Math.round(elapsedMs / 1000)}s elapsed, ETA ${eta}`;
+interface LocalExplore {
+  spec: CampaignSpec;
+  flags: LabFlags;
+  runs: number;
+  shard: Shard | null;
+  stopAt: number;
+  interactive: boolean;
+}
+
+/** The local loop: every index of this machine's share of the seeds, one after another on one pool. */
+async function exploreLocally(options: LocalExplore): Promise<number> {
+  const { spec, flags, interactive } = options;
+  const say = sayer(interactive);
+  const indices = shardIndices(options.runs, options.shard);
+  const pool = poolFor(spec, say);
+  const records: RunRecord[] = [];
+  let failures = 0;
+  const started = performance.now();
+  try {
+    for (const index of indices) {
+      if (performance.now() >= options.stopAt) break;
+      say(seedLine(runSeeds(spec.rootSeed, index)));
+      const outcome = await runIndex(spec, index, pool, flags.artifactsRoot, { campaign: campaignIdOf(spec), mode: spec.mode, worker: 'local' });
+      records.push(outcome.record);
+      if (outcome.trial.result.verdict === 'illegal') {
+        failures += 1;
+        say(failureStory(outcome.trial.shrunk?.smallest ?? outcome.trial.result, outcome.trial.shrunk));
+      }
+      const line = progressLine(records.length, indices.length, failures, performance.now() - started);
+      if (interactive) process.stderr.write(`\r\x1b[K${line}`);
+      else if (records.length % 10 === 0 || records.length === indices.length) say(line);
+    }
+  } finally {
+    if (interactive) process.stderr.write('\n');
+    await pool.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const results = { format: resultsFormat, campaign: campaignIdOf(spec), spec, runs: options.runs, shard: options.shard, seconds, records };
+  const { summary, index } = writeSession(flags.artifactsRoot, results, (name) => join(flags.artifactsRoot, name));
+  return printSession(flags.json, { seed: spec.rootSeed, strategy: spec.strategy, ...(options.shard === null ? {} : { shard: `${options.shard.index}/${options.shard.count}` }) }, summary, index);
 }
 
 export const verb: Verb = {
   summary: 'many seeded runs against a real cluster (the main job)',
-  usage: `  --seed S (default: random, printed)  --runs N (default 20)  --minutes M\n${labUsage}`,
+  usage: [
+    '  --seed S (default: random, printed)  --runs N (default 20)  --minutes M',
+    '  --shard I/N                         run only indices k with k mod N = I-1 (merge the shards with faultline merge)',
+    '  --queue redis://HOST:PORT           a campaign: one job per seed for the workers of that queue (faultline worker)',
+    '  --campaign ID                       the campaign\'s id (default: from the seed and the spec, so a rerun joins it)',
+    '  --mode real|sim                     what the campaign\'s workers run (default real)',
+    '  --queue-down-s N                    how long a campaign waits for a queue that stops answering (default 60)',
+    labUsage,
+  ].join('\n'),
   async run(argv) {
-    const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' } });
+    const extra = { seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, shard: { type: 'string' }, queue: { type: 'string' }, campaign: { type: 'string' }, mode: { type: 'string' }, 'queue-down-s': { type: 'string' } } as const;
+    const args = parseFlags(argv, { ...labOptionSpecs, ...extra });
     const flags = labFlags(args);
     writableDirectory('--artifacts', flags.artifactsRoot);
     const root = seedFlag(args) ?? randomInt(0, 2 ** 31 - 1);
     const runs = integerFlag(args, 'runs', 1, 1_000_000) ?? 20;
     const minutes = integerFlag(args, 'minutes', 1, 10_000);
-    const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
+    const shardText = stringFlag(args, 'shard');
+    const address = await queueFlag(args);
+    const mode = modeFlag(args);
+    if (address !== undefined && shardText !== undefined) throw usageError('--shard is for runs without a queue; a campaign shares its seeds among the workers itself');
+    if (address === undefined && (args.values.campaign !== undefined || args.values['queue-down-s'] !== undefined)) throw usageError('--campaign and --queue-down-s go with --queue');
+    if (address !== undefined && minutes !== undefined) throw usageError('--minutes is for a local explore; a campaign runs its --runs seeds (campaign cancel stops it)');
+    if (address === undefined && mode !== 'real') throw usageError(`--mode ${mode} is not in this build's local explore; a campaign's workers say which modes they run`);
+    const shard = shardText === undefined ? null : await fleetCall(() => parseShard(shardText));
     const interactive = process.stderr.isTTY === true && !flags.json;
-    const say = (line: string): void => void process.stderr.write(`${interactive ? '\r\x1b[K' : ''}${line}\n`);
-    say(`explore root seed ${root}: strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
-    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: flags.reuse, announce: say });
-    const results: RunResult[] = [];
-    const explored: ExploreRun[] = [];
-    const started = performance.now();
-    try {
-      for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
-        const seeds = runSeeds(root, index);
-        say(seedLine(seeds));
-        const plan = planFor(seeds.plan, '0', flags.constraints);
-        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, shrinkLimits: flags.shrinkLimits, keepPassing: flags.keepPassing });
-        results.push(outcome.result);
-        explored.push(outcome.shrunk === undefined ? { result: outcome.result } : { result: outcome.result, shrunk: outcome.shrunk.smallest });
-        if (outcome.result.verdict === 'illegal') say(failureStory(outcome.shrunk?.smallest ?? outcome.result, outcome.shrunk));
-        const failures = results.filter((run) => run.verdict === 'illegal').length;
-        const line = progress(results.length, runs, failures, performance.now() - started);
-        if (interactive) process.stderr.write(`\r\x1b[K${line}`);
-        else if (results.length % 10 === 0 || results.length === runs) say(line);
-      }
-    } finally {
-      if (interactive) process.stderr.write('\n');
-      await pool.close();
+    const spec = specOf(flags, root, mode);
+    sayer(interactive)(`explore root seed ${root}: strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs}${shard === null ? '' : ` shard=${shard.index}/${shard.count}`} constraints=${JSON.stringify(flags.constraints)}`);
+    if (address !== undefined) {
+      const queueDownS = integerFlag(args, 'queue-down-s', 1, 86_400) ?? 60;
+      return exploreOnQueue({ address, spec, runs, campaign: stringFlag(args, 'campaign'), flags, interactive, queueDownMs: queueDownS * 1000 });
     }
-    const seconds = (performance.now() - started) / 1000;
-    const summary = summarize(results, seconds);
-    const index = writeExploreIndex(flags.artifactsRoot, { rootSeed: root, strategy: flags.strategy, runs: explored, seconds });
-    if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, strategy: flags.strategy, ...summary, index })}\n`);
-    else process.stdout.write(`${summaryTable(summary)}\n${summaryLegend}\nindex: ${index}\n`);
-    if (summary.failedRuns > 0) return exitCode.violation;
-    return summary.unknown > 0 ? exitCode.unknown : exitCode.ok;
+    const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
+    return exploreLocally({ spec, flags, runs, shard, stopAt, interactive });
   },
 };
