@@ -171,6 +171,16 @@ export class Store {
     this.db.close();
   }
 
+  /**
+   * Closes the connection without committing the open group, as a kill -9 leaves the file: the next
+   * open finds the last commit. Its waiters never hear back, as a dead process's callers never do.
+   */
+  crash(): void {
+    if (!this.db.open) return;
+    this.batch = undefined;
+    this.db.close();
+  }
+
   /** Resolves once every write made so far is committed; rejects if that commit failed. */
   durable(): Promise<void> {
     const batch = this.batch;
