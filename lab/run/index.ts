@@ -4,3 +4,4 @@ export * from './runner.js';
 export * from './scenarios.js';
 export * from './session.js';
 export * from './shrink.js';
+export * from './sim-run.js';

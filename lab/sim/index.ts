@@ -8,3 +8,6 @@ export type { LoopOptions, Schedule } from './loop.js';
 export { firstDifference, Trace } from './trace.js';
 export { SimWorld, streamsUpMsMax } from './world.js';
 export type { WorldOptions } from './world.js';
+export { SimNemesis } from './nemesis.js';
+export { installGuard } from './guard.js';
+export type { Guard, GuardReport } from './guard.js';
