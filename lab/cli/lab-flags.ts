@@ -6,10 +6,13 @@ import { usageError } from './exit.js';
 import { bugs, contentions, defaultPlanConstraints, faultLevels, rootSeedMax, rootSeedMin, strategies } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
+import { runModes } from '../run/index.js';
+import type { RunMode } from '../run/index.js';
 
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
 
 export const labOptionSpecs: OptionSpecs = {
+  mode: { type: 'string' },
   strategy: { type: 'string' },
   proxy: { type: 'string' },
   bug: { type: 'string' },
@@ -31,6 +34,8 @@ export const labOptionSpecs: OptionSpecs = {
 };
 
 export interface LabFlags {
+  /** --mode, else FAULTLINE_MODE, else real. */
+  mode: RunMode;
   strategy: Strategy;
   proxy: ProxyBackendChoice;
   bug: Bug | undefined;
@@ -67,6 +72,7 @@ function constraintsFrom(args: ParsedArgs): PlanConstraints {
 
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
+    mode: choiceFlag(args, 'mode', runModes) ?? modeFromEnvironment(),
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
     proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'auto',
     bug: choiceFlag(args, 'bug', bugs),
@@ -81,6 +87,14 @@ export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {
   };
 }
 
+/** FAULTLINE_MODE=sim|real, for the verbs and the property suites alike. */
+export function modeFromEnvironment(): RunMode {
+  const value = process.env.FAULTLINE_MODE ?? '';
+  if (value === '') return 'real';
+  if ((runModes as readonly string[]).includes(value)) return value as RunMode;
+  throw usageError(`FAULTLINE_MODE must be ${runModes.join(' or ')}, got '${value}'`);
+}
+
 export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax?: number } {
   return {
     ...(flags.deadlineMs === undefined ? {} : { deadlineMs: flags.deadlineMs }),
@@ -90,6 +104,7 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
 
 /** The shared flags, for `--help`. */
 export const labUsage = [
+  '  --mode real|sim                     real node processes behind Toxiproxy, or the same node code in the simulator (FAULTLINE_MODE)',
   '  --strategy unsafe|lock|lock-free   the strategy every node runs (default lock-free)',
   '  --proxy auto|external|binary|embedded  the Toxiproxy backend (auto: TOXIPROXY_URL, then .tools/bin, then embedded)',
   '  --bug no-dedup|ack-before-apply    a planted bug, passed to every node',

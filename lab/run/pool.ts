@@ -9,8 +9,14 @@ import type { ProxyBackend, ProxyBackendChoice } from '../proxy/index.js';
 import type { Bug, RunSeeds, Strategy } from '../plan/index.js';
 import { NemesisFaultDriver } from '../nemesis/index.js';
 
+/** `real`: node processes behind Toxiproxy; `sim`: the same node code in this process, under the simulator. */
+export const runModes = ['real', 'sim'] as const;
+export type RunMode = (typeof runModes)[number];
+
 export interface PoolOptions {
   strategy: Strategy;
+  /** Default real. In sim no cluster is ever started: every run builds its own simulated one. */
+  mode?: RunMode;
   bug?: Bug | undefined;
   proxy: ProxyBackendChoice;
   /** false: a fresh cluster for every run (slower, nothing carried over). */
@@ -37,6 +43,10 @@ export class ClusterPool {
 
   get bug(): Bug | undefined {
     return this.options.bug;
+  }
+
+  get mode(): RunMode {
+    return this.options.mode ?? 'real';
   }
 
   /**

@@ -14,6 +14,7 @@ import { percentile, runIdFor } from '../report/index.js';
 import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
 import { quiesce } from './quiesce.js';
+import { runSimPlan } from './sim-run.js';
 import { faultSettleMs, runWorkload } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
@@ -131,6 +132,10 @@ async function executeWithRetry(request: RunRequest, limits: RunLimits, runId: s
 
 export async function runPlan(request: RunRequest): Promise<RunResult> {
   const { plan, pool, seeds } = request;
+  if (pool.mode === 'sim') {
+    const simRequest = { plan, seeds, strategy: pool.strategy, bug: pool.bug, ...(request.limits === undefined ? {} : { limits: request.limits }) };
+    return (await runSimPlan({ ...simRequest, ...(request.runId === undefined ? {} : { runId: request.runId }) })).result;
+  }
   const problems = planProblems(plan);
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };

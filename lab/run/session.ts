@@ -7,7 +7,8 @@ import type { Plan, RunSeeds } from '../plan/index.js';
 import type { ClusterPool } from './pool.js';
 import { runPlan } from './runner.js';
 import type { RunLimits } from './runner.js';
-import { defaultShrinkLimits, shrinkFailure } from './shrink.js';
+import { defaultShrinkLimits, shrinkFailure, simShrinkLimits } from './shrink.js';
+import { writeSimTrace } from './sim-run.js';
 import type { ShrinkLimits, ShrinkOutcome } from './shrink.js';
 
 export interface SessionOptions {
@@ -45,6 +46,7 @@ export async function runOnce(plan: Plan, seeds: RunSeeds, options: SessionOptio
 function keep(run: RunResult, options: SessionOptions): void {
   if (options.artifactsRoot === null || !keepsArtifacts(run.verdict, options.keepPassing === true)) return;
   run.artifactDir = writeArtifacts(options.artifactsRoot, run);
+  writeSimTrace(run);
 }
 
 /** Runs one plan; on a violation shrinks it; keeps artifacts by the session's policy. */
@@ -53,7 +55,8 @@ export async function trial(plan: Plan, seeds: RunSeeds, options: SessionOptions
   keep(result, options);
   if (result.verdict !== 'illegal') return { result };
   if (!options.shrink) return { result };
-  const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), options.shrinkLimits ?? defaultShrinkLimits);
+  const limits = options.shrinkLimits ?? (options.pool.mode === 'sim' ? simShrinkLimits : defaultShrinkLimits);
+  const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), limits);
   if (shrunk.smallest !== result) keep(shrunk.smallest, options);
   return { result, shrunk };
 }

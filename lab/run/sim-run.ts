@@ -2,6 +2,8 @@
 // real run, with the bank's own node code in this process under the discrete-event loop, the runtime
 // guard on, and a trace of every event. Replaying a seed gives the same trace, byte for byte.
 // Try it: `const { result, trace } = await runSimPlan({ plan, seeds, strategy: 'lock-free' })`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assert, judge, labFailureJudgement } from '../../models/index.js';
 import type { BranchState, Judgement } from '../../models/index.js';
 import { Recorder } from '../client/index.js';
@@ -9,7 +11,7 @@ import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js'
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import { installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } from '../sim/index.js';
+import { firstDifference, installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } from '../sim/index.js';
 import type { GuardReport, Schedule, SimLimits } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
@@ -117,7 +119,21 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
   const result = runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs);
   const sim = { events: world.loop.eventCount, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
-  return { result, trace: world.loop.trace.list(), sim };
+  const trace = world.loop.trace.list();
+  traces.set(result, trace);
+  return { result, trace, sim };
+}
+
+/** The trace of each simulated run's result, for whoever writes its artifacts. */
+const traces = new WeakMap<RunResult, readonly string[]>();
+
+export const traceFileName = 'trace.jsonl';
+
+/** Writes trace.jsonl beside a simulated run's other artifacts; a real run has none. */
+export function writeSimTrace(result: RunResult): void {
+  const trace = traces.get(result);
+  if (trace === undefined || result.artifactDir === undefined) return;
+  writeFileSync(join(result.artifactDir, traceFileName), trace.length === 0 ? '' : `${trace.join('\n')}\n`);
 }
 
 function randomnessOf(states: readonly BranchState[]): RunResult['randomness']['nodes'] {
@@ -127,4 +143,37 @@ function randomnessOf(states: readonly BranchState[]): RunResult['randomness']['
     if (drawn !== undefined) nodes[state.branch] = { seed: drawn.seed, draws: drawn.draws, digest: drawn.digest };
   }
   return nodes;
+}
+
+/** A copy of a simulated result (the shrinker renames its last failing run) keeps its trace. */
+export function carryTrace(from: RunResult, to: RunResult): RunResult {
+  const trace = traces.get(from);
+  if (trace !== undefined) traces.set(to, trace);
+  return to;
+}
+
+/** The trace a simulated run left, if `result` is one. */
+export function simTraceOf(result: RunResult): readonly string[] | undefined {
+  return traces.get(result);
+}
+
+export interface DeterminismCheck {
+  same: boolean;
+  lines: number;
+  /** The first line (from 1) where the two traces differ, with both versions of it. */
+  difference: { line: number; first: string; second: string } | undefined;
+}
+
+/** Runs the request again and compares its trace with `trace` (or runs it twice): a seed must replay byte for byte. */
+export async function checkDeterminism(request: SimRunRequest, trace?: readonly string[]): Promise<DeterminismCheck> {
+  const first = trace ?? (await runSimPlan(request)).trace;
+  const second = (await runSimPlan(request)).trace;
+  const difference = firstDifference(first, second);
+  return { same: difference === undefined, lines: first.length, difference };
+}
+
+export function describeDifference(check: DeterminismCheck): string {
+  if (check.difference === undefined) return `the same trace twice (${check.lines} events)`;
+  const { line, first, second } = check.difference;
+  return `the traces differ first at event ${line}:\n  first run:  ${first}\n  second run: ${second}`;
 }

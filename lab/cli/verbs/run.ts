@@ -9,7 +9,8 @@ import { isNoSuchPath, planFor } from '../../gen/index.js';
 import { describePlan, planHash, planJson, runSeeds, seedLine } from '../../plan/index.js';
 import type { Plan, RunSeeds } from '../../plan/index.js';
 import { ClusterPool, trial } from '../../run/index.js';
-import { failureStory, summaryLine } from '../../report/index.js';
+import { failureStory, runCommand, summaryLine } from '../../report/index.js';
+import type { RunResult } from '../../report/index.js';
 import type { LabFlags } from '../lab-flags.js';
 
 const runIndexMax = 1_000_000_000;
@@ -23,8 +24,14 @@ function planAt(seeds: RunSeeds, path: string, flags: LabFlags): Plan {
   }
 }
 
+/** A failure found in the simulator replays there exactly, and should on the real cluster too: both commands. */
+export function bothReplays(run: RunResult): string {
+  const command = runCommand(run.seeds, run.plan, run.strategy, run.bug);
+  return `replay in the simulator: ${command} --mode sim\nreplay on the real cluster: ${command} --mode real`;
+}
+
 export const verb: Verb = {
-  summary: 'one run from --seed (and --index, --path)',
+  summary: 'one run from --seed (and --index, --path), real or simulated (--mode)',
   usage: `  --seed S (required)  --index K (default 0: the run explore numbers K)  --path P (default 0)  --dry-run (print the plan only)\n${labUsage}`,
   async run(argv) {
     const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, index: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' } });
@@ -41,7 +48,7 @@ export const verb: Verb = {
       return exitCode.ok;
     }
     process.stderr.write(`${seedLine(seeds)} path=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
-    const pool = new ClusterPool({ strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
+    const pool = new ClusterPool({ mode: flags.mode, strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
     try {
       const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: true };
       const outcome = await trial(plan, seeds, options);
@@ -53,6 +60,7 @@ export const verb: Verb = {
       } else {
         process.stdout.write(`${summaryLine(run)}\n`);
         if (run.verdict === 'illegal') process.stdout.write(`${failureStory(shrunk ?? run, outcome.shrunk)}\n`);
+        if (run.verdict === 'illegal' && flags.mode === 'sim') process.stdout.write(`${bothReplays(shrunk ?? run)}\n`);
         else if (run.artifactDir !== undefined) process.stdout.write(`artifacts: ${run.artifactDir}\n`);
       }
       return run.verdict === 'ok' ? exitCode.ok : run.verdict === 'illegal' ? exitCode.violation : exitCode.unknown;
