@@ -12,7 +12,7 @@ import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
 import { firstDifference, installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } from '../sim/index.js';
-import type { GuardReport, Schedule, SimLimits } from '../sim/index.js';
+import type { GuardReport, Schedule, SimLimits, WorldOptions } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
@@ -29,6 +29,8 @@ export interface SimRunRequest {
   /** `fifo`: simultaneous events in the order they were scheduled, not the seed's shuffle. */
   schedule?: Schedule;
   runId?: string;
+  /** Wraps each branch's runtime (tests plant nondeterminism with it; see WorldOptions). */
+  runtimeFor?: WorldOptions['runtimeFor'];
 }
 
 export interface SimStats {
@@ -89,6 +91,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
     seed: simulatorSeed(seeds), branches: plan.workload.branches, strategy, bug: request.bug, accounts: plan.workload.accounts,
     nodeSeed: String(seeds.nodes), ...(request.schedule === undefined ? {} : { schedule: request.schedule }),
     ...(request.simLimits === undefined ? {} : { limits: request.simLimits }),
+    ...(request.runtimeFor === undefined ? {} : { runtimeFor: request.runtimeFor }),
   });
   const recorder = new Recorder(plan.workload.clients, () => Math.round(world.loop.now * 1e6));
   const guard = installGuard();

@@ -21,18 +21,18 @@ function fromLab(stack: string): boolean {
   return frames.some((frame) => frame.includes('/lab/') && !frame.includes('node_modules') && !frame.includes('/lab/sim/guard.ts'));
 }
 
-type Patch = [target: object, key: string];
+type Patch = [target: object, key: string, name: string];
 
 export function installGuard(): Guard {
   const report: GuardReport = { calls: 0, first: undefined };
   const patches: Patch[] = [
-    [Date, 'now'], [performance, 'now'], [Math, 'random'], [globalThis, 'setTimeout'], [globalThis, 'setInterval'],
-    [globalThis, 'setImmediate'], [webcrypto, 'getRandomValues'], [webcrypto, 'randomUUID'],
+    [Date, 'now', 'Date.now'], [performance, 'now', 'performance.now'], [Math, 'random', 'Math.random'],
+    [globalThis, 'setTimeout', 'setTimeout'], [globalThis, 'setInterval', 'setInterval'], [globalThis, 'setImmediate', 'setImmediate'],
+    [webcrypto, 'getRandomValues', 'crypto.getRandomValues'], [webcrypto, 'randomUUID', 'crypto.randomUUID'],
   ];
   const originals = patches.map(([target, key]) => (target as Record<string, unknown>)[key]);
-  patches.forEach(([target, key], index) => {
+  patches.forEach(([target, key, name], index) => {
     const original = originals[index] as (...parameters: unknown[]) => unknown;
-    const name = `${target === globalThis ? '' : `${(target as { constructor?: { name?: string } }).constructor?.name ?? ''}.`}${key}`;
     (target as Record<string, unknown>)[key] = function guarded(this: unknown, ...parameters: unknown[]): unknown {
       const stack = new Error().stack ?? '';
       if (fromLab(stack)) {

@@ -36,6 +36,11 @@ export interface WorldOptions extends LoopOptions {
   nodeSeed: string;
   /** Node log lines; dropped by default. */
   log?: (line: string) => void;
+  /**
+   * Wraps a branch's runtime before its node starts: how a test plants a source of nondeterminism
+   * (a real Date.now behind the clock) to show the determinism check catching it.
+   */
+  runtimeFor?: (branch: BranchId, runtime: NodeRuntime) => NodeRuntime;
 }
 
 class SimNode {
@@ -198,13 +203,14 @@ export class SimWorld {
 
   private boot(node: SimNode): void {
     const log = this.options.log ?? (() => undefined);
-    const runtime: NodeRuntime = {
+    const simulated: NodeRuntime = {
       clock: node.clock,
       transport: { branchClient: (address) => simBranchClient(this.endpoints(node.process), node.id, address) as unknown as BranchStub },
     };
-    const store = Store.open(node.config.dataDir, node.config.accounts, 'normal', node.clock);
+    const runtime = this.options.runtimeFor?.(node.id, simulated) ?? simulated;
+    const store = Store.open(node.config.dataDir, node.config.accounts, 'normal', runtime.clock);
     const branch = new Branch(node.config, store, (line) => log(`${node.id}: ${line}`), runtime);
-    node.handlers = branchHandlers(branch, new CallRecorder(new RecentCalls(), log, node.clock));
+    node.handlers = branchHandlers(branch, new CallRecorder(new RecentCalls(), log, runtime.clock));
     node.branch = branch;
     branch.start();
   }
