@@ -25,12 +25,22 @@ export interface Rider {
   connectionLost(code: status, details: string): void;
 }
 
+interface Held {
+  direction: Direction;
+  bytes: number;
+  receiver: SimProcess | undefined;
+  label: string;
+  deliver: () => void;
+}
+
 export class Connection {
   alive = true;
   readonly riders = new Set<Rider>();
   readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
   /** The toxics that act on this connection (toxicity is drawn per connection, as Toxiproxy does). */
   readonly toxics = new Set<number>();
+  /** Bytes a blackhole or a timeout toxic holds, in order: they flow on when it goes, if the connection lives. */
+  readonly held: Held[] = [];
 
   constructor(readonly id: number) {}
 }
@@ -92,7 +102,11 @@ export class Network {
    */
   send(link: Link, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void): boolean {
     const connection = link.connection;
-    if (!connection.alive || link.cut !== undefined || this.holds(link, connection, direction)) return false;
+    if (!connection.alive || link.cut === 'disable') return false;
+    if (link.cut === 'blackhole' || this.holds(link, connection, direction)) {
+      connection.held.push({ direction, bytes, receiver, label, deliver });
+      return true;
+    }
     if (link.inFlight >= this.loop.limits.inFlightPerLinkMax) {
       throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight} messages in flight on ${link.name}`);
     }
@@ -102,7 +116,7 @@ export class Network {
     link.inFlight += 1;
     this.loop.at(arrival - this.loop.now, receiver, label, () => {
       link.inFlight -= 1;
-      if (link.connection !== connection || !connection.alive || link.cut !== undefined) return;
+      if (link.connection !== connection || !connection.alive) return;
       deliver();
     });
     this.limitData(link, connection, direction);
@@ -140,7 +154,17 @@ export class Network {
     link.cut = cut;
     if (cut === 'disable') this.fail(link, status.UNAVAILABLE, 'Connection dropped (the proxy was disabled)');
     if (cut === 'blackhole') this.failIfStillCut(link, link.connection);
-    if (cut === undefined) this.wake(link);
+    if (cut === undefined) {
+      this.flowHeld(link);
+      this.wake(link);
+    }
+  }
+
+  /** What a blackhole or timeout toxic held goes on its way, in order, as far as nothing holds it still. */
+  private flowHeld(link: Link): void {
+    const connection = link.connection;
+    if (!connection.alive) return;
+    for (const entry of connection.held.splice(0)) this.send(link, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
   }
 
   addToxic(link: Link, id: number, toxic: LinkToxic, stream: ToxicStream, toxicity: number): void {
@@ -151,6 +175,7 @@ export class Network {
   removeToxic(link: Link, id: number): void {
     link.toxics.delete(id);
     link.connection.toxics.delete(id);
+    if (link.cut === undefined) this.flowHeld(link);
   }
 
   private newConnection(link: Link | undefined): Connection {

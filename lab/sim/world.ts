@@ -146,14 +146,15 @@ export class SimWorld {
   kill(branch: BranchId): void {
     const node = this.node(branch);
     if (node.branch === undefined) return;
+    this.loop.trace.event(this.loop.now, `kill ${branch}`);
+    // Before the generation moves: what the resets tell the dead process's own calls belongs to it and never runs.
+    for (const link of this.network.linksOf(branch)) this.network.fail(link, status.UNAVAILABLE, 'Connection reset (the process died)');
     node.process.generation += 1;
     node.process.paused = false;
     node.process.held.length = 0;
     node.branch.store.crash();
     node.branch = undefined;
     node.handlers = undefined;
-    this.loop.trace.event(this.loop.now, `kill ${branch}`);
-    for (const link of this.network.linksOf(branch)) this.network.fail(link, status.UNAVAILABLE, 'Connection reset (the process died)');
   }
 
   restart(branch: BranchId): void {
