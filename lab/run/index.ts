@@ -5,3 +5,4 @@ export * from './scenarios.js';
 export * from './session.js';
 export * from './shrink.js';
 export * from './sim-run.js';
+export * from './sim-workers.js';

@@ -7,11 +7,14 @@ import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { planFor } from '../../gen/index.js';
 import { runSeeds, seedLine } from '../../plan/index.js';
-import { checkDeterminism, ClusterPool, describeDifference, simTraceOf, trial } from '../../run/index.js';
+import { checkDeterminism, ClusterPool, defaultSimWorkers, describeDifference, simTraceOf, SimWorkers, trial } from '../../run/index.js';
+import type { DeterminismCheck, Trial } from '../../run/index.js';
+import type { LabFlags } from '../lab-flags.js';
 import { failureStory, summarize, summaryTable } from '../../report/index.js';
 import { usageError } from '../exit.js';
 import { bothReplays } from './run.js';
 import type { RunResult } from '../../report/index.js';
+import type { RunSeeds } from '../../plan/index.js';
 
 function progress(done: number, total: number, failures: number, elapsedMs: number): string {
   const width = 24;
@@ -20,53 +23,105 @@ function progress(done: number, total: number, failures: number, elapsedMs: numb
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs, ${failures} failed, ${Math.round(elapsedMs / 1000)}s elapsed, ETA ${eta}`;
 }
 
+interface Explored {
+  seeds: RunSeeds;
+  trial: Trial;
+  determinism?: DeterminismCheck | undefined;
+}
+
+type Execute = (index: number) => Promise<Explored>;
+
+/** Runs in this process, one after another: the real cluster, or the simulator with one worker. */
+function inline(root: number, flags: LabFlags, checking: boolean, pool: ClusterPool): Execute {
+  return async (index) => {
+    const seeds = runSeeds(root, index);
+    const plan = planFor(seeds.plan, '0', flags.constraints);
+    const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: flags.keepPassing });
+    if (!checking) return { seeds, trial: outcome };
+    const determinism = await checkDeterminism({ plan, seeds, strategy: flags.strategy, bug: flags.bug, limits: limitsFrom(flags) }, simTraceOf(outcome.result));
+    return { seeds, trial: outcome, determinism };
+  };
+}
+
+/** Simulated trials on worker threads; each seed's run is the same whichever worker takes it. */
+function onWorkers(root: number, flags: LabFlags, checking: boolean, workers: SimWorkers): Execute {
+  return async (index) => {
+    const seeds = runSeeds(root, index);
+    const plan = planFor(seeds.plan, '0', flags.constraints);
+    const outcome = await workers.run({
+      id: index, plan, seeds, strategy: flags.strategy, bug: flags.bug, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot,
+      shrink: flags.shrink, keepPassing: flags.keepPassing, checkDeterminism: checking,
+    });
+    return { seeds, trial: outcome.trial, determinism: outcome.determinism };
+  };
+}
+
+/** Keeps `width` runs going and hands their outcomes over in index order. */
+async function inOrder(runs: number, width: number, stopAt: number, execute: Execute, take: (explored: Explored) => void): Promise<void> {
+  const started: Promise<Explored>[] = [];
+  let next = 0;
+  for (let index = 0; index < runs; index += 1) {
+    while (next < runs && next < index + width && performance.now() < stopAt) started.push(execute(next++));
+    const running = started[index];
+    if (running === undefined) return;
+    take(await running);
+  }
+}
+
 export const verb: Verb = {
   summary: 'many seeded runs against a real cluster or in the simulator (the main job)',
-  usage: `  --seed S (default: random, printed)  --runs N (default 20)  --minutes M\n  --check-determinism   (--mode sim) run each seed twice and name the first trace event that differs\n${labUsage}`,
+  usage: [
+    '  --seed S (default: random, printed)  --runs N (default 20)  --minutes M',
+    '  --workers N           (--mode sim) worker threads the seeds spread over (default: the cores)',
+    '  --check-determinism   (--mode sim) run each seed twice and name the first trace event that differs',
+    labUsage,
+  ].join('\n'),
   async run(argv) {
-    const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, 'check-determinism': { type: 'boolean' } });
+    const options = { seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, workers: { type: 'string' }, 'check-determinism': { type: 'boolean' } } as const;
+    const args = parseFlags(argv, { ...labOptionSpecs, ...options });
     const flags = labFlags(args);
     const checking = args.values['check-determinism'] === true;
     if (checking && flags.mode !== 'sim') throw usageError('--check-determinism needs --mode sim: only the simulator replays a seed exactly');
-    let differing = 0;
+    const workerCount = integerFlag(args, 'workers', 1, 256) ?? (flags.mode === 'sim' ? defaultSimWorkers() : 1);
+    if (workerCount > 1 && flags.mode !== 'sim') throw usageError('--workers needs --mode sim: real clusters run one at a time');
     const root = seedFlag(args) ?? randomInt(0, 2 ** 31 - 1);
     const runs = integerFlag(args, 'runs', 1, 1_000_000) ?? 20;
     const minutes = integerFlag(args, 'minutes', 1, 10_000);
     const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
     const interactive = process.stderr.isTTY === true && !flags.json;
     const say = (line: string): void => void process.stderr.write(`${interactive ? '\r\x1b[K' : ''}${line}\n`);
-    say(`explore root seed ${root}: strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
+    say(`explore root seed ${root}: mode=${flags.mode}${flags.mode === 'sim' ? ` workers=${workerCount}` : ''} strategy=${flags.strategy}${flags.bug ? ` bug=${flags.bug}` : ''} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
     const pool = new ClusterPool({ mode: flags.mode, strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: flags.reuse, announce: say });
+    const workers = workerCount > 1 ? new SimWorkers(workerCount) : undefined;
+    const execute = workers === undefined ? inline(root, flags, checking, pool) : onWorkers(root, flags, checking, workers);
     const results: RunResult[] = [];
+    let differing = 0;
     const started = performance.now();
-    try {
-      for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
-        const seeds = runSeeds(root, index);
-        say(seedLine(seeds));
-        const plan = planFor(seeds.plan, '0', flags.constraints);
-        const outcome = await trial(plan, seeds, { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, keepPassing: flags.keepPassing });
-        results.push(outcome.result);
-        if (outcome.result.verdict === 'illegal') say(failureStory(outcome.shrunk?.smallest ?? outcome.result, outcome.shrunk));
-        if (outcome.result.verdict === 'illegal' && flags.mode === 'sim') say(bothReplays(outcome.shrunk?.smallest ?? outcome.result));
-        if (checking) {
-          const check = await checkDeterminism({ plan, seeds, strategy: flags.strategy, bug: flags.bug, limits: limitsFrom(flags) }, simTraceOf(outcome.result));
-          if (!check.same) {
-            differing += 1;
-            say(`${seedLine(seeds)}: not deterministic: ${describeDifference(check)}`);
-          }
-        }
-        const failures = results.filter((run) => run.verdict === 'illegal').length;
-        const line = progress(results.length, runs, failures, performance.now() - started);
-        if (interactive) process.stderr.write(`\r\x1b[K${line}`);
-        else if (results.length % 10 === 0 || results.length === runs) say(line);
+    const take = (explored: Explored): void => {
+      const { seeds, trial: outcome, determinism } = explored;
+      say(seedLine(seeds));
+      results.push(outcome.result);
+      const shown = outcome.shrunk?.smallest ?? outcome.result;
+      if (outcome.result.verdict === 'illegal') say(failureStory(shown, outcome.shrunk));
+      if (outcome.result.verdict === 'illegal' && flags.mode === 'sim') say(bothReplays(shown));
+      if (determinism !== undefined && !determinism.same) {
+        differing += 1;
+        say(`${seedLine(seeds)}: not deterministic: ${describeDifference(determinism)}`);
       }
+      const line = progress(results.length, runs, results.filter((run) => run.verdict === 'illegal').length, performance.now() - started);
+      if (interactive) process.stderr.write(`\r\x1b[K${line}`);
+      else if (results.length % 10 === 0 || results.length === runs) say(line);
+    };
+    try {
+      await inOrder(runs, workerCount, stopAt, execute, take);
     } finally {
       if (interactive) process.stderr.write('\n');
+      await workers?.close();
       await pool.close();
     }
     const summary = summarize(results, (performance.now() - started) / 1000);
     if (checking) say(`determinism: ${results.length - differing} of ${results.length} seeds gave the same trace twice, ${differing} differed`);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, strategy: flags.strategy, ...summary })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ seed: root, mode: flags.mode, strategy: flags.strategy, ...(checking ? { determinism: { seeds: results.length, differing } } : {}), ...summary })}\n`);
     else process.stdout.write(`${summaryTable(summary)}\n`);
     if (summary.failedRuns > 0 || differing > 0) return exitCode.violation;
     return summary.unknown > 0 ? exitCode.unknown : exitCode.ok;
