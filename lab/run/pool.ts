@@ -17,6 +17,8 @@ export interface PoolOptions {
   strategy: Strategy;
   /** Default real. In sim no cluster is ever started: every run builds its own simulated one. */
   mode?: RunMode;
+  /** Sim only: tie choices drawn before the schedule falls back to FIFO (a shrunk schedule's replay). */
+  randomTiesMax?: number | undefined;
   bug?: Bug | undefined;
   proxy: ProxyBackendChoice;
   /** false: a fresh cluster for every run (slower, nothing carried over). */
@@ -47,6 +49,10 @@ export class ClusterPool {
 
   get mode(): RunMode {
     return this.options.mode ?? 'real';
+  }
+
+  get randomTiesMax(): number | undefined {
+    return this.options.randomTiesMax;
   }
 
   /**

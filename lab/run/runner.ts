@@ -133,7 +133,10 @@ async function executeWithRetry(request: RunRequest, limits: RunLimits, runId: s
 export async function runPlan(request: RunRequest): Promise<RunResult> {
   const { plan, pool, seeds } = request;
   if (pool.mode === 'sim') {
-    const simRequest = { plan, seeds, strategy: pool.strategy, bug: pool.bug, ...(request.limits === undefined ? {} : { limits: request.limits }) };
+    const simRequest = {
+      plan, seeds, strategy: pool.strategy, bug: pool.bug, ...(request.limits === undefined ? {} : { limits: request.limits }),
+      ...(pool.randomTiesMax === undefined ? {} : { randomTiesMax: pool.randomTiesMax }),
+    };
     return (await runSimPlan({ ...simRequest, ...(request.runId === undefined ? {} : { runId: request.runId }) })).result;
   }
   const problems = planProblems(plan);

@@ -8,7 +8,8 @@ import type { ClusterPool } from './pool.js';
 import { runPlan } from './runner.js';
 import type { RunLimits } from './runner.js';
 import { defaultShrinkLimits, shrinkFailure, simShrinkLimits } from './shrink.js';
-import { writeSimTrace } from './sim-run.js';
+import { shrinkSchedule, writeSimTrace } from './sim-run.js';
+import type { ScheduleShrink } from './sim-run.js';
 import type { ShrinkLimits, ShrinkOutcome } from './shrink.js';
 
 export interface SessionOptions {
@@ -25,6 +26,8 @@ export interface SessionOptions {
 export interface Trial {
   result: RunResult;
   shrunk?: ShrinkOutcome;
+  /** Sim only: the shrunk failure's schedule closest to FIFO that still fails. */
+  schedule?: ScheduleShrink;
 }
 
 /** A crash of the lab during a run carries the command that reruns it, for the one line main prints. */
@@ -57,6 +60,13 @@ export async function trial(plan: Plan, seeds: RunSeeds, options: SessionOptions
   if (!options.shrink) return { result };
   const limits = options.shrinkLimits ?? (options.pool.mode === 'sim' ? simShrinkLimits : defaultShrinkLimits);
   const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), limits);
+  if (options.pool.mode !== 'sim') {
+    if (shrunk.smallest !== result) keep(shrunk.smallest, options);
+    return { result, shrunk };
+  }
+  const { pool } = options;
+  const request = { plan: shrunk.smallest.plan, seeds, strategy: pool.strategy, bug: pool.bug, limits: options.limits };
+  const schedule = await shrinkSchedule(request, shrunk.smallest, (candidate) => candidate.verdict === 'illegal');
   if (shrunk.smallest !== result) keep(shrunk.smallest, options);
-  return { result, shrunk };
+  return { result, shrunk, schedule };
 }

@@ -29,12 +29,16 @@ export interface SimRunRequest {
   /** `fifo`: simultaneous events in the order they were scheduled, not the seed's shuffle. */
   schedule?: Schedule;
   runId?: string;
+  /** Tie choices drawn before the schedule falls back to FIFO (see LoopOptions); unbounded by default. */
+  randomTiesMax?: number;
   /** Wraps each branch's runtime (tests plant nondeterminism with it; see WorldOptions). */
   runtimeFor?: WorldOptions['runtimeFor'];
 }
 
 export interface SimStats {
   events: number;
+  /** The scheduler's tie choices drawn (ties among simultaneous events of different processes). */
+  tieDraws: number;
   virtualMs: number;
   wallMs: number;
   /** Calls to a real clock, timer or random source from the lab's code during the run: must be 0. */
@@ -92,6 +96,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
     nodeSeed: String(seeds.nodes), ...(request.schedule === undefined ? {} : { schedule: request.schedule }),
     ...(request.simLimits === undefined ? {} : { limits: request.simLimits }),
     ...(request.runtimeFor === undefined ? {} : { runtimeFor: request.runtimeFor }),
+    ...(request.randomTiesMax === undefined ? {} : { randomTiesMax: request.randomTiesMax }),
   });
   const recorder = new Recorder(plan.workload.clients, () => Math.round(world.loop.now * 1e6));
   const guard = installGuard();
@@ -121,7 +126,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   const checkedAt = performance.now();
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
   const result = runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs);
-  const sim = { events: world.loop.eventCount, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
+  const sim = { events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
   const trace = world.loop.trace.list();
   traces.set(result, trace);
   return { result, trace, sim };
@@ -179,4 +184,43 @@ export function describeDifference(check: DeterminismCheck): string {
   if (check.difference === undefined) return `the same trace twice (${check.lines} events)`;
   const { line, first, second } = check.difference;
   return `the traces differ first at event ${line}:\n  first run:  ${first}\n  second run: ${second}`;
+}
+
+export interface ScheduleShrink {
+  /** The fewest tie choices drawn (then FIFO) with which the run still fails; 0: the plain FIFO schedule. */
+  randomTies: number;
+  /** How many the seed's own schedule drew. */
+  of: number;
+  runs: number;
+  result: RunResult;
+}
+
+/**
+ * The failing schedule closest to plain FIFO: a binary search over how many of the scheduler's tie
+ * choices are drawn before it falls back to FIFO. Every probe is one run, since a replay is exact.
+ */
+export async function shrinkSchedule(request: SimRunRequest, failing: RunResult, fails: (result: RunResult) => boolean): Promise<ScheduleShrink> {
+  const original = await runSimPlan(request);
+  const of = original.sim.tieDraws;
+  let runs = 1;
+  const probe = async (randomTies: number): Promise<RunResult | undefined> => {
+    runs += 1;
+    const { result } = await runSimPlan({ ...request, randomTiesMax: randomTies });
+    return fails(result) ? result : undefined;
+  };
+  const fifo = await probe(0);
+  if (fifo !== undefined) return { randomTies: 0, of, runs, result: fifo };
+  let passing = 0;
+  let failingTies = of;
+  let best = fails(original.result) ? original.result : failing;
+  while (failingTies - passing > 1) {
+    const middle = Math.floor((passing + failingTies) / 2);
+    const result = await probe(middle);
+    if (result === undefined) passing = middle;
+    else {
+      failingTies = middle;
+      best = result;
+    }
+  }
+  return { randomTies: failingTies, of, runs, result: best };
 }

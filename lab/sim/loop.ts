@@ -48,6 +48,11 @@ export type Schedule = 'random' | 'fifo';
 export interface LoopOptions {
   seed: number;
   schedule?: Schedule;
+  /**
+   * How many tie choices are drawn before the rest fall back to FIFO: the schedules between the
+   * plain FIFO one (0) and the seed's own (unbounded). Schedule shrinking searches this.
+   */
+  randomTiesMax?: number;
   limits?: Partial<SimLimits>;
 }
 
@@ -74,11 +79,14 @@ export class SimLoop {
   private nowMs = 0;
   private sequence = 0;
   private events = 0;
+  private draws = 0;
+  private readonly randomTiesMax: number;
 
   constructor(options: LoopOptions) {
     this.limits = { ...defaultLimits(), ...options.limits };
     this.draw = seedrandom(`${options.seed}/simulator/schedule`);
     this.schedule = options.schedule ?? 'random';
+    this.randomTiesMax = options.randomTiesMax ?? Infinity;
     this.trace = new Trace(this.limits.traceBytesMax);
   }
 
@@ -89,6 +97,11 @@ export class SimLoop {
 
   get eventCount(): number {
     return this.events;
+  }
+
+  /** Tie choices drawn so far: the scheduler's choices a replay makes again. */
+  get tieDraws(): number {
+    return this.draws;
   }
 
   /** Schedules `run` at now + delayMs, as an event of `owner` (undefined: the lab itself). */
@@ -118,13 +131,14 @@ export class SimLoop {
   }
 
   private tieFor(process: SimProcess, at: number): number {
-    if (this.schedule === 'fifo') return 0;
+    if (this.schedule === 'fifo' || this.draws >= this.randomTiesMax) return 0;
     let tie = process.ties.get(at);
     if (tie === undefined) {
       if (process.ties.size >= tiesKeptMax) {
         for (const instant of process.ties.keys()) if (instant < this.nowMs) process.ties.delete(instant);
       }
       tie = this.draw();
+      this.draws += 1;
       process.ties.set(at, tie);
     }
     return tie;

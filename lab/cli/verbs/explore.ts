@@ -103,7 +103,7 @@ export const verb: Verb = {
       results.push(outcome.result);
       const shown = outcome.shrunk?.smallest ?? outcome.result;
       if (outcome.result.verdict === 'illegal') say(failureStory(shown, outcome.shrunk));
-      if (outcome.result.verdict === 'illegal' && flags.mode === 'sim') say(bothReplays(shown));
+      if (outcome.result.verdict === 'illegal' && flags.mode === 'sim') say(bothReplays(shown, outcome.schedule));
       if (determinism !== undefined && !determinism.same) {
         differing += 1;
         say(`${seedLine(seeds)}: not deterministic: ${describeDifference(determinism)}`);
