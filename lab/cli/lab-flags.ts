@@ -6,7 +6,7 @@ import { usageError } from './exit.js';
 import { bugs, contentions, defaultPlanConstraints, faultLevels, rootSeedMax, rootSeedMin, strategies } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
-import { runModes } from '../run/index.js';
+import { modeFromEnvironment, runModes } from '../run/index.js';
 import type { RunMode } from '../run/index.js';
 
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
@@ -70,9 +70,15 @@ function constraintsFrom(args: ParsedArgs): PlanConstraints {
   return constraints;
 }
 
+function environmentMode(): RunMode {
+  const mode = modeFromEnvironment();
+  if (mode === undefined) throw usageError(`FAULTLINE_MODE must be ${runModes.join(' or ')}, got '${process.env.FAULTLINE_MODE ?? ''}'`);
+  return mode;
+}
+
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
-    mode: choiceFlag(args, 'mode', runModes) ?? modeFromEnvironment(),
+    mode: choiceFlag(args, 'mode', runModes) ?? environmentMode(),
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
     proxy: choiceFlag(args, 'proxy', proxyChoices) ?? 'auto',
     bug: choiceFlag(args, 'bug', bugs),
@@ -85,14 +91,6 @@ export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {
     reuse: args.values['fresh-cluster'] !== true,
     keepPassing: args.values['keep-passing'] === true,
   };
-}
-
-/** FAULTLINE_MODE=sim|real, for the verbs and the property suites alike. */
-export function modeFromEnvironment(): RunMode {
-  const value = process.env.FAULTLINE_MODE ?? '';
-  if (value === '') return 'real';
-  if ((runModes as readonly string[]).includes(value)) return value as RunMode;
-  throw usageError(`FAULTLINE_MODE must be ${runModes.join(' or ')}, got '${value}'`);
 }
 
 export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax?: number } {

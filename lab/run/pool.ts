@@ -13,6 +13,13 @@ import { NemesisFaultDriver } from '../nemesis/index.js';
 export const runModes = ['real', 'sim'] as const;
 export type RunMode = (typeof runModes)[number];
 
+/** FAULTLINE_MODE=sim|real for the verbs and the property suites alike (unset: real); undefined when it is neither. */
+export function modeFromEnvironment(): RunMode | undefined {
+  const value = process.env.FAULTLINE_MODE ?? '';
+  if (value === '') return 'real';
+  return (runModes as readonly string[]).includes(value) ? (value as RunMode) : undefined;
+}
+
 export interface PoolOptions {
   strategy: Strategy;
   /** Default real. In sim no cluster is ever started: every run builds its own simulated one. */

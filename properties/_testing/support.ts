@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { defaultPlanConstraints, runSeeds } from '../../lab/plan/index.js';
 import type { Bug, PlanConstraints, RunSeeds, Strategy } from '../../lab/plan/index.js';
-import { ClusterPool } from '../../lab/run/index.js';
+import { ClusterPool, modeFromEnvironment } from '../../lab/run/index.js';
 import type { RunLimits } from '../../lab/run/index.js';
 
 const ciSeed = 20261121;
@@ -29,7 +29,8 @@ export const propertyConstraints: PlanConstraints = { ...defaultPlanConstraints,
 export const propertyLimits: Partial<RunLimits> = { deadlineMs: 500, quiescenceMsMax: 4_000, checkerMsMax: 4_000 };
 
 export function suitePool(strategy: Strategy, bug?: Bug): ClusterPool {
-  return new ClusterPool({ strategy, bug, proxy: 'auto', reuse: true });
+  // FAULTLINE_MODE=sim runs the same suite in the simulator.
+  return new ClusterPool({ mode: modeFromEnvironment() ?? 'real', strategy, bug, proxy: 'auto', reuse: true });
 }
 
 /** Numbers a suite's runs: run k of the suite has the seeds runSeeds(suite seed, k). */
