@@ -1,6 +1,7 @@
 // Simulated trials spread over worker threads, one seed at a time each: `explore --mode sim
 // --workers N`. A run's trace depends on its seed alone, so 1 worker or N give the same traces.
 // Try it: `const workers = new SimWorkers(2); await workers.run(task); await workers.close()`.
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
@@ -24,7 +25,15 @@ export interface SimTask {
 export interface SimTaskOutcome {
   id: number;
   trial: Trial;
+  /** sha256 of the run's trace.jsonl: the same for a seed on any worker, or on none. */
+  traceDigest: string;
   determinism?: DeterminismCheck;
+}
+
+export function traceDigest(trace: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const line of trace) hash.update(line).update('\n');
+  return hash.digest('hex');
 }
 
 /** Workers by default: one per core. */
