@@ -48,4 +48,29 @@ describe('simulated runs', () => {
     expect(check.same).toBe(false);
     expect(describeDifference(check)).toMatch(/the traces differ first at event \d+:\n {2}first run: {2}\{"t":/);
   });
+
+  it('end unknown, naming the limit, when a run reaches one of the simulator\'s limits', async () => {
+    const { result } = await runSimPlan({ ...request(1), simLimits: { eventsMax: 40 } });
+    expect(result.verdict).toBe('unknown');
+    expect(result.checks.map((check) => check.summary).join(' ')).toContain('eventsMax');
+  });
+
+  it('turn a throw inside node code into a crash verdict with the trace up to it, not a crashed run', async () => {
+    let timers = 0;
+    const throwing = (_branch: string, runtime: NodeRuntime): NodeRuntime => ({
+      ...runtime,
+      clock: { ...runtime.clock, now: () => runtime.clock.now(), monotonicMs: () => runtime.clock.monotonicMs(),
+        clearTimeout: (timer) => runtime.clock.clearTimeout(timer), setInterval: (callback, everyMs, options) => runtime.clock.setInterval(callback, everyMs, options),
+        afterTurn: (callback) => runtime.clock.afterTurn(callback), sleep: (delayMs) => runtime.clock.sleep(delayMs),
+        setTimeout: (callback, delayMs, options) => runtime.clock.setTimeout(() => {
+          timers += 1;
+          if (timers === 5) throw new Error('planted crash');
+          callback();
+        }, delayMs, options) },
+    });
+    const { result, trace } = await runSimPlan({ ...request(0), runtimeFor: throwing });
+    expect(result.verdict).toBe('illegal');
+    expect(result.checks[0]?.summary).toMatch(/the system crashed: timer b\d \d+ threw at [\d.]+ ms: Error: planted crash/);
+    expect(trace.length).toBeGreaterThan(0);
+  });
 });

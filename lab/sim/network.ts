@@ -103,12 +103,12 @@ export class Network {
   send(link: Link, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void): boolean {
     const connection = link.connection;
     if (!connection.alive || link.cut === 'disable') return false;
+    if (link.inFlight + connection.held.length >= this.loop.limits.inFlightPerLinkMax) {
+      throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight + connection.held.length} messages in flight or held on ${link.name}`);
+    }
     if (link.cut === 'blackhole' || this.holds(link, connection, direction)) {
       connection.held.push({ direction, bytes, receiver, label, deliver });
       return true;
-    }
-    if (link.inFlight >= this.loop.limits.inFlightPerLinkMax) {
-      throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight} messages in flight on ${link.name}`);
     }
     connection.bytes[direction] += bytes;
     const arrival = Math.max(this.loop.now + this.delayMs(link, connection, direction, bytes), link.lastArrival[direction]);

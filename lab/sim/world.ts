@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import seedrandom from 'seedrandom';
 import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/index.js';
 import type { BranchClient, BranchServer } from '../../proto/index.js';
@@ -21,7 +22,6 @@ import { SimClock } from './clock.js';
 import { SimLoop, SimProcess } from './loop.js';
 import type { LoopOptions } from './loop.js';
 import { keepaliveDetectMs, Network } from './network.js';
-import seedrandom from 'seedrandom';
 
 /** streamsUp polls this often (virtual ms), at most streamsUpMsMax. */
 export const streamsPollMs = 10;
