@@ -125,7 +125,7 @@ function unary(
     if (target === undefined) return;
     connection = link.connection;
     connection.riders.add(rider);
-    network.send(link, 'up', bytes.length, target.process, `call ${link.name} ${name}`, () => {
+    network.send(link, connection, 'up', bytes.length, target.process, `call ${link.name} ${name}`, () => {
       const host = endpoints.handlers(link.to);
       if (done || host === undefined) return;
       serverCall = new SimServerUnaryCall(host.process, definition.requestDeserialize(bytes), copy, deadline, definition.path);
@@ -137,7 +137,7 @@ function unary(
   function respond(error: Partial<StatusObject> | null, value: unknown): void {
     if (done || serverCall?.cancelled === true) return;
     const answer = error === null ? definition.responseSerialize(value as never) : undefined;
-    network.send(link, 'down', answer?.length ?? 64, caller, `reply ${link.name} ${name}`, () => {
+    network.send(link, connection, 'down', answer?.length ?? 64, caller, `reply ${link.name} ${name}`, () => {
       if (answer !== undefined) return finish(null, definition.responseDeserialize(answer));
       return finish(serviceError(error?.code ?? status.UNKNOWN, error?.details ?? '', error?.metadata));
     });
@@ -231,13 +231,13 @@ class SimClientStream extends EventEmitter implements Rider {
   /** A message the server wrote: it travels back over the link. */
   fromServer(message: unknown): void {
     const bytes = this.definition.responseSerialize(message as never);
-    this.endpoints.network.send(this.link, 'down', bytes.length, this.endpoints.caller, `data ${this.link.name} ${this.name}`, () => {
+    this.endpoints.network.send(this.link, this.connection, 'down', bytes.length, this.endpoints.caller, `data ${this.link.name} ${this.name}`, () => {
       if (!this.finished) this.emit('data', this.definition.responseDeserialize(bytes));
     });
   }
 
   statusFromServer(code: status, details: string): void {
-    this.endpoints.network.send(this.link, 'down', 32, this.endpoints.caller, `status ${this.link.name} ${this.name} ${code}`, () => this.finish(code, details, false));
+    this.endpoints.network.send(this.link, this.connection, 'down', 32, this.endpoints.caller, `status ${this.link.name} ${this.name} ${code}`, () => this.finish(code, details, false));
   }
 
   private open(): void {
@@ -252,7 +252,7 @@ class SimClientStream extends EventEmitter implements Rider {
     this.connection.riders.add(this);
     const target = this.endpoints.handlers(this.link.to);
     const metadata = this.metadata.clone();
-    network.send(this.link, 'up', 64, target?.process, `open ${this.link.name} ${this.name}`, () => {
+    network.send(this.link, this.connection, 'up', 64, target?.process, `open ${this.link.name} ${this.name}`, () => {
       const host = this.endpoints.handlers(this.link.to);
       if (this.finished || host === undefined) return;
       this.server = new SimServerStream(host.process, metadata, this);
@@ -265,7 +265,7 @@ class SimClientStream extends EventEmitter implements Rider {
   private toServer(bytes: number, label: string, deliver: () => void): void {
     const send = (): void => {
       const target = this.endpoints.handlers(this.link.to);
-      this.endpoints.network.send(this.link, 'up', bytes, target?.process, label, deliver);
+      this.endpoints.network.send(this.link, this.connection, 'up', bytes, target?.process, label, deliver);
     };
     if (this.connection.riders.has(this)) send();
     else this.pending.push(send);
@@ -278,7 +278,7 @@ class SimClientStream extends EventEmitter implements Rider {
     this.connection.riders.delete(this);
     const server = this.server;
     if (tellServer && server !== undefined) {
-      this.endpoints.network.send(this.link, 'up', 16, this.endpoints.handlers(this.link.to)?.process, '', () => server.cancel());
+      this.endpoints.network.send(this.link, this.connection, 'up', 16, this.endpoints.handlers(this.link.to)?.process, '', () => server.cancel());
     }
     if (code === status.OK) this.emit('end');
     else this.emit('error', serviceError(code, details));

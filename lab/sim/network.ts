@@ -97,12 +97,15 @@ export class Network {
   }
 
   /**
-   * Sends `bytes` over the link; `deliver` runs as an event of `receiver` when they arrive, unless the
+   * Sends `bytes` over the link's `connection`; `deliver` runs as an event of `receiver` when they arrive, unless the
    * connection ended or the link held them meanwhile. Returns false when they were dropped at once.
    */
-  send(link: Link, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void): boolean {
-    const connection = link.connection;
-    if (!connection.alive || link.cut === 'disable') return false;
+  send(
+    link: Link, connection: Connection, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void,
+  ): boolean {
+    // Bytes of a call or stream ride its own connection: once that one ended, they go nowhere, even
+    // if the link has a new connection by now.
+    if (connection !== link.connection || !connection.alive || link.cut === 'disable') return false;
     if (link.inFlight + connection.held.length >= this.loop.limits.inFlightPerLinkMax) {
       throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight + connection.held.length} messages in flight or held on ${link.name}`);
     }
@@ -164,7 +167,7 @@ export class Network {
   private flowHeld(link: Link): void {
     const connection = link.connection;
     if (!connection.alive) return;
-    for (const entry of connection.held.splice(0)) this.send(link, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
+    for (const entry of connection.held.splice(0)) this.send(link, connection, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
   }
 
   addToxic(link: Link, id: number, toxic: LinkToxic, stream: ToxicStream, toxicity: number): void {
