@@ -21,7 +21,7 @@ export interface ShrinkLimits {
 export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 100, shrinkMsMax: 120_000, confirmRuns: 2 };
 
 /** In the simulator a replay is exact, so one run of a candidate settles it, and runs are cheap. */
-export const simShrinkLimits: ShrinkLimits = { shrinkRunsMax: 400, shrinkMsMax: 60_000, confirmRuns: 1 };
+export const simShrinkLimits: ShrinkLimits = { shrinkRunsMax: 1_000, shrinkMsMax: 120_000, confirmRuns: 1 };
 
 export interface ShrinkOutcome {
   /** The smallest failing run found (the original when nothing smaller failed). */
