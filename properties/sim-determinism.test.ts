@@ -23,5 +23,5 @@ describe(`sim: every seed replays byte for byte (seed ${seed})`, () => {
       const check = await checkDeterminism(request, first.trace);
       expect(check.same, `${first.result.runId}: ${describeDifference(check)}`).toBe(true);
     }
-  });
+  }, 480_000);
 });
