@@ -15,6 +15,9 @@ function drain(): Promise<void> {
   return new Promise((resolve) => realSetImmediate(resolve));
 }
 
+/** Instants whose ties a process remembers before the past ones are dropped. */
+const tiesKeptMax = 256;
+
 /** A simulated process: what its events belong to. */
 export class SimProcess {
   /** Bumped by every kill: an event of an older generation never runs. */
@@ -28,6 +31,7 @@ export class SimProcess {
    * processes' events are shuffled against each other.
    */
   readonly ties = new Map<number, number>();
+  tiesPruneAt = tiesKeptMax;
 
   constructor(readonly name: string) {}
 }
@@ -65,9 +69,6 @@ export class SimCrashError extends Error {
 export class SimStallError extends Error {
   readonly code = 'sim-stall';
 }
-
-/** Instants whose ties a process remembers before the past ones are dropped. */
-const tiesKeptMax = 256;
 
 export class SimLoop {
   readonly trace: Trace;
@@ -134,8 +135,10 @@ export class SimLoop {
     if (this.schedule === 'fifo' || this.draws >= this.randomTiesMax) return 0;
     let tie = process.ties.get(at);
     if (tie === undefined) {
-      if (process.ties.size >= tiesKeptMax) {
+      if (process.ties.size >= process.tiesPruneAt) {
         for (const instant of process.ties.keys()) if (instant < this.nowMs) process.ties.delete(instant);
+        // Instants still ahead stay; the next sweep waits until as many more came, so sweeps stay rare.
+        process.tiesPruneAt = Math.max(tiesKeptMax, 2 * process.ties.size);
       }
       tie = this.draw();
       this.draws += 1;
