@@ -8,10 +8,13 @@ import { usageError } from './exit.js';
 import { bugs, contentions, defaultPlanConstraints, faultLevels, rootSeedMax, rootSeedMin, strategies } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
+import { modeFromEnvironment, runModes } from '../run/index.js';
+import type { RunMode } from '../run/index.js';
 
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
 
 export const labOptionSpecs: OptionSpecs = {
+  mode: { type: 'string' },
   strategy: { type: 'string' },
   proxy: { type: 'string' },
   bug: { type: 'string' },
@@ -38,6 +41,8 @@ export const labOptionSpecs: OptionSpecs = {
 const reportChoices = ['always', 'failures'] as const;
 
 export interface LabFlags {
+  /** --mode, else FAULTLINE_MODE, else real. */
+  mode: RunMode;
   strategy: Strategy;
   proxy: ProxyBackendChoice;
   bug: Bug | undefined;
@@ -91,8 +96,15 @@ function keepPassingFrom(args: ParsedArgs): boolean {
   return report === 'always' || args.values['keep-passing'] === true;
 }
 
+function environmentMode(): RunMode {
+  const mode = modeFromEnvironment();
+  if (mode === undefined) throw usageError(`FAULTLINE_MODE must be ${runModes.join(' or ')}, got '${process.env.FAULTLINE_MODE ?? ''}'`);
+  return mode;
+}
+
 export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
   return {
+    mode: choiceFlag(args, 'mode', runModes) ?? environmentMode(),
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
     proxy: proxyFlag(args),
     bug: choiceFlag(args, 'bug', bugs),
@@ -121,6 +133,7 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
 
 /** The shared flags, for `--help`. */
 export const labUsage = [
+  '  --mode real|sim                     real node processes behind Toxiproxy, or the same node code in the simulator (FAULTLINE_MODE)',
   '  --strategy unsafe|lock|lock-free   the strategy every node runs (default lock-free)',
   '  --proxy embedded|binary|external|auto  the Toxiproxy backend (default embedded, the seeded one; binary: the real',
   '                                      toxiproxy-server from .tools/bin; external: TOXIPROXY_URL; auto: the first of these)',

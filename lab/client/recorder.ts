@@ -16,7 +16,7 @@ export interface NemesisEvent {
 export class Recorder {
   readonly history: HistoryEvent[] = [];
   readonly nemesis: NemesisEvent[] = [];
-  private readonly startNs = process.hrtime.bigint();
+  private readonly startNs: bigint;
   private readonly processOf: number[];
   private nextProcess: number;
   private lastTime = 0;
@@ -25,14 +25,16 @@ export class Recorder {
   /** Processes with an op in flight: one at a time each. */
   private readonly open = new Set<number>();
 
-  constructor(clients: number) {
+  /** `elapsedNs`: the run's own timeline (the simulator's virtual one); by default the process's monotonic clock. */
+  constructor(clients: number, private readonly elapsedNs?: () => number) {
+    this.startNs = elapsedNs === undefined ? process.hrtime.bigint() : 0n;
     this.processOf = Array.from({ length: clients }, (_, client) => client);
     this.nextProcess = clients;
   }
 
   /** Nanoseconds since the run started, never going backwards. */
   now(): number {
-    const time = Number(process.hrtime.bigint() - this.startNs);
+    const time = this.elapsedNs === undefined ? Number(process.hrtime.bigint() - this.startNs) : this.elapsedNs();
     this.lastTime = Math.max(this.lastTime, time);
     return this.lastTime;
   }

@@ -7,7 +7,7 @@ import type { Bug } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
 import { keepsArtifacts, writeArtifacts } from '../report/index.js';
 import { ClusterPool, runPlan } from '../run/index.js';
-import type { RunLimits } from '../run/index.js';
+import type { RunLimits, RunMode } from '../run/index.js';
 import type { CompareSettings, PairedRun } from './document.js';
 
 export interface ComparisonRequest {
@@ -15,6 +15,8 @@ export interface ComparisonRequest {
   proxy: ProxyBackendChoice;
   /** A planted bug every node of every strategy runs with (`--bug`), for calibration. */
   bug?: Bug | undefined;
+  /** real (default) or sim: every strategy's runs in the same mode. */
+  mode?: RunMode;
   limits: Partial<RunLimits>;
   /** Where the artifacts of runs that were not ok go (artifacts/<run-id>); null writes none. */
   artifactsRoot: string | null;
@@ -28,6 +30,7 @@ export async function runComparison(request: ComparisonRequest): Promise<PairedR
   const pools = settings.strategies.map(
     (strategy, position) =>
       new ClusterPool({
+        mode: request.mode ?? 'real',
         strategy,
         bug: request.bug,
         proxy: request.proxy,

@@ -1,11 +1,11 @@
 // One branch of the bank, put together: its store, its serialization point, its strategy, its
 // propagation both ways, and the admin operations Snapshot and Reset. The gRPC server (server.ts)
 // only translates calls into these. Try it: `const branch = new Branch(config, store, log); branch.start()`.
-import { credentials, status } from '@grpc/grpc-js';
-import { BranchClient } from '../../proto/index.js';
+import { status } from '@grpc/grpc-js';
 import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../proto/index.js';
 import { strategyDeclaration } from '../plan/index.js';
 import { channelOptions } from './channel.js';
+import type { Timer } from './clock.js';
 import { isAccountName } from './config.js';
 import type { NodeConfig, StrategyName } from './config.js';
 import { statusError } from './errors.js';
@@ -17,6 +17,8 @@ import { NodeRandom } from './random.js';
 import { servePointStream } from './point-stream.js';
 import type { IncomingPointStream } from './point-stream.js';
 import { RemotePoint } from './remote-point.js';
+import { realRuntime } from './runtime.js';
+import type { BranchStub, NodeRuntime } from './runtime.js';
 import { Sequencer, serializationPoint } from './sequencer.js';
 import type { SerializationPoint } from './sequencer.js';
 import { clearStats, emptyStats } from './stats.js';
@@ -45,23 +47,27 @@ export class Branch {
   readonly strategy: Strategy;
   private readonly leases: LeaseTable;
   private readonly replication: Replication;
-  private readonly remotePoints = new Map<string, { client: BranchClient; point: RemotePoint }>();
+  private readonly remotePoints = new Map<string, { client: BranchStub; point: RemotePoint }>();
   private readonly incoming = new Set<PropagateCall>();
   private readonly incomingPoints = new Set<IncomingPointStream>();
   private readonly branches: string[];
-  private purgeTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: Timer | undefined;
   private purging = false;
 
-  constructor(readonly config: NodeConfig, readonly store: Store, private readonly log: (line: string) => void) {
+  constructor(
+    readonly config: NodeConfig, readonly store: Store, private readonly log: (line: string) => void,
+    readonly runtime: NodeRuntime = realRuntime,
+  ) {
+    const { clock, transport } = runtime;
     this.branches = [config.id, ...config.peers.map((peer) => peer.id)];
     this.random = new NodeRandom(config.id, config.seed);
     const epoch = (): number => store.epoch();
     this.leases = new LeaseTable(store.boot, () => {
       this.stats.leaseExpiries += 1;
-    });
+    }, clock);
     this.replication = new Replication({
       self: config.id, peers: config.peers, store, mode: strategyDeclaration(config.strategy).propagation === 'fire-and-forget' ? 'once' : 'log',
-      seed: config.seed, random: this.random, epoch, log,
+      seed: config.seed, random: this.random, epoch, log, clock, transport,
     });
     this.sequencer = new Sequencer({
       self: config.id, store, leases: this.leases, replication: this.replication, stats: this.stats, bug: config.bug,
@@ -69,15 +75,14 @@ export class Branch {
     });
     this.strategy = strategies[config.strategy]({
       self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
-      epoch, stats: this.stats, random: this.random, bug: config.bug,
+      epoch, stats: this.stats, random: this.random, bug: config.bug, clock,
     });
   }
 
   start(): void {
     this.replication.start();
     const everyMs = Math.min(dedupPurgeEveryMsMax, Math.ceil(this.config.dedupWindowMs / 4));
-    this.purgeTimer = setInterval(() => void this.purgeDedup(), everyMs);
-    this.purgeTimer.unref();
+    this.purgeTimer = this.runtime.clock.setInterval(() => void this.purgeDedup(), everyMs, { background: true });
   }
 
   /**
@@ -87,14 +92,14 @@ export class Branch {
   async purgeDedup(): Promise<number> {
     if (this.purging) return 0;
     this.purging = true;
-    const before = Date.now() - this.config.dedupWindowMs;
+    const before = this.runtime.clock.now() - this.config.dedupWindowMs;
     let purged = 0;
     try {
       for (;;) {
         const chunk = this.store.purgeDedup(before, dedupPurgeRowsMax);
         purged += chunk;
         if (chunk < dedupPurgeRowsMax || this.purgeTimer === undefined) return purged;
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => this.runtime.clock.afterTurn(resolve));
       }
     } catch (error) {
       // Only a closing store throws here; the next purge, if any, starts over.
@@ -111,7 +116,7 @@ export class Branch {
   }
 
   stop(): void {
-    clearInterval(this.purgeTimer);
+    this.runtime.clock.clearTimeout(this.purgeTimer);
     this.purgeTimer = undefined;
     this.leases.clear('the branch is stopping');
     for (const call of this.incoming) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');
@@ -138,8 +143,8 @@ export class Branch {
     if (remote === undefined) {
       const peer = this.config.peers.find((entry) => entry.id === point);
       if (peer === undefined) throw new Error(`pointFor: ${point} is not a peer`);
-      const client = new BranchClient(peer.address, credentials.createInsecure(), channelOptions);
-      remote = { client, point: new RemotePoint(client, this.config.id, this.stats) };
+      const client = this.runtime.transport.branchClient(peer.address, channelOptions);
+      remote = { client, point: new RemotePoint(client, this.config.id, this.stats, this.runtime.clock) };
       this.remotePoints.set(point, remote);
     }
     return remote.point;
@@ -149,7 +154,7 @@ export class Branch {
     holdWhileOpen(this.incoming, call);
     receivePropagation(call, {
       self: this.config.id, peers: new Set(this.config.peers.map((peer) => peer.id)), store: this.store,
-      policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), now: () => Date.now(),
+      policy: this.replicaPolicy(), bug: this.config.bug, epoch: () => this.store.epoch(), clock: this.runtime.clock,
       stats: this.stats, log: this.log,
     });
   }
@@ -157,7 +162,7 @@ export class Branch {
   /** An incoming Point stream: another branch's reads and compare-and-sets at this sequencer. */
   servePoint(call: IncomingPointStream): void {
     holdWhileOpen(this.incomingPoints, call);
-    servePointStream(call, this.sequencer, this.store);
+    servePointStream(call, this.sequencer, this.store, this.runtime.clock);
   }
 
   snapshot(): SnapshotReply {

@@ -1,7 +1,8 @@
 // Deadlines of the calls a branch makes: each outgoing call ends before the customer call that
 // caused it, so an answer (even an indeterminate one) always gets back in time.
-// Try it: `outgoingDeadline(incomingDeadline(call), peerCallMsMax)`.
+// Try it: `outgoingDeadline(clock, incomingDeadline(clock, call.getDeadline()), peerCallMsMax)`.
 import type { Deadline } from '@grpc/grpc-js';
+import type { Clock } from './clock.js';
 
 /** The budget of a customer call that came without a deadline. */
 export const operationMsDefault = 5_000;
@@ -11,16 +12,16 @@ export const deadlineMarginMs = 50;
 export const peerCallMsMax = 4_000;
 
 /** The incoming call's deadline as epoch milliseconds (grpc-js deadlines are wall-clock based). */
-export function incomingDeadline(deadline: Deadline): number {
+export function incomingDeadline(clock: Clock, deadline: Deadline): number {
   const milliseconds = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(milliseconds)) return Date.now() + operationMsDefault;
+  if (!Number.isFinite(milliseconds)) return clock.now() + operationMsDefault;
   return milliseconds;
 }
 
-export function outgoingDeadline(parent: number, capMs: number = peerCallMsMax): number {
-  return Math.min(parent - deadlineMarginMs, Date.now() + capMs);
+export function outgoingDeadline(clock: Clock, parent: number, capMs: number = peerCallMsMax): number {
+  return Math.min(parent - deadlineMarginMs, clock.now() + capMs);
 }
 
-export function remainingMs(deadline: number): number {
-  return Math.max(0, deadline - Date.now());
+export function remainingMs(clock: Clock, deadline: number): number {
+  return Math.max(0, deadline - clock.now());
 }

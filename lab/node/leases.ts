@@ -2,7 +2,8 @@
 // each with a fencing token, so a holder whose lease expired cannot commit any more.
 // Try it: `const table = new LeaseTable(1, onExpiry); const grant = await table.acquire(['a1'], 1000, deadline)`.
 import { status } from '@grpc/grpc-js';
-import { performance } from 'node:perf_hooks';
+import { realClock } from './clock.js';
+import type { Clock, Timer } from './clock.js';
 import { statusError } from './errors.js';
 
 /** Tokens of one boot of the database live in their own range, so a restart never reuses one. */
@@ -28,7 +29,7 @@ interface AccountLock {
 
 interface Lease {
   accounts: string[];
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
 }
 
 export class LeaseTable {
@@ -37,7 +38,7 @@ export class LeaseTable {
   private readonly cancellers = new Set<(reason: string) => void>();
   private nextToken: number;
 
-  constructor(boot: number, private readonly onExpiry: (token: number) => void) {
+  constructor(boot: number, private readonly onExpiry: (token: number) => void, private readonly clock: Clock = realClock) {
     this.nextToken = boot * tokensPerBoot + 1;
   }
 
@@ -50,7 +51,7 @@ export class LeaseTable {
     const sorted = [...new Set(accounts)].sort();
     const lease: Lease = { accounts: [], timer: undefined };
     this.leases.set(token, lease);
-    const started = performance.now();
+    const started = this.clock.monotonicMs();
     let waited = false;
     try {
       for (const account of sorted) {
@@ -68,10 +69,10 @@ export class LeaseTable {
       throw error;
     }
     const duration = Math.min(Math.max(leaseMs, 1), leaseMsMax);
-    lease.timer = setTimeout(() => {
+    lease.timer = this.clock.setTimeout(() => {
       if (this.release(token)) this.onExpiry(token);
     }, duration);
-    return { token, waited, waitedMs: waited ? Math.round(performance.now() - started) : 0 };
+    return { token, waited, waitedMs: waited ? Math.round(this.clock.monotonicMs() - started) : 0 };
   }
 
   /** True when the token still holds every one of these accounts. */
@@ -86,7 +87,7 @@ export class LeaseTable {
     const lease = this.leases.get(token);
     if (lease === undefined) return false;
     this.leases.delete(token);
-    if (lease.timer !== undefined) clearTimeout(lease.timer);
+    if (lease.timer !== undefined) this.clock.clearTimeout(lease.timer);
     for (const account of lease.accounts) {
       const lock = this.lockOf(account);
       if (lock.holder !== token) continue;
@@ -102,7 +103,7 @@ export class LeaseTable {
   clear(reason: string): void {
     for (const cancel of [...this.cancellers]) cancel(reason);
     for (const lease of this.leases.values()) {
-      if (lease.timer !== undefined) clearTimeout(lease.timer);
+      if (lease.timer !== undefined) this.clock.clearTimeout(lease.timer);
     }
     this.leases.clear();
     this.locks.clear();
@@ -120,7 +121,7 @@ export class LeaseTable {
   private waitInQueue(lock: AccountLock, token: number, deadline: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const finish = (error?: Error): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.cancellers.delete(cancel);
         if (error === undefined) return resolve();
@@ -131,8 +132,8 @@ export class LeaseTable {
       const waiter: Waiter = { token, grant: () => finish() };
       const cancel = (reason: string): void => finish(statusError(status.ABORTED, reason));
       const onAbort = (): void => cancel('the caller went away while waiting for the lock');
-      const timer = setTimeout(() => finish(statusError(status.DEADLINE_EXCEEDED, 'lock wait ran out of time')),
-        Math.max(0, deadline - Date.now()));
+      const timer = this.clock.setTimeout(() => finish(statusError(status.DEADLINE_EXCEEDED, 'lock wait ran out of time')),
+        Math.max(0, deadline - this.clock.now()));
       lock.queue.push(waiter);
       this.cancellers.add(cancel);
       signal?.addEventListener('abort', onAbort, { once: true });

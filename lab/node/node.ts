@@ -6,6 +6,7 @@ import type { Server } from '@grpc/grpc-js';
 import { Branch } from './branch.js';
 import type { NodeConfig } from './config.js';
 import { describeCall } from './recent-calls.js';
+import { realRuntime } from './runtime.js';
 import { branchServiceName, createBranchServer } from './server.js';
 import { Store } from './store.js';
 
@@ -33,8 +34,8 @@ export interface RunningNode {
 }
 
 export async function startNode(config: NodeConfig, log: (line: string) => void): Promise<RunningNode> {
-  const store = Store.open(config.dataDir, config.accounts, config.synchronous);
-  const branch = new Branch(config, store, log);
+  const store = Store.open(config.dataDir, config.accounts, config.synchronous, realRuntime.clock);
+  const branch = new Branch(config, store, log, realRuntime);
   const { server, health, recentCalls } = createBranchServer(branch, log);
   let port: number;
   try {
@@ -88,12 +89,13 @@ function bind(server: Server, host: string, port: number): Promise<number> {
 
 function shutdown(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    const force = setTimeout(() => {
+    const { clock } = realRuntime;
+    const force = clock.setTimeout(() => {
       server.forceShutdown();
       resolve();
     }, shutdownGraceMs);
     server.tryShutdown(() => {
-      clearTimeout(force);
+      clock.clearTimeout(force);
       resolve();
     });
   });

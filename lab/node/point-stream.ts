@@ -7,13 +7,16 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ClientDuplexStream, ServerDuplexStream, StatusObject } from '@grpc/grpc-js';
 import type {
-  BranchClient, CompareAndSetReply, CompareAndSetRequest, NodeStats, PointAnswer, PointAnswers, PointCall, PointCalls,
+  CompareAndSetReply, CompareAndSetRequest, NodeStats, PointAnswer, PointAnswers, PointCall, PointCalls,
   ReadReply, ReadRequest,
 } from '../../proto/index.js';
 import { metadataKeys } from './channel.js';
+import { realClock } from './clock.js';
+import type { Clock, Timer } from './clock.js';
 import { operationMsDefault, outgoingDeadline } from './deadline.js';
 import { statusError, StatusError, toStatus } from './errors.js';
 import type { Refusal } from './errors.js';
+import type { BranchStub } from './runtime.js';
 import type { PointContext, SerializationPoint } from './sequencer.js';
 import type { Store } from './store.js';
 
@@ -23,7 +26,7 @@ export type IncomingPointStream = ServerDuplexStream<PointCalls, PointAnswers>;
 interface Pending {
   resolve: (answer: PointAnswer) => void;
   reject: (error: StatusError) => void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
   signal: AbortSignal | undefined;
   abort: () => void;
   /** The stream it was written on; undefined while it waits for the end of the turn. */
@@ -41,7 +44,10 @@ export class PointStream {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly client: BranchClient, private readonly self: string, private readonly stats: NodeStats) {}
+  constructor(
+    private readonly client: BranchStub, private readonly self: string, private readonly stats: NodeStats,
+    private readonly clock: Clock = realClock,
+  ) {}
 
   async read(request: ReadRequest, context: PointContext): Promise<ReadReply> {
     const answer = await this.ask({ read: request }, context);
@@ -68,10 +74,10 @@ export class PointStream {
     this.stats.pointCalls += 1;
     const id = this.nextId;
     this.nextId += 1;
-    const deadline = outgoingDeadline(context.deadline);
+    const deadline = outgoingDeadline(this.clock, context.deadline);
     return new Promise<PointAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(id, statusError(status.DEADLINE_EXCEEDED, 'no answer from the serialization point by the deadline')),
-        Math.max(0, deadline - Date.now()));
+      const timer = this.clock.setTimeout(() => this.settle(id, statusError(status.DEADLINE_EXCEEDED, 'no answer from the serialization point by the deadline')),
+        Math.max(0, deadline - this.clock.now()));
       const abort = (): void => this.settle(id, statusError(status.CANCELLED, 'the caller cancelled'));
       context.signal?.addEventListener('abort', abort, { once: true });
       this.pending.set(id, { resolve, reject, timer, signal: context.signal, abort, sentOn: undefined });
@@ -81,7 +87,7 @@ export class PointStream {
       });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        this.clock.afterTurn(() => this.flush());
       }
     });
   }
@@ -146,7 +152,7 @@ export class PointStream {
 
   private forget(id: number, waiting: Pending): void {
     this.pending.delete(id);
-    clearTimeout(waiting.timer);
+    this.clock.clearTimeout(waiting.timer);
     waiting.signal?.removeEventListener('abort', waiting.abort);
   }
 }
@@ -155,10 +161,10 @@ export class PointStream {
  * The answering side, at the serialization point: each batch's calls run in order, and the batch is
  * answered once the store committed what they decided (or each call fails if that commit failed).
  */
-export function servePointStream(call: IncomingPointStream, point: SerializationPoint, store: Store): void {
+export function servePointStream(call: IncomingPointStream, point: SerializationPoint, store: Store, clock: Clock = realClock): void {
   let open = true;
   call.on('data', (batch: PointCalls) => {
-    void Promise.all(batch.calls.map((entry) => answerCall(point, entry))).then(async (answers) => {
+    void Promise.all(batch.calls.map((entry) => answerCall(point, entry, clock))).then(async (answers) => {
       const committed = await store.durable().then(() => true, () => false);
       const sent = committed ? answers : answers.map((answer) => ({
         id: answer.id, code: status.UNAVAILABLE, details: 'the point could not commit its decisions', refusal: '',
@@ -177,9 +183,9 @@ export function servePointStream(call: IncomingPointStream, point: Serialization
   });
 }
 
-async function answerCall(point: SerializationPoint, entry: PointCall): Promise<PointAnswer> {
+async function answerCall(point: SerializationPoint, entry: PointCall, clock: Clock): Promise<PointAnswer> {
   const context: PointContext = {
-    deadline: entry.deadlineMs > 0 ? entry.deadlineMs : Date.now() + operationMsDefault,
+    deadline: entry.deadlineMs > 0 ? entry.deadlineMs : clock.now() + operationMsDefault,
     clientId: entry.clientId, epoch: entry.hasEpoch ? entry.epoch : undefined,
   };
   const ok = { id: entry.id, code: status.OK, details: '', refusal: '' };

@@ -3,8 +3,9 @@
 // its ids, and dumps the ring on SIGUSR2. Try it: `kill -USR2 <node pid>` and read its stderr.
 import { status } from '@grpc/grpc-js';
 import type { Metadata, ServerDuplexStream } from '@grpc/grpc-js';
-import { performance } from 'node:perf_hooks';
 import { metadataKeys } from './channel.js';
+import { realClock } from './clock.js';
+import type { Clock } from './clock.js';
 
 export const recentCallsMax = 256;
 
@@ -53,12 +54,12 @@ export function describeCall(record: CallRecord): string {
  * would do the same at the cost of a wrapping layer on every call (about 15 % of a busy node's CPU).
  */
 export class CallRecorder {
-  constructor(readonly recent: RecentCalls, private readonly log: (line: string) => void) {}
+  constructor(readonly recent: RecentCalls, private readonly log: (line: string) => void, private readonly clock: Clock = realClock) {}
 
   start(method: string, metadata: Metadata): CallRecord {
     const record: CallRecord = {
       method, clientId: firstValue(metadata, metadataKeys.clientId), requestId: firstValue(metadata, metadataKeys.requestId),
-      startedMs: performance.now(), code: undefined, durationMs: undefined,
+      startedMs: this.clock.monotonicMs(), code: undefined, durationMs: undefined,
     };
     this.recent.add(record);
     return record;
@@ -67,7 +68,7 @@ export class CallRecorder {
   finish(record: CallRecord, code: number, details: string): void {
     if (record.code !== undefined) return;
     record.code = code;
-    record.durationMs = Math.round(performance.now() - record.startedMs);
+    record.durationMs = Math.round(this.clock.monotonicMs() - record.startedMs);
     if (code === status.INTERNAL) this.log(`internal error: ${describeCall(record)}: ${details}`);
   }
 

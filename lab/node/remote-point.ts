@@ -6,12 +6,15 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { CallOptions, ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
 import type {
-  AcquireReply, AcquireRequest, BranchClient, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
+  AcquireReply, AcquireRequest, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
   NodeStats, ReadReply, ReadRequest, ReleaseReply, ReleaseRequest,
 } from '../../proto/index.js';
 import { metadataKeys } from './channel.js';
+import { realClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { outgoingDeadline } from './deadline.js';
 import { PointStream } from './point-stream.js';
+import type { BranchStub } from './runtime.js';
 import type { PointContext, SerializationPoint } from './sequencer.js';
 
 type UnaryMethod<Request, Reply> = (
@@ -22,8 +25,11 @@ type UnaryMethod<Request, Reply> = (
 export class RemotePoint implements SerializationPoint {
   private readonly stream: PointStream;
 
-  constructor(private readonly client: BranchClient, private readonly self: string, private readonly stats: NodeStats) {
-    this.stream = new PointStream(client, self, stats);
+  constructor(
+    private readonly client: BranchStub, private readonly self: string, private readonly stats: NodeStats,
+    private readonly clock: Clock = realClock,
+  ) {
+    this.stream = new PointStream(client, self, stats, clock);
   }
 
   /** Ends the Point stream; the channel is the caller's to close. */
@@ -61,7 +67,7 @@ export class RemotePoint implements SerializationPoint {
     // waitForReady: a channel still connecting (a peer that just started, a link that just healed)
     // holds the call until the deadline instead of failing it at once.
     metadata.setOptions({ waitForReady: true });
-    const options: Partial<CallOptions> = { deadline: outgoingDeadline(context.deadline) };
+    const options: Partial<CallOptions> = { deadline: outgoingDeadline(this.clock, context.deadline) };
     this.stats.pointCalls += 1;
     return new Promise<Reply>((resolve, reject) => {
       const pending = method.call(this.client, request, metadata, options, (error, reply) => {

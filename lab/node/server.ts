@@ -18,6 +18,7 @@ import type {
 import type { Branch } from './branch.js';
 import type { Store } from './store.js';
 import { metadataKeys, serverOptions } from './channel.js';
+import type { Clock } from './clock.js';
 import { isAccountName } from './config.js';
 import type { Operation } from './decide.js';
 import { incomingDeadline } from './deadline.js';
@@ -46,7 +47,7 @@ export interface BranchServerParts {
 export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
   const recentCalls = new RecentCalls();
   const server = new Server(serverOptions);
-  server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log)));
+  server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log, branch.runtime.clock)));
   const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);
   new ReflectionService(reflectionPackage()).addToServer(server);
@@ -107,13 +108,13 @@ class IncomingContext {
   }
 }
 
-function operationContext(call: ServerUnaryCall<unknown, unknown>, clientId: string, requestId: string): OperationContext {
-  return new IncomingContext(call, incomingDeadline(call.getDeadline()), clientId, requestId, undefined);
+function operationContext(clock: Clock, call: ServerUnaryCall<unknown, unknown>, clientId: string, requestId: string): OperationContext {
+  return new IncomingContext(call, incomingDeadline(clock, call.getDeadline()), clientId, requestId, undefined);
 }
 
-function pointContext(call: ServerUnaryCall<unknown, unknown>): PointContext {
+function pointContext(clock: Clock, call: ServerUnaryCall<unknown, unknown>): PointContext {
   return new IncomingContext(
-    call, incomingDeadline(call.getDeadline()), firstValue(call.metadata, metadataKeys.clientId), '', epochOf(call.metadata),
+    call, incomingDeadline(clock, call.getDeadline()), firstValue(call.metadata, metadataKeys.clientId), '', epochOf(call.metadata),
   );
 }
 
@@ -141,8 +142,13 @@ function checkRequestId(requestId: string): void {
   if (requestId === '') throw statusError(status.INVALID_ARGUMENT, 'a mutating request needs a request_id');
 }
 
-function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
+/**
+ * The Branch service's handlers: what grpc-js calls in the real mode and the simulator's transport
+ * calls with its own call objects, the same code in both.
+ */
+export function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
   const { strategy, sequencer } = branch;
+  const { clock } = branch.runtime;
   const context: AnswerContext = { store: branch.store, recorder };
 
   function execute<Reply>(operation: Operation, context: OperationContext): Promise<Reply> {
@@ -154,21 +160,21 @@ function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
       const { account, amount, clientId, requestId } = call.request;
       return answer(context, call, callback, () => {
         checkAccount(account); checkAmount(amount); checkRequestId(requestId);
-        return execute<DepositReply>({ kind: 'deposit', account, amount }, operationContext(call, clientId, requestId));
+        return execute<DepositReply>({ kind: 'deposit', account, amount }, operationContext(clock, call, clientId, requestId));
       });
     },
     withdraw: function withdraw(call: ServerUnaryCall<WithdrawRequest, WithdrawReply>, callback: sendUnaryData<WithdrawReply>) {
       const { account, amount, clientId, requestId } = call.request;
       return answer(context, call, callback, () => {
         checkAccount(account); checkAmount(amount); checkRequestId(requestId);
-        return execute<WithdrawReply>({ kind: 'withdraw', account, amount }, operationContext(call, clientId, requestId));
+        return execute<WithdrawReply>({ kind: 'withdraw', account, amount }, operationContext(clock, call, clientId, requestId));
       });
     },
     query: function query(call: ServerUnaryCall<QueryRequest, QueryReply>, callback: sendUnaryData<QueryReply>) {
       const { account, clientId } = call.request;
       return answer(context, call, callback, async () => {
         checkAccount(account);
-        const state = await strategy.query(account, operationContext(call, clientId, ''));
+        const state = await strategy.query(account, operationContext(clock, call, clientId, ''));
         return { balance: state.balance, version: state.version };
       });
     },
@@ -178,7 +184,7 @@ function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
         checkAccount(fromAccount); checkAccount(toAccount); checkAmount(amount); checkRequestId(requestId);
         if (fromAccount === toAccount) throw statusError(status.INVALID_ARGUMENT, 'a transfer needs two different accounts');
         const operation: Operation = { kind: 'transfer', from: fromAccount, to: toAccount, amount };
-        return execute<TransferReply>(operation, operationContext(call, clientId, requestId));
+        return execute<TransferReply>(operation, operationContext(clock, call, clientId, requestId));
       });
     },
     propagate: function propagate(call: Parameters<handleBidiStreamingCall<PropagateMessage, PropagateAck>>[0]) {
@@ -190,19 +196,19 @@ function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
       branch.servePoint(call);
     },
     acquire: function acquire(call: ServerUnaryCall<AcquireRequest, AcquireReply>, callback: sendUnaryData<AcquireReply>) {
-      return answer(context, call, callback, () => sequencer.acquire(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.acquire(call.request, pointContext(clock, call)));
     },
     commit: function commit(call: ServerUnaryCall<CommitRequest, CommitReply>, callback: sendUnaryData<CommitReply>) {
-      return answer(context, call, callback, () => sequencer.commit(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.commit(call.request, pointContext(clock, call)));
     },
     release: function release(call: ServerUnaryCall<ReleaseRequest, ReleaseReply>, callback: sendUnaryData<ReleaseReply>) {
       return answer(context, call, callback, () => sequencer.release(call.request));
     },
     read: function read(call: ServerUnaryCall<ReadRequest, ReadReply>, callback: sendUnaryData<ReadReply>) {
-      return answer(context, call, callback, () => sequencer.read(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.read(call.request, pointContext(clock, call)));
     },
     compareAndSet: function compareAndSet(call: ServerUnaryCall<CompareAndSetRequest, CompareAndSetReply>, callback: sendUnaryData<CompareAndSetReply>) {
-      return answer(context, call, callback, () => sequencer.compareAndSet(call.request, pointContext(call)));
+      return answer(context, call, callback, () => sequencer.compareAndSet(call.request, pointContext(clock, call)));
     },
     snapshot: function snapshot(call: ServerUnaryCall<SnapshotRequest, SnapshotReply>, callback: sendUnaryData<SnapshotReply>) {
       return answer(context, call, callback, () => branch.snapshot());

@@ -7,6 +7,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { realClock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { InitialAccount } from './config.js';
 import { replicaVerdict } from './propagation/verdict.js';
 
@@ -128,7 +130,7 @@ export class Store {
   /** The open group-commit transaction: what waits for its COMMIT. */
   private batch: { afterCommit: (() => void)[]; waiters: { resolve: () => void; reject: (error: unknown) => void }[] } | undefined;
 
-  private constructor(db: Database.Database, created: boolean) {
+  private constructor(db: Database.Database, created: boolean, private readonly clock: Clock) {
     this.db = db;
     this.created = created;
     this.statements = prepare(db);
@@ -141,9 +143,11 @@ export class Store {
   /**
    * `synchronous`: SQLite's setting. `normal` (the default) survives a kill -9 of the node, the crash
    * the lab injects, and syncs only at checkpoints; `full` also survives the host losing power, at an
-   * fsync per commit.
+   * fsync per commit. `clock` ends each group commit at the end of its turn (virtual in the simulator).
    */
-  static open(dataDir: string, initialAccounts: readonly InitialAccount[], synchronous: Synchronous = 'normal'): Store {
+  static open(
+    dataDir: string, initialAccounts: readonly InitialAccount[], synchronous: Synchronous = 'normal', clock: Clock = realClock,
+  ): Store {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(databasePath(dataDir));
     // Takes effect only while the file is still empty, so before anything else.
@@ -156,7 +160,7 @@ export class Store {
     db.pragma(`wal_autocheckpoint = ${walCheckpointPages}`);
     const created = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'meta'").get() === undefined;
     db.exec(schema);
-    const store = new Store(db, created);
+    const store = new Store(db, created, clock);
     if (created) store.reset(initialAccounts.map((entry) => ({ ...entry, version: 0 })), 0);
     return store;
   }
@@ -164,6 +168,16 @@ export class Store {
   close(): void {
     if (!this.db.open) return;
     this.flush();
+    this.db.close();
+  }
+
+  /**
+   * Closes the connection without committing the open group, as a kill -9 leaves the file: the next
+   * open finds the last commit. Its waiters never hear back, as a dead process's callers never do.
+   */
+  crash(): void {
+    if (!this.db.open) return;
+    this.batch = undefined;
     this.db.close();
   }
 
@@ -205,7 +219,7 @@ export class Store {
     if (this.batch === undefined) {
       this.statements.begin.run();
       this.batch = { afterCommit: [], waiters: [] };
-      setImmediate(() => {
+      this.clock.afterTurn(() => {
         if (this.db.open) this.flush();
       });
     }
@@ -280,7 +294,7 @@ export class Store {
    * high-water mark. A crash leaves all of it or none, so an update is never half applied and never
    * applied without its key.
    */
-  applyReplica(message: ReplicaMessage, policy: ReplicaPolicy, nowMs: number = Date.now()): ReplicaOutcome {
+  applyReplica(message: ReplicaMessage, policy: ReplicaPolicy, nowMs: number = this.clock.now()): ReplicaOutcome {
     return this.write((): ReplicaOutcome => {
       if (policy.dedup && this.statements.dedupKey.get(message.key) !== undefined) return 'duplicate';
       const verdict = replicaVerdict(message, policy, (account) => this.account(account));

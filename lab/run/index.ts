@@ -4,3 +4,5 @@ export * from './runner.js';
 export * from './scenarios.js';
 export * from './session.js';
 export * from './shrink.js';
+export * from './sim-run.js';
+export * from './sim-workers.js';

@@ -9,8 +9,23 @@ import type { ProxyBackend, ProxyBackendChoice } from '../proxy/index.js';
 import type { Bug, RunSeeds, Strategy } from '../plan/index.js';
 import { NemesisFaultDriver } from '../nemesis/index.js';
 
+/** `real`: node processes behind Toxiproxy; `sim`: the same node code in this process, under the simulator. */
+export const runModes = ['real', 'sim'] as const;
+export type RunMode = (typeof runModes)[number];
+
+/** FAULTLINE_MODE=sim|real for the verbs and the property suites alike (unset: real); undefined when it is neither. */
+export function modeFromEnvironment(): RunMode | undefined {
+  const value = process.env.FAULTLINE_MODE ?? '';
+  if (value === '') return 'real';
+  return (runModes as readonly string[]).includes(value) ? (value as RunMode) : undefined;
+}
+
 export interface PoolOptions {
   strategy: Strategy;
+  /** Default real. In sim no cluster is ever started: every run builds its own simulated one. */
+  mode?: RunMode;
+  /** Sim only: tie choices drawn before the schedule falls back to FIFO (a shrunk schedule's replay). */
+  randomTiesMax?: number | undefined;
   bug?: Bug | undefined;
   proxy: ProxyBackendChoice;
   /** false: a fresh cluster for every run (slower, nothing carried over). */
@@ -37,6 +52,14 @@ export class ClusterPool {
 
   get bug(): Bug | undefined {
     return this.options.bug;
+  }
+
+  get mode(): RunMode {
+    return this.options.mode ?? 'real';
+  }
+
+  get randomTiesMax(): number | undefined {
+    return this.options.randomTiesMax;
   }
 
   /**

@@ -2,6 +2,8 @@
 // take that as the final state the checkers judge. Try it: see quiesce.test.ts.
 import type { BranchState } from '../../models/index.js';
 import { balancesAgree } from '../cluster/index.js';
+import { realClock } from '../node/index.js';
+import type { Clock } from '../node/index.js';
 
 /** Disagreeing branches with empty outboxes that stay unchanged this long will not converge by themselves. */
 export const quietMsMin = 500;
@@ -25,21 +27,23 @@ function stateKey(states: BranchState[]): string {
  * whose outboxes are empty but whose branches disagree and stay unchanged for quietMsMin will not
  * converge by itself (fire-and-forget propagation lost something), so waiting longer only costs time.
  */
-export async function quiesce(snapshot: () => Promise<BranchState[]>, boundMs: number): Promise<{ states: BranchState[]; quiesced: boolean }> {
-  const started = performance.now();
+export async function quiesce(
+  snapshot: () => Promise<BranchState[]>, boundMs: number, clock: Clock = realClock,
+): Promise<{ states: BranchState[]; quiesced: boolean }> {
+  const started = clock.monotonicMs();
   let states = await snapshot();
   let key = stateKey(states);
-  let unchangedSince = performance.now();
+  let unchangedSince = clock.monotonicMs();
   for (;;) {
     const drained = states.every((state) => state.outbox === 0);
-    const now = performance.now();
+    const now = clock.monotonicMs();
     const stillMs = now - unchangedSince;
     if (drained && balancesAgree(states) && stillMs >= settleMs) return { states, quiesced: true };
     if (now - started >= boundMs || (drained && stillMs >= quietMsMin)) return { states, quiesced: false };
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await clock.sleep(pollMs);
     states = await snapshot();
     const next = stateKey(states);
-    if (next !== key) unchangedSince = performance.now();
+    if (next !== key) unchangedSince = clock.monotonicMs();
     key = next;
   }
 }

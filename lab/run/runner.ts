@@ -7,13 +7,14 @@ import { assert, judge, labFailureJudgement } from '../../models/index.js';
 import type { BranchState, Judgement } from '../../models/index.js';
 import { Recorder } from '../client/index.js';
 import { planHash, planProblems, strategyDeclaration } from '../plan/index.js';
-import type { Plan, RunSeeds } from '../plan/index.js';
+import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { isToxiproxyError } from '../proxy/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
 import { percentile, runIdFor } from '../report/index.js';
 import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
 import { quiesce } from './quiesce.js';
+import { runSimPlan } from './sim-run.js';
 import { faultSettleMs, runWorkload } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
@@ -45,7 +46,7 @@ export interface RunRequest {
   runId?: string;
 }
 
-interface Execution {
+export interface Execution {
   states: BranchState[];
   randomness: RunRandomness;
   quiesced: boolean;
@@ -131,6 +132,13 @@ async function executeWithRetry(request: RunRequest, limits: RunLimits, runId: s
 
 export async function runPlan(request: RunRequest): Promise<RunResult> {
   const { plan, pool, seeds } = request;
+  if (pool.mode === 'sim') {
+    const simRequest = {
+      plan, seeds, strategy: pool.strategy, bug: pool.bug, ...(request.limits === undefined ? {} : { limits: request.limits }),
+      ...(pool.randomTiesMax === undefined ? {} : { randomTiesMax: pool.randomTiesMax }),
+    };
+    return (await runSimPlan({ ...simRequest, ...(request.runId === undefined ? {} : { runId: request.runId }) })).result;
+  }
   const problems = planProblems(plan);
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };
@@ -139,16 +147,29 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
   const { execution, recorder, marks } = await executeWithRetry(request, limits, runId);
   while (marks.length < 5) marks.push(performance.now());
   const [begun, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
+  const phasesMs = { acquire: acquired - begun, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt };
+  return runResultOf({ runId, seeds, plan, strategy: pool.strategy, bug: pool.bug }, execution, recorder, performance.now() - started, phasesMs);
+}
+
+/** What a run is, before it ran: the same in both modes. */
+export interface RunIdentity {
+  runId: string;
+  seeds: RunSeeds;
+  plan: Plan;
+  strategy: Strategy;
+  bug: Bug | undefined;
+}
+
+/** The RunResult of an execution, in either mode: the one place its fields are put together. */
+export function runResultOf(
+  identity: RunIdentity, execution: Execution, recorder: Recorder, durationMs: number, phasesMs: RunResult['stats']['phasesMs'],
+): RunResult {
   const { states, quiesced, workload, judgement, randomness } = execution;
   const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
   const completions = recorder.history.filter((event) => event.type !== 'invoke');
   return {
-    runId,
-    seeds,
-    plan,
-    strategy: pool.strategy,
-    bug: pool.bug,
-    claims: strategyDeclaration(pool.strategy).claims,
+    ...identity,
+    claims: strategyDeclaration(identity.strategy).claims,
     verdict: judgement.verdict,
     violations: judgement.violations,
     checks: judgement.checks,
@@ -168,10 +189,10 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
       latencyP50Ms: percentile(latencies, 0.5) / 1e6,
       latencyP90Ms: percentile(latencies, 0.9) / 1e6,
       latencyP99Ms: percentile(latencies, 0.99) / 1e6,
-      durationMs: performance.now() - started,
+      durationMs,
       quiesced,
       truncated: workload.truncated,
-      phasesMs: { acquire: acquired - begun, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt },
+      phasesMs,
     },
   };
 }

@@ -7,7 +7,9 @@ import type { Plan, RunSeeds } from '../plan/index.js';
 import type { ClusterPool } from './pool.js';
 import { runPlan } from './runner.js';
 import type { RunLimits } from './runner.js';
-import { defaultShrinkLimits, shrinkFailure } from './shrink.js';
+import { defaultShrinkLimits, shrinkFailure, simShrinkLimits } from './shrink.js';
+import { shrinkSchedule, writeSimTrace } from './sim-run.js';
+import type { ScheduleShrink } from './sim-run.js';
 import type { ShrinkLimits, ShrinkOutcome } from './shrink.js';
 
 export interface SessionOptions {
@@ -24,6 +26,8 @@ export interface SessionOptions {
 export interface Trial {
   result: RunResult;
   shrunk?: ShrinkOutcome;
+  /** Sim only: the shrunk failure's schedule closest to FIFO that still fails. */
+  schedule?: ScheduleShrink;
 }
 
 /** A crash of the lab during a run carries the command that reruns it, for the one line main prints. */
@@ -44,6 +48,7 @@ export async function runOnce(plan: Plan, seeds: RunSeeds, options: SessionOptio
 function keep(run: RunResult, options: SessionOptions): void {
   if (options.artifactsRoot === null || !keepsArtifacts(run.verdict, options.keepPassing === true)) return;
   run.artifactDir = writeArtifacts(options.artifactsRoot, run);
+  writeSimTrace(run);
 }
 
 /** Runs one plan; on a violation shrinks it; keeps artifacts by the session's policy. */
@@ -52,7 +57,15 @@ export async function trial(plan: Plan, seeds: RunSeeds, options: SessionOptions
   keep(result, options);
   if (result.verdict !== 'illegal') return { result };
   if (!options.shrink) return { result };
-  const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), options.shrinkLimits ?? defaultShrinkLimits);
+  const limits = options.shrinkLimits ?? (options.pool.mode === 'sim' ? simShrinkLimits : defaultShrinkLimits);
+  const shrunk = await shrinkFailure(result, (candidate) => runOnce(candidate, seeds, options), limits);
+  if (options.pool.mode !== 'sim') {
+    if (shrunk.smallest !== result) keep(shrunk.smallest, options);
+    return { result, shrunk };
+  }
+  const { pool } = options;
+  const request = { plan: shrunk.smallest.plan, seeds, strategy: pool.strategy, bug: pool.bug, limits: options.limits };
+  const schedule = await shrinkSchedule(request, shrunk.smallest, (candidate) => candidate.verdict === 'illegal');
   if (shrunk.smallest !== result) keep(shrunk.smallest, options);
-  return { result, shrunk };
+  return { result, shrunk, schedule };
 }

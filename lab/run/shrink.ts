@@ -5,6 +5,7 @@ import { planArbitrary } from '../gen/index.js';
 import type { Plan } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
+import { carryTrace } from './sim-run.js';
 
 export interface ShrinkLimits {
   shrinkRunsMax: number;
@@ -18,6 +19,9 @@ export interface ShrinkLimits {
 }
 
 export const defaultShrinkLimits: ShrinkLimits = { shrinkRunsMax: 100, shrinkMsMax: 120_000, confirmRuns: 2 };
+
+/** In the simulator a replay is exact, so one run of a candidate settles it, and runs are cheap. */
+export const simShrinkLimits: ShrinkLimits = { shrinkRunsMax: 1_000, shrinkMsMax: 120_000, confirmRuns: 1 };
 
 export interface ShrinkOutcome {
   /** The smallest failing run found (the original when nothing smaller failed). */
@@ -55,7 +59,7 @@ export async function shrinkFailure(original: RunResult, execute: (plan: Plan) =
   // fast-check reports the last failing candidate; the property kept that candidate's run.
   if (details.failed && details.counterexamplePath !== null && lastFailing !== undefined && details.counterexamplePath !== original.plan.path) {
     const plan = { ...lastFailing.plan, path: details.counterexamplePath };
-    smallest = { ...lastFailing, plan, runId: runIdFor(lastFailing.seeds, plan.path, lastFailing.strategy) };
+    smallest = carryTrace(lastFailing, { ...lastFailing, plan, runId: runIdFor(lastFailing.seeds, plan.path, lastFailing.strategy) });
   }
   return { smallest, runs, ms: performance.now() - started, budgetSpent };
 }

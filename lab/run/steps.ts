@@ -1,12 +1,13 @@
 // Drives a plan's workload in logical steps: at each boundary the faults due there are healed or
 // applied, then the step's ops go out together, in client order, and the next step waits for all of them.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BranchClient } from '../../proto/index.js';
 import type { BranchId } from '../plan/index.js';
 import { describeFault } from '../plan/index.js';
 import type { FaultStep, Plan } from '../plan/index.js';
 import type { Nemesis } from '../nemesis/index.js';
 import { inputValue, perform } from '../client/index.js';
+import { realClock } from '../node/index.js';
+import type { Clock } from '../node/index.js';
 import type { Recorder } from '../client/index.js';
 
 /**
@@ -42,6 +43,8 @@ export interface StepLimits {
   deadlineMs: number;
   /** A run whose workload takes longer than this stops issuing ops and is judged on what it has. */
   workloadMsMax: number;
+  /** Every wait of the steps, and the workload's time bound; the simulator passes its virtual clock. */
+  clock?: Clock;
 }
 
 export interface WorkloadResult {
@@ -50,9 +53,9 @@ export interface WorkloadResult {
   truncated: boolean;
 }
 
-async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder): Promise<number> {
+async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock): Promise<number> {
   let applied = 0;
-  if (step > 0 && faultsChangeAt(step, schedule)) await sleep(faultSettleMs);
+  if (step > 0 && faultsChangeAt(step, schedule)) await clock.sleep(faultSettleMs);
   let healed = 0;
   for (const [index, entry] of schedule.entries()) {
     if (entry.healAtStep !== step || entry.atStep === step) continue;
@@ -79,18 +82,19 @@ export async function runWorkload(
   limits: StepLimits & { runId: string },
 ): Promise<WorkloadResult> {
   const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false };
-  const started = performance.now();
-  const context = { clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId };
+  const clock = limits.clock ?? realClock;
+  const started = clock.monotonicMs();
+  const context = { clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId, ...(limits.clock === undefined ? {} : { clock }) };
   for (const [step, ops] of plan.workload.steps.entries()) {
-    if (performance.now() - started > limits.workloadMsMax) {
+    if (clock.monotonicMs() - started > limits.workloadMsMax) {
       result.truncated = true;
       break;
     }
-    result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder);
+    result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder, clock);
     const spacingMs = ops.length > 1 ? Math.min(issueSpacingMs, issueSpreadMsMax / (ops.length - 1)) : 0;
     await Promise.all(
       ops.map(async (op, position) => {
-        if (position > 0) await sleep(position * spacingMs);
+        if (position > 0) await clock.sleep(position * spacingMs);
         const { f } = op;
         recorder.invoke(op.client, f, inputValue(op));
         const completion = await perform(op, context);

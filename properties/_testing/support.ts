@@ -2,7 +2,7 @@
 // always printed), the seeds of the suite's k-th run, and a cluster pool per suite, closed after it.
 import { defaultPlanConstraints, runSeeds } from '../../lab/plan/index.js';
 import type { Bug, PlanConstraints, RunSeeds, Strategy } from '../../lab/plan/index.js';
-import { ClusterPool } from '../../lab/run/index.js';
+import { ClusterPool, modeFromEnvironment } from '../../lab/run/index.js';
 import type { RunLimits } from '../../lab/run/index.js';
 
 export { suiteRuns, suiteSeed } from '../../lab/vitest/index.js';
@@ -12,7 +12,8 @@ export const propertyConstraints: PlanConstraints = { ...defaultPlanConstraints,
 export const propertyLimits: Partial<RunLimits> = { deadlineMs: 500, quiescenceMsMax: 4_000, checkerMsMax: 4_000 };
 
 export function suitePool(strategy: Strategy, bug?: Bug): ClusterPool {
-  return new ClusterPool({ strategy, bug, proxy: 'embedded', reuse: true });
+  // FAULTLINE_MODE=sim runs the same suite in the simulator.
+  return new ClusterPool({ mode: modeFromEnvironment() ?? 'real', strategy, bug, proxy: 'embedded', reuse: true });
 }
 
 /** Numbers a suite's runs: run k of the suite has the seeds runSeeds(suite seed, k). */

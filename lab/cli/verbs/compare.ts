@@ -77,6 +77,7 @@ export const verb: Verb = {
       settings,
       proxy,
       bug: flags.bug,
+      mode: flags.mode,
       limits: limitsFrom(flags),
       artifactsRoot: join(out, 'runs'),
       announce: say,

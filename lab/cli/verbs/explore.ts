@@ -10,8 +10,10 @@ import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
 import { labFlags, labOptionSpecs, labUsage, seedFlag } from '../lab-flags.js';
 import type { LabFlags } from '../lab-flags.js';
-import { fleetCall, modeFlag, printSession, progressLine, queueFlag, sayer, specOf } from '../fleet-flags.js';
+import { fleetCall, printSession, progressLine, queueFlag, sayer, specOf } from '../fleet-flags.js';
 import { exploreOnQueue } from './campaign.js';
+import { exploreSim } from './explore-sim.js';
+import { defaultSimWorkers } from '../../run/index.js';
 import { campaignIdOf, parseShard, poolFor, resultsFormat, runIndex, shardIndices, writeSession } from '../../fleet/index.js';
 import type { CampaignSpec, RunRecord, Shard } from '../../fleet/index.js';
 import { runSeeds, seedLine } from '../../plan/index.js';
@@ -60,18 +62,22 @@ async function exploreLocally(options: LocalExplore): Promise<number> {
 }
 
 export const verb: Verb = {
-  summary: 'many seeded runs against a real cluster (the main job)',
+  summary: 'many seeded runs against a real cluster or in the simulator (the main job)',
   usage: [
     '  --seed S (default: random, printed)  --runs N (default 20)  --minutes M',
     '  --shard I/N                         run only indices k with k mod N = I-1 (merge the shards with faultline merge)',
     '  --queue redis://HOST:PORT           a campaign: one job per seed for the workers of that queue (faultline worker)',
     '  --campaign ID                       the campaign\'s id (default: from the seed and the spec, so a rerun joins it)',
-    '  --mode real|sim                     what the campaign\'s workers run (default real)',
+    '  --workers N                         (--mode sim) worker threads the seeds spread over (default: the cores)',
+    '  --check-determinism                 (--mode sim) run each seed twice and name the first trace event that differs',
     '  --queue-down-s N                    how long a campaign waits for a queue that stops answering (default 60)',
     labUsage,
   ].join('\n'),
   async run(argv) {
-    const extra = { seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, shard: { type: 'string' }, queue: { type: 'string' }, campaign: { type: 'string' }, mode: { type: 'string' }, 'queue-down-s': { type: 'string' } } as const;
+    const extra = {
+      seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, shard: { type: 'string' }, queue: { type: 'string' }, campaign: { type: 'string' },
+      'queue-down-s': { type: 'string' }, workers: { type: 'string' }, 'check-determinism': { type: 'boolean' },
+    } as const;
     const args = parseFlags(argv, { ...labOptionSpecs, ...extra });
     const flags = labFlags(args);
     writableDirectory('--artifacts', flags.artifactsRoot);
@@ -80,11 +86,15 @@ export const verb: Verb = {
     const minutes = integerFlag(args, 'minutes', 1, 10_000);
     const shardText = stringFlag(args, 'shard');
     const address = await queueFlag(args);
-    const mode = modeFlag(args);
+    const { mode } = flags;
+    const checking = args.values['check-determinism'] === true;
+    if (checking && mode !== 'sim') throw usageError('--check-determinism needs --mode sim: only the simulator replays a seed exactly');
+    const workerCount = integerFlag(args, 'workers', 1, 256) ?? (mode === 'sim' ? defaultSimWorkers() : 1);
+    if (workerCount > 1 && mode !== 'sim') throw usageError('--workers needs --mode sim: real clusters run one at a time');
     if (address !== undefined && shardText !== undefined) throw usageError('--shard is for runs without a queue; a campaign shares its seeds among the workers itself');
     if (address === undefined && (args.values.campaign !== undefined || args.values['queue-down-s'] !== undefined)) throw usageError('--campaign and --queue-down-s go with --queue');
     if (address !== undefined && minutes !== undefined) throw usageError('--minutes is for a local explore; a campaign runs its --runs seeds (campaign cancel stops it)');
-    if (address === undefined && mode !== 'real') throw usageError(`--mode ${mode} is not in this build's local explore; a campaign's workers say which modes they run`);
+    if (mode === 'sim' && shardText !== undefined) throw usageError('--shard runs real clusters; the simulator spreads seeds over --workers');
     const shard = shardText === undefined ? null : await fleetCall(() => parseShard(shardText));
     const interactive = process.stderr.isTTY === true && !flags.json;
     const spec = specOf(flags, root, mode);
@@ -94,6 +104,7 @@ export const verb: Verb = {
       return exploreOnQueue({ address, spec, runs, campaign: stringFlag(args, 'campaign'), flags, interactive, queueDownMs: queueDownS * 1000 });
     }
     const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
+    if (mode === 'sim') return exploreSim({ root, flags, runs, stopAt, workerCount, checking });
     return exploreLocally({ spec, flags, runs, shard, stopAt, interactive });
   },
 };

@@ -44,7 +44,7 @@ export const verb: Verb = {
     const bug = flags.bug ?? recorded.bug;
     const note = recorded.seedsRecorded ? '' : ' (no seeds.json: derived from the plan seed)';
     process.stderr.write(`${seedLine(recorded.seeds)}${note}\n`);
-    const pool = new ClusterPool({ strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
+    const pool = new ClusterPool({ mode: flags.mode, strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
     const verdicts: string[] = [];
     let same = 0;
     const randomness: RunRandomness[] = [];

@@ -8,6 +8,7 @@ import { status } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { AckStatus } from '../../../proto/index.js';
 import type { NodeStats, PropagateAck, PropagateMessage } from '../../../proto/index.js';
+import type { Clock, Timer } from '../clock.js';
 import type { BugName } from '../config.js';
 import type { ReplicaMessage, ReplicaOutcome, ReplicaPolicy, Store } from '../store.js';
 
@@ -24,8 +25,8 @@ export interface ReceiverOptions {
   policy: ReplicaPolicy;
   bug: BugName | undefined;
   epoch: () => number;
-  /** Wall-clock milliseconds: dedup keys age by it, across restarts. */
-  now: () => number;
+  /** Wall-clock milliseconds (clock.now()): dedup keys age by it, across restarts; and the bug's apply timer. */
+  clock: Clock;
   stats: NodeStats;
   log: (line: string) => void;
 }
@@ -96,7 +97,7 @@ function refuseOutOfOrder(call: PropagateCall, stream: StreamState, key: string,
 function receiveUpdate(call: PropagateCall, stream: StreamState, message: ReplicaMessage, options: ReceiverOptions): void {
   let outcome: ReplicaOutcome;
   try {
-    outcome = options.store.applyReplica(message, options.policy, options.now());
+    outcome = options.store.applyReplica(message, options.policy, options.clock.now());
   } catch (error) {
     // The store is closing or broken: no ack, so the sender resends after it reconnects.
     stream.refused = true;
@@ -139,14 +140,14 @@ function ack(message: ReplicaMessage, outcome: ReplicaOutcome, receiver: string)
  */
 class DeferredApplier {
   private readonly queue: { message: ReplicaMessage; epoch: number }[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
 
   constructor(private readonly options: ReceiverOptions) {}
 
   accept(call: PropagateCall, message: ReplicaMessage, epoch: number): void {
     call.write({ key: message.key, sequence: message.sequence, status: AckStatus.ACK_STATUS_APPLIED, receiver: this.options.self });
     this.queue.push({ message, epoch });
-    this.timer ??= setTimeout(() => this.flush(), bugApplyBatchMs);
+    this.timer ??= this.options.clock.setTimeout(() => this.flush(), bugApplyBatchMs);
   }
 
   private flush(): void {
@@ -154,7 +155,7 @@ class DeferredApplier {
     for (const { message, epoch } of this.queue.splice(0)) {
       if (epoch !== this.options.epoch()) continue; // a Reset came in between
       try {
-        noteOutcome(message, this.options.store.applyReplica(message, this.options.policy, this.options.now()), this.options);
+        noteOutcome(message, this.options.store.applyReplica(message, this.options.policy, this.options.clock.now()), this.options);
       } catch (error) {
         this.options.log(`apply of ${message.key} failed after its ack: ${String(error)}`);
       }

@@ -1,8 +1,11 @@
 // All of a branch's outgoing propagation: one sender per peer, started and stopped together, and
 // the question a lock sequencer asks before it answers: how many replicas acked this sequence.
 // Try it: `const replication = new Replication(options); replication.start(); await replication.acknowledged(5, deadline)`.
+import { realClock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import type { Peer } from '../config.js';
 import { NodeRandom } from '../random.js';
+import type { Transport } from '../runtime.js';
 import type { Store, Update } from '../store.js';
 import { PeerSender } from './sender.js';
 import type { SendMode } from './sender.js';
@@ -17,18 +20,23 @@ export interface ReplicationOptions {
   random?: NodeRandom;
   epoch: () => number;
   log: (line: string) => void;
+  clock?: Clock;
+  transport?: Transport;
 }
 
 export class Replication {
   private readonly senders: PeerSender[];
   private readonly peerIds: string[];
   private notifyQueued = false;
+  private readonly clock: Clock;
 
   constructor(private readonly options: ReplicationOptions) {
+    this.clock = options.clock ?? realClock;
     this.peerIds = options.peers.map((peer) => peer.id);
     const random = options.random ?? new NodeRandom(options.self, options.seed);
     this.senders = options.peers.map((peer) => new PeerSender({
-      self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log,
+      self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log, clock: this.clock,
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
       random: random.stream(`propagate/${peer.id}`),
       onCursor: () => this.prune(),
     }));
@@ -91,13 +99,13 @@ export class Replication {
 
   /** Resolves when a stream to every peer is up, or after `msMax`; says which it was. */
   async whenConnected(msMax: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), msMax);
+      timer = this.clock.setTimeout(() => resolve(false), msMax);
     });
     const connected = Promise.all(this.senders.map((sender) => sender.whenConnected())).then(() => true);
     const outcome = await Promise.race([connected, timeout]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     return outcome;
   }
 

@@ -3,12 +3,16 @@
 // rows in order, and the cursor moves only when acks arrive, so an update leaves the outbox only on
 // its ack. On any stream error it reconnects with seeded, jittered, capped exponential backoff.
 // Try it: see propagation.test.ts, or run two nodes and watch Snapshot's outbox drain.
-import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import type { ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
-import { AckStatus, BranchClient } from '../../../proto/index.js';
+import { AckStatus } from '../../../proto/index.js';
 import type { PropagateAck, PropagateMessage } from '../../../proto/index.js';
 import { channelOptions, metadataKeys } from '../channel.js';
+import { realClock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import type { Peer } from '../config.js';
+import { grpcTransport } from '../runtime.js';
+import type { BranchStub, Transport } from '../runtime.js';
 import type { LogEntry, Store, Update } from '../store.js';
 
 export const reconnectBackoffMsInitial = 100;
@@ -61,23 +65,27 @@ export interface SenderOptions {
   log: (line: string) => void;
   /** Called after the durable cursor moved: rows every peer acked can leave the log. */
   onCursor?: () => void;
+  /** Timers and deadlines; the process's own unless the simulator runs the node. */
+  clock?: Clock;
+  /** How the stream reaches the peer; grpc-js unless the simulator runs the node. */
+  transport?: Transport;
 }
 
 interface AckWaiter {
   sequence: number;
   resolve: (acked: boolean) => void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 export class PeerSender {
-  private readonly client: BranchClient;
+  private readonly client: BranchStub;
   private call: ClientDuplexStream<PropagateMessage, PropagateAck> | undefined;
   /** Bumped on every (re)connect and stop, so callbacks of an old stream do nothing. */
   private generation = 0;
   private connected = false;
   private stopped = true;
   private failures = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: Timer | undefined;
   /** Highest sequence written on the current stream. */
   private position = 0;
   /** Highest sequence the peer acked; mirrors the durable cursor. */
@@ -88,9 +96,11 @@ export class PeerSender {
   private waiters: AckWaiter[] = [];
   private onceSequence = 0;
   private connectedListeners: (() => void)[] = [];
+  private readonly clock: Clock;
 
   constructor(private readonly options: SenderOptions) {
-    this.client = new BranchClient(options.peer.address, credentials.createInsecure(), propagationChannelOptions);
+    this.clock = options.clock ?? realClock;
+    this.client = (options.transport ?? grpcTransport).branchClient(options.peer.address, propagationChannelOptions);
   }
 
   get peer(): string {
@@ -109,10 +119,10 @@ export class PeerSender {
   stop(): void {
     this.stopped = true;
     this.disconnect();
-    clearTimeout(this.reconnectTimer);
+    this.clock.clearTimeout(this.reconnectTimer);
     this.flushCursor();
     for (const waiter of this.waiters.splice(0)) {
-      clearTimeout(waiter.timer);
+      this.clock.clearTimeout(waiter.timer);
       waiter.resolve(false);
     }
   }
@@ -150,7 +160,7 @@ export class PeerSender {
     if (this.acked >= sequence) return Promise.resolve(true);
     if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const waiter: AckWaiter = { sequence, resolve, timer: setTimeout(() => this.expire(waiter), Math.max(0, deadline - Date.now())) };
+      const waiter: AckWaiter = { sequence, resolve, timer: this.clock.setTimeout(() => this.expire(waiter), Math.max(0, deadline - this.clock.now())) };
       this.waiters.push(waiter);
     });
   }
@@ -160,7 +170,7 @@ export class PeerSender {
     const generation = ++this.generation;
     const metadata = new Metadata();
     metadata.set(metadataKeys.clientId, this.options.self);
-    const call = this.client.propagate(metadata, { deadline: Date.now() + streamLifetimeMs });
+    const call = this.client.propagate(metadata, { deadline: this.clock.now() + streamLifetimeMs });
     this.call = call;
     call.on('data', (ack: PropagateAck) => {
       if (generation === this.generation) this.onAck(ack);
@@ -204,7 +214,7 @@ export class PeerSender {
     this.scheduleCursorFlush();
     this.waiters = this.waiters.filter((waiter) => {
       if (waiter.sequence > sequence) return true;
-      clearTimeout(waiter.timer);
+      this.clock.clearTimeout(waiter.timer);
       waiter.resolve(true);
       return false;
     });
@@ -279,7 +289,7 @@ export class PeerSender {
     if (news) {
       this.options.log(`stream to ${this.peer} ended (${status[outcome.code] ?? outcome.code}: ${outcome.details}); again in ${Math.round(delay)} ms`);
     }
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
 
   private disconnect(): void {
@@ -300,7 +310,7 @@ export class PeerSender {
     this.cursorFlushPending = true;
     // Acks arrive one after another under load; one write covers all those of a few milliseconds.
     // A crash loses at most that much of the cursor, and the peer's dedup store absorbs the resend.
-    setTimeout(() => this.flushCursor(), cursorFlushDelayMs);
+    this.clock.setTimeout(() => this.flushCursor(), cursorFlushDelayMs);
   }
 
   private flushCursor(): void {

@@ -3,7 +3,6 @@
 // versions. A guess that was merely behind is retried at once on the versions the point returned; a
 // conflict retries with seeded, jittered exponential backoff, a bounded number of times. No lock is
 // held across a network call. Replies once the point committed.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { accountsOf, decide } from '../decide.js';
 import type { Operation, Reply } from '../decide.js';
@@ -120,9 +119,9 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
         // Beaten by a concurrent update. Every failed swap changed nothing, so giving up below is a
         // definite failure; after the backoff the guess includes what this swap was told.
         const pause = backoffMs(round);
-        if (round + 1 === casAttemptsMax || pause >= remainingMs(context.deadline)) break;
+        if (round + 1 === casAttemptsMax || pause >= remainingMs(dependencies.clock, context.deadline)) break;
         dependencies.stats.conflictRetries += 1;
-        await sleep(pause);
+        await dependencies.clock.sleep(pause);
       }
       throw statusError(status.ABORTED, `compare-and-set lost to concurrent updates ${casAttemptsMax} times`);
     },

@@ -33,7 +33,7 @@ export function lockStrategy(dependencies: StrategyDependencies): Strategy {
       throw failedDuringCommit('Commit', error);
     } finally {
       // Best effort: if the release is lost, the lease runs out on its own.
-      const releaseContext = { ...pointContext(context, false), deadline: Date.now() + releaseMsMax };
+      const releaseContext = { ...pointContext(context, false), deadline: dependencies.clock.now() + releaseMsMax };
       point.release({ token, accounts: [] }, releaseContext).catch(() => undefined);
     }
   }

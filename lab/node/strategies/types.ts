@@ -1,5 +1,6 @@
 // The one interface every strategy implements, and what a strategy may use of its branch.
 import type { NodeStats } from '../../../proto/index.js';
+import type { Clock } from '../clock.js';
 import type { BugName } from '../config.js';
 import type { Operation, Reply } from '../decide.js';
 import type { Replication } from '../propagation/replication.js';
@@ -32,4 +33,6 @@ export interface StrategyDependencies {
   /** Every random choice of the strategy comes from a named stream of it (Reset reseeds them). */
   random: NodeRandom;
   bug: BugName | undefined;
+  /** Every wait and deadline of the strategy goes through it. */
+  clock: Clock;
 }

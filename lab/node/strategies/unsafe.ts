@@ -1,7 +1,6 @@
 // Seed 000's "before" code, kept on purpose so the lab has something to catch: read the local
 // replica, await, write read + delta, and propagate fire-and-forget a little later. No dedup, no serialization.
 // Expect lost updates and diverging replicas under concurrency.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { accountsOf, decide } from '../decide.js';
 import type { Operation, Reply } from '../decide.js';
@@ -27,7 +26,7 @@ export const unsafeWriteDelayMs = 30;
 export const unsafePropagationDelayMs = 15;
 
 export function unsafeStrategy(dependencies: StrategyDependencies): Strategy {
-  const { store, replication, epoch } = dependencies;
+  const { store, replication, epoch, clock } = dependencies;
 
   function readLocal(account: string): AccountRecord {
     const state = store.account(account);
@@ -38,17 +37,16 @@ export function unsafeStrategy(dependencies: StrategyDependencies): Strategy {
   /** Fire-and-forget after the replication lag; an update from before a Reset (another run) is dropped. */
   function propagateLater(requestId: string, updates: readonly Update[]): void {
     const writtenIn = epoch();
-    const timer = setTimeout(() => {
+    clock.setTimeout(() => {
       if (epoch() === writtenIn) replication.sendOnce(requestId, updates);
-    }, unsafePropagationDelayMs);
-    timer.unref();
+    }, unsafePropagationDelayMs, { background: true });
   }
 
   return {
     async execute(operation: Operation, context: OperationContext): Promise<Reply> {
       const readIn = epoch();
       const states = accountsOf(operation).map(readLocal);
-      await sleep(unsafeWriteDelayMs);
+      await clock.sleep(unsafeWriteDelayMs);
       // A request left over from an earlier run (its node was paused, its customer gave up) must not
       // write into the run that a Reset started meanwhile: that would carry one run's ops into the next.
       if (epoch() !== readIn) throw statusError(status.ABORTED, 'the branch was reset while this request waited');

@@ -1,0 +1,99 @@
+// bench/sim: cases per minute in the simulator against the real cluster, on the same plans (3
+// branches, about 100 ops, light faults), in one run; and where a simulated case's time goes.
+// Run: npm run bench:sim [-- --sim-runs 200 --real-runs 5 --workers 2 --strategy lock-free]
+import { parseArgs } from 'node:util';
+import { planFor } from '../lab/gen/index.js';
+import { defaultPlanConstraints, opCount, runSeeds } from '../lab/plan/index.js';
+import type { Plan, RunSeeds, Strategy } from '../lab/plan/index.js';
+import { table } from '../lab/report/index.js';
+import { ClusterPool, defaultSimWorkers, runPlan, runSimPlan, SimWorkers } from '../lab/run/index.js';
+
+const { values } = parseArgs({
+  options: {
+    'sim-runs': { type: 'string', default: '200' }, 'real-runs': { type: 'string', default: '5' }, workers: { type: 'string' },
+    strategy: { type: 'string', default: 'lock-free' }, seed: { type: 'string', default: '7' },
+  },
+});
+const strategy = values.strategy as Strategy;
+const root = Number(values.seed);
+const constraints = { ...defaultPlanConstraints, branchesMin: 3, branchesMax: 3, opsMax: 100, faults: 'light' as const };
+const opsMin = 90;
+
+/** The first `count` plans of the seed sequence with at least opsMin ops, as bench/loop takes them. */
+function fullPlans(count: number): { plan: Plan; seeds: RunSeeds }[] {
+  const plans: { plan: Plan; seeds: RunSeeds }[] = [];
+  for (let index = 0; plans.length < count; index += 1) {
+    const seeds = runSeeds(root, index);
+    const plan = planFor(seeds.plan, '0', constraints);
+    if (opCount(plan) >= opsMin) plans.push({ plan, seeds });
+  }
+  return plans;
+}
+
+function perMinute(count: number, ms: number): number {
+  return (count / ms) * 60_000;
+}
+
+async function simInline(plans: { plan: Plan; seeds: RunSeeds }[]): Promise<{ ms: number; events: number; simulateMs: number; judgeMs: number; virtualMs: number }> {
+  let events = 0;
+  let simulateMs = 0;
+  let judgeMs = 0;
+  let virtualMs = 0;
+  const started = performance.now();
+  for (const { plan, seeds } of plans) {
+    const { result, sim } = await runSimPlan({ plan, seeds, strategy });
+    events += sim.events;
+    virtualMs += sim.virtualMs;
+    simulateMs += result.stats.phasesMs.workload;
+    judgeMs += result.stats.phasesMs.check;
+  }
+  return { ms: performance.now() - started, events, simulateMs, judgeMs, virtualMs };
+}
+
+async function simOnWorkers(plans: { plan: Plan; seeds: RunSeeds }[], count: number): Promise<number> {
+  const workers = new SimWorkers(count);
+  try {
+    // Warm each worker (its TypeScript loads once), then time the batch.
+    await Promise.all(plans.slice(0, count).map(({ plan, seeds }, id) => workers.run(task(id, plan, seeds))));
+    const started = performance.now();
+    await Promise.all(plans.map(({ plan, seeds }, id) => workers.run(task(id, plan, seeds))));
+    return performance.now() - started;
+  } finally {
+    await workers.close();
+  }
+}
+
+function task(id: number, plan: Plan, seeds: RunSeeds) {
+  return { id, plan, seeds, strategy, bug: undefined, limits: {}, artifactsRoot: null, shrink: false, keepPassing: false, checkDeterminism: false };
+}
+
+async function real(plans: { plan: Plan; seeds: RunSeeds }[]): Promise<number> {
+  const pool = new ClusterPool({ strategy, proxy: 'auto', reuse: true, announce: (line) => console.log(line) });
+  try {
+    await runPlan({ ...plans[0] as { plan: Plan; seeds: RunSeeds }, pool }); // starts the cluster: not timed
+    const started = performance.now();
+    for (const { plan, seeds } of plans) await runPlan({ plan, seeds, pool });
+    return performance.now() - started;
+  } finally {
+    await pool.close();
+  }
+}
+
+const simRuns = Number(values['sim-runs']);
+const realRuns = Number(values['real-runs']);
+const workerCount = values.workers === undefined ? defaultSimWorkers() : Number(values.workers);
+const plans = fullPlans(Math.max(simRuns, realRuns));
+const inline = await simInline(plans.slice(0, simRuns));
+const workersMs = workerCount > 1 ? await simOnWorkers(plans.slice(0, simRuns), workerCount) : inline.ms;
+const realMs = realRuns > 0 ? await real(plans.slice(0, realRuns)) : NaN;
+const simBest = Math.max(perMinute(simRuns, inline.ms), perMinute(simRuns, workersMs));
+const realRate = perMinute(realRuns, realMs);
+console.log(table([
+  ['mode', 'cases', 'cases/min', 'ms/case'],
+  ['sim, 1 thread', String(simRuns), perMinute(simRuns, inline.ms).toFixed(0), (inline.ms / simRuns).toFixed(1)],
+  [`sim, ${workerCount} workers`, String(simRuns), perMinute(simRuns, workersMs).toFixed(0), (workersMs / simRuns).toFixed(1)],
+  ['real', String(realRuns), realRate.toFixed(1), (realMs / realRuns).toFixed(0)],
+]));
+console.log(`sim/real: ${(simBest / realRate).toFixed(0)}x (same ${strategy} plans, 3 branches, ${opsMin}+ ops, light faults)`);
+console.log(`a sim case: ${(inline.events / simRuns).toFixed(0)} events, ${(inline.virtualMs / simRuns / 1000).toFixed(1)} s of virtual time; ` +
+  `${(inline.simulateMs / simRuns).toFixed(1)} ms simulating (node code, SQLite, the loop) and ${(inline.judgeMs / simRuns).toFixed(1)} ms judging`);

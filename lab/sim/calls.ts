@@ -1,0 +1,287 @@
+// Calls and streams over the simulated network, surfacing to both sides as grpc-js surfaces them:
+// a unary callback with a ServiceError (code, details, metadata), a client stream's 'data', 'error'
+// and 'status', a server call's 'data', 'end' and 'cancelled'. Messages are encoded and decoded with
+// the service's own codec, so each side holds its own copy and its size is what bandwidth meters.
+// Try it: `simBranchClient(network, endpoints, 'b1', 'b2').acquire(request, metadata, options, callback)`.
+import { Metadata, status } from '@grpc/grpc-js';
+import type { Deadline, ServiceError, StatusObject } from '@grpc/grpc-js';
+import { EventEmitter } from 'node:events';
+import { BranchService } from '../../proto/index.js';
+import type { BranchServer } from '../../proto/index.js';
+import { simEpochMs } from './clock.js';
+import type { SimLoop, SimProcess } from './loop.js';
+import { refusedConnectMs } from './network.js';
+import type { Connection, Link, Network, Rider } from './network.js';
+
+type MethodName = keyof typeof BranchService;
+
+interface Definition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestSerialize: (value: never) => Buffer;
+  requestDeserialize: (bytes: Buffer) => unknown;
+  responseSerialize: (value: never) => Buffer;
+  responseDeserialize: (bytes: Buffer) => unknown;
+}
+
+/** Who is at the two ends: the processes events run in, and the target's handlers while it runs. */
+export interface Endpoints {
+  loop: SimLoop;
+  network: Network;
+  /** The caller's process; undefined for the lab's customers. */
+  caller: SimProcess | undefined;
+  handlers(branch: string): { process: SimProcess; handlers: BranchServer } | undefined;
+}
+
+function serviceError(code: status, details: string, metadata?: Metadata): ServiceError {
+  const error = new Error(`${code} ${status[code]}: ${details}`) as ServiceError;
+  return Object.assign(error, { code, details, metadata: metadata ?? new Metadata() });
+}
+
+function deadlineDelayMs(loop: SimLoop, deadline: Deadline | undefined): number | undefined {
+  if (deadline === undefined) return undefined;
+  const epochMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(epochMs) ? epochMs - simEpochMs - loop.now : undefined;
+}
+
+/** A client of the Branch service from `from` to `to`, with grpc-js's method shapes. */
+export function simBranchClient(endpoints: Endpoints, from: string, to: string): Record<string, unknown> {
+  const link = endpoints.network.link(from, to);
+  const client: Record<string, unknown> = { close: () => undefined };
+  for (const name of Object.keys(BranchService) as MethodName[]) {
+    const definition = BranchService[name] as unknown as Definition;
+    if (definition.requestStream && definition.responseStream) {
+      client[name] = (metadata?: Metadata, options?: { deadline?: Deadline }) =>
+        new SimClientStream(endpoints, link, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline));
+    } else if (!definition.requestStream && !definition.responseStream) {
+      client[name] = (request: unknown, metadata: Metadata, options: { deadline?: Deadline }, callback: (error: ServiceError | null, reply?: unknown) => void) =>
+        unary(endpoints, link, name, definition, request, metadata, deadlineDelayMs(endpoints.loop, options.deadline), callback);
+    }
+  }
+  return client;
+}
+
+class SimServerUnaryCall extends EventEmitter implements Rider {
+  cancelled = false;
+
+  constructor(
+    readonly owner: SimProcess, readonly request: unknown, readonly metadata: Metadata, private readonly deadline: number,
+    private readonly path: string,
+  ) {
+    super();
+  }
+
+  getDeadline(): Deadline {
+    return this.deadline;
+  }
+
+  getPath(): string {
+    return this.path;
+  }
+
+  connectionLost(): void {
+    this.cancel();
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.emit('cancelled', 'cancelled');
+  }
+}
+
+function unary(
+  endpoints: Endpoints, link: Link, name: MethodName, definition: Definition, request: unknown, metadata: Metadata,
+  deadlineMs: number | undefined, callback: (error: ServiceError | null, reply?: unknown) => void,
+): { cancel(): void } {
+  const { loop, network, caller } = endpoints;
+  let done = false;
+  let serverCall: SimServerUnaryCall | undefined;
+  const rider: Rider = { owner: caller, connectionLost: (code, details) => finish(serviceError(code, details)) };
+  let connection = link.connection;
+  const finish = (error: ServiceError | null, reply?: unknown): void => {
+    if (done) return;
+    done = true;
+    connection.riders.delete(rider);
+    link.waiting.delete(attempt);
+    const server = serverCall;
+    // The server hears of it in its own process, as a RST_STREAM or its own deadline would tell it.
+    if (server !== undefined) loop.at(0, server.owner, '', () => server.cancel());
+    callback(error, reply);
+  };
+  const bytes = definition.requestSerialize(request as never);
+  const copy = metadata.clone();
+  const deadline = deadlineMs === undefined ? Infinity : simEpochMs + loop.now + deadlineMs;
+  if (deadlineMs !== undefined) loop.at(deadlineMs, caller, '', () => finish(serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')));
+  function attempt(): void {
+    if (done) return;
+    if (!network.reachable(link)) {
+      if (metadata.getOptions().waitForReady === true) link.waiting.add(attempt);
+      else loop.at(refusedConnectMs, caller, '', () => finish(serviceError(status.UNAVAILABLE, 'No connection established')));
+      return;
+    }
+    const target = endpoints.handlers(link.to);
+    if (target === undefined) return;
+    connection = link.connection;
+    connection.riders.add(rider);
+    network.send(link, connection, 'up', bytes.length, target.process, `call ${link.name} ${name}`, () => {
+      const host = endpoints.handlers(link.to);
+      if (done || host === undefined) return;
+      serverCall = new SimServerUnaryCall(host.process, definition.requestDeserialize(bytes), copy, deadline, definition.path);
+      connection.riders.add(serverCall);
+      const handler = host.handlers[name] as unknown as (call: SimServerUnaryCall, reply: (error: Partial<StatusObject> | null, value?: unknown) => void) => void;
+      handler(serverCall, (error, value) => respond(error, value));
+    });
+  }
+  function respond(error: Partial<StatusObject> | null, value: unknown): void {
+    if (done || serverCall?.cancelled === true) return;
+    const answer = error === null ? definition.responseSerialize(value as never) : undefined;
+    network.send(link, connection, 'down', answer?.length ?? 64, caller, `reply ${link.name} ${name}`, () => {
+      if (answer !== undefined) return finish(null, definition.responseDeserialize(answer));
+      return finish(serviceError(error?.code ?? status.UNKNOWN, error?.details ?? '', error?.metadata));
+    });
+  }
+  attempt();
+  return { cancel: () => finish(serviceError(status.CANCELLED, 'Cancelled on client')) };
+}
+
+/** The server's side of a bidi stream, as a handler sees it. */
+class SimServerStream extends EventEmitter implements Rider {
+  cancelled = false;
+  private closed = false;
+
+  constructor(readonly owner: SimProcess, readonly metadata: Metadata, private readonly peer: SimClientStream) {
+    super();
+    // As grpc-js: an 'error' emitted on a server stream ends it with that status.
+    this.on('error', (error: Partial<StatusObject>) => this.close(error.code ?? status.UNKNOWN, error.details ?? ''));
+  }
+
+  write(message: unknown): boolean {
+    if (this.closed) return false;
+    this.peer.fromServer(message);
+    return true;
+  }
+
+  end(): void {
+    this.close(status.OK, 'OK');
+  }
+
+  connectionLost(): void {
+    this.cancel();
+  }
+
+  cancel(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelled = true;
+    this.emit('cancelled', 'cancelled');
+    this.emit('close');
+  }
+
+  private close(code: status, details: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.peer.statusFromServer(code, details);
+    this.emit('finish');
+    this.emit('close');
+  }
+}
+
+/** The client's side of a bidi stream: grpc-js's ClientDuplexStream, as far as node code uses it. */
+class SimClientStream extends EventEmitter implements Rider {
+  private finished = false;
+  private server: SimServerStream | undefined;
+  private readonly pending: (() => void)[] = [];
+  private connection: Connection;
+  readonly owner: SimProcess | undefined;
+
+  constructor(
+    private readonly endpoints: Endpoints, private readonly link: Link, private readonly name: MethodName,
+    private readonly definition: Definition, private readonly metadata: Metadata, deadlineMs: number | undefined,
+  ) {
+    super();
+    this.owner = endpoints.caller;
+    this.connection = link.connection;
+    if (deadlineMs !== undefined) {
+      endpoints.loop.at(deadlineMs, endpoints.caller, '', () => this.finish(status.DEADLINE_EXCEEDED, 'Deadline exceeded', true));
+    }
+    this.open();
+  }
+
+  write(message: unknown): boolean {
+    if (this.finished) return false;
+    const bytes = this.definition.requestSerialize(message as never);
+    this.toServer(bytes.length, `write ${this.link.name} ${this.name}`, () => this.server?.emit('data', this.definition.requestDeserialize(bytes)));
+    return true;
+  }
+
+  end(): void {
+    if (!this.finished) this.toServer(16, '', () => this.server?.emit('end'));
+  }
+
+  cancel(): void {
+    this.finish(status.CANCELLED, 'Cancelled on client', true);
+  }
+
+  connectionLost(code: status, details: string): void {
+    this.finish(code, details, true);
+  }
+
+  /** A message the server wrote: it travels back over the link. */
+  fromServer(message: unknown): void {
+    const bytes = this.definition.responseSerialize(message as never);
+    this.endpoints.network.send(this.link, this.connection, 'down', bytes.length, this.endpoints.caller, `data ${this.link.name} ${this.name}`, () => {
+      if (!this.finished) this.emit('data', this.definition.responseDeserialize(bytes));
+    });
+  }
+
+  statusFromServer(code: status, details: string): void {
+    this.endpoints.network.send(this.link, this.connection, 'down', 32, this.endpoints.caller, `status ${this.link.name} ${this.name} ${code}`, () => this.finish(code, details, false));
+  }
+
+  private open(): void {
+    const { network, loop, caller } = this.endpoints;
+    if (this.finished) return;
+    if (!network.reachable(this.link)) {
+      if (this.metadata.getOptions().waitForReady === true) this.link.waiting.add(() => this.open());
+      else loop.at(1, caller, '', () => this.finish(status.UNAVAILABLE, 'No connection established', false));
+      return;
+    }
+    this.connection = this.link.connection;
+    this.connection.riders.add(this);
+    const target = this.endpoints.handlers(this.link.to);
+    const metadata = this.metadata.clone();
+    network.send(this.link, this.connection, 'up', 64, target?.process, `open ${this.link.name} ${this.name}`, () => {
+      const host = this.endpoints.handlers(this.link.to);
+      if (this.finished || host === undefined) return;
+      this.server = new SimServerStream(host.process, metadata, this);
+      this.connection.riders.add(this.server);
+      (host.handlers[this.name] as unknown as (call: SimServerStream) => void)(this.server);
+    });
+    for (const send of this.pending.splice(0)) send();
+  }
+
+  private toServer(bytes: number, label: string, deliver: () => void): void {
+    const send = (): void => {
+      const target = this.endpoints.handlers(this.link.to);
+      this.endpoints.network.send(this.link, this.connection, 'up', bytes, target?.process, label, deliver);
+    };
+    if (this.connection.riders.has(this)) send();
+    else this.pending.push(send);
+  }
+
+  /** Ends the stream for its caller; `tellServer`: the server hears it as a cancellation. */
+  private finish(code: status, details: string, tellServer: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.connection.riders.delete(this);
+    const server = this.server;
+    if (tellServer && server !== undefined) {
+      this.endpoints.network.send(this.link, this.connection, 'up', 16, this.endpoints.handlers(this.link.to)?.process, '', () => server.cancel());
+    }
+    if (code === status.OK) this.emit('end');
+    else this.emit('error', serviceError(code, details));
+    this.emit('status', { code, details, metadata: new Metadata() } satisfies StatusObject);
+  }
+}

@@ -1,0 +1,68 @@
+// A process's clock in the simulator: now() is virtual, and every timer is an event of its
+// process, so a kill drops it and a pause makes it fire late. Try it: `new SimClock(loop, process).sleep(5)`.
+import type { Clock, Timer, TimerOptions } from '../node/index.js';
+import type { SimEvent, SimLoop, SimProcess } from './loop.js';
+
+/** Virtual wall-clock time starts here (2023-11-14), so epoch-millisecond deadlines look like real ones. */
+export const simEpochMs = 1_700_000_000_000;
+
+interface SimTimer extends Timer {
+  event: SimEvent | undefined;
+  /** Set for an interval: it schedules its next firing itself. */
+  everyMs: number | undefined;
+  cleared: boolean;
+}
+
+export class SimClock implements Clock {
+  private timers = 0;
+
+  constructor(private readonly loop: SimLoop, private readonly process: SimProcess | undefined) {}
+
+  now(): number {
+    // Whole milliseconds, as Date.now gives them: deadlines travel as uint64 on the wire.
+    return simEpochMs + Math.floor(this.loop.now);
+  }
+
+  monotonicMs(): number {
+    return this.loop.now;
+  }
+
+  setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): Timer {
+    void options;
+    const timer: SimTimer = { clock: this, event: undefined, everyMs: undefined, cleared: false };
+    timer.event = this.loop.at(delayMs, this.process, this.label(), callback);
+    return timer;
+  }
+
+  clearTimeout(timer: Timer | undefined): void {
+    if (timer === undefined) return;
+    const own = timer as SimTimer;
+    own.cleared = true;
+    if (own.event !== undefined) this.loop.cancel(own.event);
+  }
+
+  setInterval(callback: () => void, everyMs: number, options?: TimerOptions): Timer {
+    void options;
+    const timer: SimTimer = { clock: this, event: undefined, everyMs, cleared: false };
+    const fire = (): void => {
+      if (timer.cleared) return;
+      timer.event = this.loop.at(everyMs, this.process, this.label(), fire);
+      callback();
+    };
+    timer.event = this.loop.at(everyMs, this.process, this.label(), fire);
+    return timer;
+  }
+
+  afterTurn(callback: () => void): void {
+    this.loop.at(0, this.process, '', callback);
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.loop.at(delayMs, this.process, this.label(), resolve));
+  }
+
+  private label(): string {
+    this.timers += 1;
+    return `timer ${this.process?.name ?? 'lab'} ${this.timers}`;
+  }
+}

@@ -1,0 +1,53 @@
+// The runtime guard of a simulated run: while it is on, Date.now, performance.now, setTimeout,
+// setInterval, setImmediate, Math.random and crypto's random functions count every call that comes
+// from the lab's code (node code above all) instead of the simulator's clock and seeds. A clean run
+// counts zero. Try it: `const guard = installGuard(); ...; guard.remove(); guard.report()`.
+import { webcrypto } from 'node:crypto';
+
+export interface GuardReport {
+  calls: number;
+  /** The first offending call: which function, and the stack that made it. */
+  first: { name: string; stack: string } | undefined;
+}
+
+export interface Guard {
+  report(): GuardReport;
+  remove(): void;
+}
+
+/** Calls from code outside the lab (the test runner's own timers) do not count. */
+function fromLab(stack: string): boolean {
+  const frames = stack.split('\n').slice(3);
+  return frames.some((frame) => frame.includes('/lab/') && !frame.includes('node_modules') && !frame.includes('/lab/sim/guard.ts'));
+}
+
+type Patch = [target: object, key: string, name: string];
+
+export function installGuard(): Guard {
+  const report: GuardReport = { calls: 0, first: undefined };
+  const patches: Patch[] = [
+    [Date, 'now', 'Date.now'], [performance, 'now', 'performance.now'], [Math, 'random', 'Math.random'],
+    [globalThis, 'setTimeout', 'setTimeout'], [globalThis, 'setInterval', 'setInterval'], [globalThis, 'setImmediate', 'setImmediate'],
+    [webcrypto, 'getRandomValues', 'crypto.getRandomValues'], [webcrypto, 'randomUUID', 'crypto.randomUUID'],
+  ];
+  const originals = patches.map(([target, key]) => (target as Record<string, unknown>)[key]);
+  patches.forEach(([target, key, name], index) => {
+    const original = originals[index] as (...parameters: unknown[]) => unknown;
+    (target as Record<string, unknown>)[key] = function guarded(this: unknown, ...parameters: unknown[]): unknown {
+      const stack = new Error().stack ?? '';
+      if (fromLab(stack)) {
+        report.calls += 1;
+        report.first ??= { name, stack };
+      }
+      return original.apply(this, parameters);
+    };
+  });
+  return {
+    report: () => ({ ...report }),
+    remove: () => {
+      patches.forEach(([target, key], index) => {
+        (target as Record<string, unknown>)[key] = originals[index];
+      });
+    },
+  };
+}

@@ -1,0 +1,253 @@
+// The simulated network: one state per directed link (the plan's link names, `client-b1`, `b1-b2`),
+// a connection on each that calls and streams ride on, and the plan's faults as what they do to
+// bytes: cut (disable: refused; blackhole: held), delayed (latency, jitter, bandwidth, slicer),
+// or the connection ended (reset_peer, timeout, limit_data; slow_close delays the end). Every
+// delay is drawn from the run's network PRNG; one link's messages arrive in the order they left.
+// Try it: see network.test.ts.
+import { status } from '@grpc/grpc-js';
+import type { CutMethod, LinkToxic, ToxicStream } from '../plan/index.js';
+import type { SimLoop, SimProcess } from './loop.js';
+import { SimLimitError } from './limits.js';
+
+/** One hop on loopback through a proxy takes about this long, give or take half of it. */
+export const baseLatencyMs = 0.2;
+/** A silent connection is noticed by keepalive (time 2 s + timeout 1 s, lab/node/channel.ts) this late. */
+export const keepaliveDetectMs = 3_000;
+/** A refused connection attempt fails this fast. */
+export const refusedConnectMs = 1;
+
+export type Direction = 'up' | 'down';
+
+/** What rides on a connection: told when the connection ends under it. */
+export interface Rider {
+  /** The process that hears of it (undefined: the lab's customers). */
+  readonly owner: SimProcess | undefined;
+  connectionLost(code: status, details: string): void;
+}
+
+interface Held {
+  direction: Direction;
+  bytes: number;
+  receiver: SimProcess | undefined;
+  label: string;
+  deliver: () => void;
+}
+
+export class Connection {
+  alive = true;
+  readonly riders = new Set<Rider>();
+  readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
+  /** The toxics that act on this connection (toxicity is drawn per connection, as Toxiproxy does). */
+  readonly toxics = new Set<number>();
+  /** Bytes a blackhole or a timeout toxic holds, in order: they flow on when it goes, if the connection lives. */
+  readonly held: Held[] = [];
+
+  constructor(readonly id: number) {}
+}
+
+interface ActiveToxic {
+  toxic: LinkToxic;
+  stream: ToxicStream;
+  toxicity: number;
+}
+
+export class Link {
+  cut: CutMethod | undefined;
+  readonly toxics = new Map<number, ActiveToxic>();
+  connection: Connection;
+  readonly lastArrival: Record<Direction, number> = { up: 0, down: 0 };
+  inFlight = 0;
+  /** Calls and streams waiting for the link (or its target) to come back: waitForReady. */
+  readonly waiting = new Set<() => void>();
+
+  constructor(readonly name: string, readonly from: string, readonly to: string, connection: Connection) {
+    this.connection = connection;
+  }
+}
+
+export interface Hosts {
+  /** The process of a running branch (paused or not); undefined when it is down. */
+  process(branch: string): SimProcess | undefined;
+}
+
+export class Network {
+  private readonly links = new Map<string, Link>();
+  private connections = 0;
+
+  constructor(private readonly loop: SimLoop, private readonly draw: () => number, private readonly hosts: Hosts) {}
+
+  link(from: string, to: string): Link {
+    const name = `${from}-${to}`;
+    let link = this.links.get(name);
+    if (link === undefined) {
+      link = new Link(name, from, to, this.newConnection(undefined));
+      this.links.set(name, link);
+    }
+    return link;
+  }
+
+  /** Links touching a branch, as dialer or target. */
+  linksOf(branch: string): Link[] {
+    return [...this.links.values()].filter((link) => link.from === branch || link.to === branch);
+  }
+
+  /** Whether a new call can connect now: the link is not refused and its target runs. */
+  reachable(link: Link): boolean {
+    return link.cut !== 'disable' && this.hosts.process(link.to) !== undefined;
+  }
+
+  /**
+   * Sends `bytes` over the link's `connection`; `deliver` runs as an event of `receiver` when they arrive, unless the
+   * connection ended or the link held them meanwhile. Returns false when they were dropped at once.
+   */
+  send(
+    link: Link, connection: Connection, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void,
+  ): boolean {
+    // Bytes of a call or stream ride its own connection: once that one ended, they go nowhere, even
+    // if the link has a new connection by now.
+    if (connection !== link.connection || !connection.alive || link.cut === 'disable') return false;
+    if (link.inFlight + connection.held.length >= this.loop.limits.inFlightPerLinkMax) {
+      throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight + connection.held.length} messages in flight or held on ${link.name}`);
+    }
+    if (link.cut === 'blackhole' || this.holds(link, connection, direction)) {
+      connection.held.push({ direction, bytes, receiver, label, deliver });
+      return true;
+    }
+    connection.bytes[direction] += bytes;
+    const arrival = Math.max(this.loop.now + this.delayMs(link, connection, direction, bytes), link.lastArrival[direction]);
+    link.lastArrival[direction] = arrival;
+    link.inFlight += 1;
+    this.loop.at(arrival - this.loop.now, receiver, label, () => {
+      link.inFlight -= 1;
+      if (link.connection !== connection || !connection.alive) return;
+      deliver();
+    });
+    this.limitData(link, connection, direction);
+    return true;
+  }
+
+  /** Ends the link's connection: everything on it hears `code`; the next call opens a new one. */
+  fail(link: Link, code: status, details: string): void {
+    const connection = link.connection;
+    if (!connection.alive) return;
+    connection.alive = false;
+    link.connection = this.newConnection(link);
+    const slowClose = this.activeToxics(link, connection, 'down').find((entry) => entry.toxic.kind === 'slow_close');
+    const notify = (): void => {
+      for (const rider of [...connection.riders]) this.loop.at(0, rider.owner, '', () => rider.connectionLost(code, details));
+    };
+    if (slowClose?.toxic.kind === 'slow_close') this.loop.at(slowClose.toxic.delayMs, undefined, `slow_close ${link.name}`, notify);
+    else notify();
+  }
+
+  /** The link may carry calls again (healed, or its target is back): wake what waits for it. */
+  wake(link: Link): void {
+    if (!this.reachable(link)) return;
+    for (const retry of [...link.waiting]) {
+      link.waiting.delete(retry);
+      retry();
+    }
+  }
+
+  wakeAll(): void {
+    for (const link of this.links.values()) this.wake(link);
+  }
+
+  setCut(link: Link, cut: CutMethod | undefined): void {
+    link.cut = cut;
+    if (cut === 'disable') this.fail(link, status.UNAVAILABLE, 'Connection dropped (the proxy was disabled)');
+    if (cut === 'blackhole') this.failIfStillCut(link, link.connection);
+    if (cut === undefined) {
+      this.flowHeld(link);
+      this.wake(link);
+    }
+  }
+
+  /** What a blackhole or timeout toxic held goes on its way, in order, as far as nothing holds it still. */
+  private flowHeld(link: Link): void {
+    const connection = link.connection;
+    if (!connection.alive) return;
+    for (const entry of connection.held.splice(0)) this.send(link, connection, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
+  }
+
+  addToxic(link: Link, id: number, toxic: LinkToxic, stream: ToxicStream, toxicity: number): void {
+    link.toxics.set(id, { toxic, stream, toxicity });
+    this.armToxic(link, link.connection, id);
+  }
+
+  removeToxic(link: Link, id: number): void {
+    link.toxics.delete(id);
+    link.connection.toxics.delete(id);
+    if (link.cut === undefined) this.flowHeld(link);
+  }
+
+  private newConnection(link: Link | undefined): Connection {
+    this.connections += 1;
+    const connection = new Connection(this.connections);
+    if (link !== undefined) for (const id of link.toxics.keys()) this.armToxic(link, connection, id);
+    return connection;
+  }
+
+  /** Draws whether a toxic acts on this connection, and starts the timers of those that end it. */
+  private armToxic(link: Link, connection: Connection, id: number): void {
+    const active = link.toxics.get(id);
+    if (active === undefined) return;
+    if (active.toxicity < 1 && this.draw() >= active.toxicity) return;
+    connection.toxics.add(id);
+    const { toxic } = active;
+    if ((toxic.kind === 'reset_peer' || toxic.kind === 'timeout') && toxic.timeoutMs > 0) {
+      const details = toxic.kind === 'reset_peer' ? 'Connection reset by peer' : 'Connection timed out (the proxy closed it)';
+      this.loop.at(toxic.timeoutMs, undefined, `${toxic.kind} ${link.name}`, () => {
+        if (link.connection === connection && link.toxics.has(id)) this.fail(link, status.UNAVAILABLE, details);
+      });
+    }
+    if (toxic.kind === 'reset_peer' && toxic.timeoutMs <= 0) this.fail(link, status.UNAVAILABLE, 'Connection reset by peer');
+    if (toxic.kind === 'timeout') this.failIfStillCut(link, connection);
+  }
+
+  /** A connection that carries nothing is noticed by keepalive, and ended, keepaliveDetectMs later. */
+  private failIfStillCut(link: Link, connection: Connection): void {
+    this.loop.at(keepaliveDetectMs, undefined, `keepalive ${link.name}`, () => {
+      if (link.connection !== connection || !connection.alive) return;
+      const silent = link.cut === 'blackhole' || this.holds(link, connection, 'up') || this.holds(link, connection, 'down');
+      if (silent) this.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the connection went silent');
+    });
+  }
+
+  private activeToxics(link: Link, connection: Connection, direction: Direction): ActiveToxic[] {
+    const active: ActiveToxic[] = [];
+    for (const id of connection.toxics) {
+      const entry = link.toxics.get(id);
+      if (entry === undefined) continue;
+      const upstream = entry.stream !== 'downstream';
+      const downstream = entry.stream !== 'upstream';
+      if ((direction === 'up' && upstream) || (direction === 'down' && downstream)) active.push(entry);
+    }
+    return active;
+  }
+
+  /** A timeout toxic holds every byte; they are lost when the connection ends. */
+  private holds(link: Link, connection: Connection, direction: Direction): boolean {
+    if (connection.toxics.size === 0) return false;
+    return this.activeToxics(link, connection, direction).some((entry) => entry.toxic.kind === 'timeout');
+  }
+
+  private delayMs(link: Link, connection: Connection, direction: Direction, bytes: number): number {
+    let delay = baseLatencyMs * (0.5 + this.draw());
+    if (connection.toxics.size === 0) return delay;
+    for (const { toxic } of this.activeToxics(link, connection, direction)) {
+      if (toxic.kind === 'latency') delay += Math.max(0, toxic.latencyMs + toxic.jitterMs * (2 * this.draw() - 1));
+      if (toxic.kind === 'bandwidth') delay += bytes / Math.max(1, toxic.rateKBps);
+      if (toxic.kind === 'slicer') delay += Math.ceil(bytes / Math.max(1, toxic.averageSize)) * (toxic.delayUs / 1000);
+    }
+    return delay;
+  }
+
+  private limitData(link: Link, connection: Connection, direction: Direction): void {
+    if (connection.toxics.size === 0) return;
+    const limit = this.activeToxics(link, connection, direction).find((entry) => entry.toxic.kind === 'limit_data');
+    if (limit?.toxic.kind === 'limit_data' && limit.toxic.bytes > 0 && connection.bytes[direction] >= limit.toxic.bytes) {
+      this.fail(link, status.UNAVAILABLE, 'Connection closed after its data limit');
+    }
+  }
+}
