@@ -4,7 +4,7 @@
 // the first outside one; a user's is a module path. The runner, nemesis, shrinker, replay, compare and
 // report will know nothing else of a system. (This is the contract; the runner adopts it next.)
 import type fc from 'fast-check';
-import type { AnyModel, Claims, Verdict } from '../../models/index.js';
+import type { AnyModel, Claims, History, Verdict } from '../../models/index.js';
 
 /** What the lab fills in for one node of the system before it starts it. */
 export interface NodeContext {
@@ -14,6 +14,11 @@ export interface NodeContext {
   listen: { host: string; port: number };
   /** Where the node listens for its peers, when the system has peer traffic apart from client traffic. */
   peerListen?: { host: string; port: number };
+  /**
+   * The address peers dial to reach this node, for a system whose nodes announce it to each other
+   * (etcd's --initial-advertise-peer-urls): with `peerLinks: 'node'`, the proxy in front of peerListen.
+   */
+  peerAdvertise?: string;
   /** Every other node: the address this node must dial to reach it, which is the proxy of the link. */
   peers: { id: string; address: string }[];
   /** The node's own data directory, kept across kill -9 and restart. */
@@ -83,6 +88,19 @@ export interface SystemWorkload {
   model(initial: unknown): AnyModel;
   /** What this workload promises; the judge checks exactly these. */
   claims: Claims;
+  /**
+   * The workload's own checks beyond its model, over the history and the final states (etcd's lock
+   * workload judges mutual exclusion from the versions its critical sections read and overwrote).
+   */
+  invariants?(history: History, states: readonly NodeState[]): WorkloadCheck[];
+}
+
+/** One check a workload runs itself, with the judge's three verdicts. */
+export interface WorkloadCheck {
+  name: string;
+  verdict: Verdict;
+  summary: string;
+  details?: unknown;
 }
 
 /** One node's state after the heal, as the judge reads it (the bank's BranchState, etcd's key-value map). */
@@ -95,8 +113,14 @@ export interface System {
   name: string;
   /** Node ids of an N-node cluster. */
   nodeIds(count: number): string[];
-  /** Whether nodes talk to each other over links the lab can cut (the bank's propagation, etcd's raft). */
-  peerLinks: boolean;
+  /**
+   * How the lab proxies the nodes' traffic to each other: 'none' (no peer traffic); 'pair' (each node
+   * dials each peer through the proxy of that pair, as the bank's propagation does); 'node' (one proxy
+   * in front of each node's peer listener, which every peer dials: etcd hashes a member's peer URLs
+   * into its member id, so every member must name a peer by the same address). Under 'node' a
+   * partition cuts a node off from all its peers at once, never from one of them.
+   */
+  peerLinks: 'none' | 'pair' | 'node';
   launch(context: NodeContext): NodeLaunch;
   readiness: Readiness;
   /** SIGTERM, then SIGKILL after this long. */
