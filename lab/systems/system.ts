@@ -16,10 +16,10 @@ export interface NodeContext {
   peerListen?: { host: string; port: number };
   /**
    * The address peers dial to reach this node, for a system whose nodes announce it to each other
-   * (etcd's --initial-advertise-peer-urls): with `peerLinks: 'node'`, the proxy in front of peerListen.
+   * (etcd's --initial-advertise-peer-urls): the address of its peer front (System.peerFront).
    */
   peerAdvertise?: string;
-  /** Every other node: the address this node must dial to reach it, which is the proxy of the link. */
+  /** Every other node: the address this node must dial to reach it: the proxy of the link, or the peer's front. */
   peers: { id: string; address: string }[];
   /** The node's own data directory, kept across kill -9 and restart. */
   dataDir: string;
@@ -95,6 +95,16 @@ export interface SystemWorkload {
   invariants?(history: History, states: readonly NodeState[]): WorkloadCheck[];
 }
 
+/** A node's peer front (see System.peerFront): its address is the one the node advertises to its peers. */
+export interface PeerFront {
+  address: string;
+  /** Connections from this peer (named by its id and the address it advertises) go to this proxy. */
+  route(from: { id: string; advertise: string }, proxyAddress: string): void;
+  /** Where a connection goes that names no known sender (etcd's version checks, say). */
+  fallback(proxyAddress: string): void;
+  close(): Promise<void>;
+}
+
 /** One check a workload runs itself, with the judge's three verdicts. */
 export interface WorkloadCheck {
   name: string;
@@ -114,13 +124,17 @@ export interface System {
   /** Node ids of an N-node cluster. */
   nodeIds(count: number): string[];
   /**
-   * How the lab proxies the nodes' traffic to each other: 'none' (no peer traffic); 'pair' (each node
-   * dials each peer through the proxy of that pair, as the bank's propagation does); 'node' (one proxy
-   * in front of each node's peer listener, which every peer dials: etcd hashes a member's peer URLs
-   * into its member id, so every member must name a peer by the same address). Under 'node' a
-   * partition cuts a node off from all its peers at once, never from one of them.
+   * How the lab proxies the nodes' traffic to each other: 'none' (no peer traffic) or 'pair' (each node
+   * reaches each peer through the proxy of that pair, so a partition can cut any set of pairs).
    */
-  peerLinks: 'none' | 'pair' | 'node';
+  peerLinks: 'none' | 'pair';
+  /**
+   * For a system whose nodes must name each peer by one address that every node dials (etcd hashes a
+   * member's peer URLs into its id): the front the lab starts at that address, which tells the dialing
+   * node from the connection's first bytes and hands the connection to the proxy of the pair. Without
+   * it a pair could not be cut alone: etcd sends each message over whichever side's connection works.
+   */
+  peerFront?(context: { id: string; host: string; seed: number }): Promise<PeerFront>;
   launch(context: NodeContext): NodeLaunch;
   readiness: Readiness;
   /** SIGTERM, then SIGKILL after this long. */

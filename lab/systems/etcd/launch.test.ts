@@ -42,8 +42,9 @@ describe('etcd launch', () => {
     expect(() => memberArguments(withoutPeer)).toThrow(/^etcd-no-peer-address: /);
   });
 
-  it('names members n1..nN and proxies peers per node', () => {
+  it('names members n1..nN and proxies peers per pair through its peer fronts', () => {
     expect(etcdSystem.nodeIds(5)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
-    expect(etcdSystem.peerLinks).toBe('node');
+    expect(etcdSystem.peerLinks).toBe('pair');
+    expect(etcdSystem.peerFront).toBeDefined();
   });
 });

@@ -27,6 +27,11 @@ export function findEtcdBinary(path = process.env['PATH'] ?? ''): string | undef
   return candidates.find(executable);
 }
 
+/** The cluster token, which etcd hashes into every member id (the peer front computes them too). */
+export function clusterToken(seed: number): string {
+  return `faultline-${seed}`;
+}
+
 function url(address: string): string {
   return `http://${address}`;
 }
@@ -48,7 +53,7 @@ export function memberArguments(context: NodeContext): string[] {
     '--initial-advertise-peer-urls', url(advertised),
     '--initial-cluster', cluster.join(','),
     '--initial-cluster-state', context.start === 'first' ? 'new' : 'existing',
-    '--initial-cluster-token', `faultline-${context.seed}`,
+    '--initial-cluster-token', clusterToken(context.seed),
     '--heartbeat-interval', String(heartbeatIntervalMs),
     '--election-timeout', String(electionTimeoutMs),
     '--logger', 'zap',

@@ -3,6 +3,7 @@
 import type { System } from '../system.js';
 import { EtcdClient } from './client.js';
 import { launchMember } from './launch.js';
+import { startPeerFront } from './peer-front.js';
 import { memberReady, readFinalStates, statesConverged } from './state.js';
 import { etcdWorkloads } from './workloads.js';
 
@@ -12,7 +13,8 @@ const stopGraceMs = 3_000;
 export const etcdSystem: System = {
   name: 'etcd',
   nodeIds: (count) => Array.from({ length: count }, (_, index) => `n${index + 1}`),
-  peerLinks: 'node',
+  peerLinks: 'pair',
+  peerFront: startPeerFront,
   launch: launchMember,
   readiness: { kind: 'probe', ready: memberReady },
   stopGraceMs,
