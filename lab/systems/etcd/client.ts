@@ -43,8 +43,9 @@ export class EtcdClient implements SystemClient {
     try {
       return { type: 'ok', value: { ...op.input, ...(await this.run(etcdOp, op.client, this.member(address), deadline)) } };
     } catch (error) {
-      if (etcdOp.f === 'acquire' || etcdOp.f === 'release') await this.abandon(op.client);
+      // Refused: nothing was sent, and a refused second acquire must not drop the lock the client holds.
       if (error instanceof Refused) return { type: 'fail', value: { ...op.input }, error: error.message };
+      if (etcdOp.f === 'acquire' || etcdOp.f === 'release') await this.abandon(op.client);
       const { code, details } = statusOf(error instanceof ReadFailed ? error.failure : error);
       const readOnly = isReadOnly(etcdOp) || error instanceof ReadFailed;
       return { type: outcomeOfError(code, details, readOnly), value: { ...op.input }, error: errorText(code, details) };
@@ -77,9 +78,9 @@ export class EtcdClient implements SystemClient {
       case 'acquire':
         return this.acquire(client, member, op.lock, deadline);
       case 'incr':
-        return this.increment(client, op.key, deadline);
+        return this.increment(client, member, op.key, deadline);
       case 'release':
-        return this.release(client, deadline);
+        return this.release(client, member, deadline);
     }
   }
 
@@ -94,11 +95,11 @@ export class EtcdClient implements SystemClient {
   }
 
   /** The critical section: a plain read, then a plain write of one more, judged by the versions it saw. */
-  private async increment(client: number, key: string, deadline: Date): Promise<Record<string, unknown>> {
+  // The op's own member serves it; the keep-alive stays with the member that granted the lease.
+  private async increment(client: number, member: Member, key: string, deadline: Date): Promise<Record<string, unknown>> {
     const holding = this.holdings.get(client);
     if (holding?.lockKey === undefined) throw new Refused(`client ${client} holds no lock`);
     if (holding.expired) throw new Refused(`client ${client}'s lease expired`);
-    const { member } = holding;
     const current = await unary(member.kv.range, member.kv, rangeRequest(key, false), deadline).catch((error: unknown) => {
       throw new ReadFailed(error);
     });
@@ -109,10 +110,10 @@ export class EtcdClient implements SystemClient {
     return { read: before, readVersion, prevVersion: Number(put.prevKv?.version ?? 0), wrote: before + 1 };
   }
 
-  private async release(client: number, deadline: Date): Promise<Record<string, unknown>> {
+  private async release(client: number, member: Member, deadline: Date): Promise<Record<string, unknown>> {
     const holding = this.holdings.get(client);
     if (holding?.lockKey === undefined) throw new Refused(`client ${client} holds no lock`);
-    await unary(holding.member.lock.unlock, holding.member.lock, { key: holding.lockKey }, deadline);
+    await unary(member.lock.unlock, member.lock, { key: holding.lockKey }, deadline);
     await this.abandon(client);
     return {};
   }
