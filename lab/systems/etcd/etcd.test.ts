@@ -203,6 +203,36 @@ describe.skipIf(etcdBinary === undefined)(`etcd on loopback, seed ${seed}${skipN
   }, 60_000);
 });
 
+describe.skipIf(etcdBinary === undefined)(`five etcd members, seed ${seed}${skipNote}`, () => {
+  it('cuts one pair and keeps the rest: every member still serves linearizable writes and reads', async () => {
+    const proxy = await startProxyBackend({ choice: 'embedded', seed });
+    const cluster = await startTestCluster({ system: etcdSystem, size: 5, seed, proxy }).catch(async (error: unknown) => {
+      await proxy.stop();
+      throw error;
+    });
+    const client = etcdSystem.client();
+    const pids = cluster.pids();
+    try {
+      await cluster.cut('n1', 'n2');
+      const recorder = new Recorder(client);
+      for (const [position, id] of cluster.ids.entries()) {
+        const write: SystemOp = { client: position, node: id, retries: 0, f: 'write', input: { key: 'k0', value: position } };
+        const read: SystemOp = { client: position, node: id, retries: 0, f: 'read', input: { key: 'k0', serializable: false } };
+        expect((await recorder.perform(write, cluster.clientAddress(id), opDeadlineMs)).type).toBe('ok');
+        expect((await recorder.perform(read, cluster.clientAddress(id), opDeadlineMs)).value['value']).toBe(position);
+      }
+      expect(checkLinearizable(etcdSystem.workloads['register']?.model(null) ?? fail(), recorder.history).verdict).toBe('ok');
+      await cluster.heal();
+      expect(await converged(cluster)).toBe('ok');
+    } finally {
+      await client.close();
+      await cluster.stop();
+      await proxy.stop();
+    }
+    expect(pids.every(isGone)).toBe(true);
+  }, 60_000);
+});
+
 describe.skipIf(etcdBinary === undefined)(`etcd that does not start${skipNote}`, () => {
   it('says in one line, with a code, that a member exited at once, and leaves no process', async () => {
     const proxy = await startProxyBackend({ choice: 'embedded', seed });

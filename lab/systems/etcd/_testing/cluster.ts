@@ -100,6 +100,33 @@ async function killNode(node: Node): Promise<void> {
   node.child = undefined;
 }
 
+const pairLink = (from: string, to: string): string => `${from}-to-${to}`;
+
+interface Links {
+  clientProxies: Map<string, string>;
+  fronts: Map<string, PeerFront>;
+}
+
+/** A client proxy per node, a peer front per node, and a proxy per ordered pair behind the fronts. */
+async function openLinks(options: TestClusterOptions, ids: readonly string[], port: (id: string, kind: 'client' | 'peer') => number): Promise<Links> {
+  const links: Links = { clientProxies: new Map(), fronts: new Map() };
+  for (const id of ids) {
+    links.clientProxies.set(id, await options.proxy.createProxy(`${id}-client`, `${loopbackHost}:${port(id, 'client')}`));
+    const front = await options.system.peerFront?.({ id, host: loopbackHost, seed: options.seed });
+    if (front === undefined) throw new Error('the test cluster drives systems with a peer front only');
+    links.fronts.set(id, front);
+  }
+  const front = (id: string): PeerFront => links.fronts.get(id) as PeerFront;
+  for (const to of ids) {
+    const upstream = `${loopbackHost}:${port(to, 'peer')}`;
+    front(to).fallback(await options.proxy.createProxy(`${to}-peer`, upstream));
+    for (const from of ids.filter((other) => other !== to)) {
+      front(to).route({ id: from, advertise: front(from).address }, await options.proxy.createProxy(pairLink(from, to), upstream));
+    }
+  }
+  return links;
+}
+
 /** Starts every node at once (etcd members wait for each other) and waits until each is ready. */
 export async function startTestCluster(options: TestClusterOptions): Promise<TestCluster> {
   const root = mkdtempSync(join(tmpdir(), `faultline-${options.system.name}-`));
@@ -108,23 +135,8 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
   const ports = new Map<string, { client: number; peer: number }>();
   for (const id of ids) ports.set(id, { client: await freeLoopbackPort(), peer: await freeLoopbackPort() });
   const port = (id: string, kind: 'client' | 'peer'): number => ports.get(id)?.[kind] ?? 0;
-  const clientProxies = new Map<string, string>();
-  const fronts = new Map<string, PeerFront>();
-  const pairLink = (from: string, to: string): string => `${from}-to-${to}`;
-  for (const id of ids) {
-    clientProxies.set(id, await options.proxy.createProxy(`${id}-client`, `${loopbackHost}:${port(id, 'client')}`));
-    const front = await options.system.peerFront?.({ id, host: loopbackHost, seed: options.seed });
-    if (front === undefined) throw new Error('the test cluster drives systems with a peer front only');
-    fronts.set(id, front);
-  }
+  const { clientProxies, fronts } = await openLinks(options, ids, port);
   const front = (id: string): PeerFront => fronts.get(id) as PeerFront;
-  for (const to of ids) {
-    const upstream = `${loopbackHost}:${port(to, 'peer')}`;
-    front(to).fallback(await options.proxy.createProxy(`${to}-peer`, upstream));
-    for (const from of ids.filter((other) => other !== to)) {
-      front(to).route({ id: from, advertise: front(from).address }, await options.proxy.createProxy(pairLink(from, to), upstream));
-    }
-  }
   const nodes = new Map<string, Node>();
   for (const id of ids) {
     const context: NodeContext = {
