@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs a real etcd server for the etcd system under test (lab/systems/etcd): Debian's etcd-server
-# package where apt can, otherwise `go install` of etcd's server module into .tools/bin/etcd.
+# package where apt can, otherwise a build of etcd's server module into .tools/bin/etcd.
 # Run with `npm run setup:etcd`; it does nothing when an etcd is already on PATH or in .tools/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +20,19 @@ if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "etcd-server installed by apt: $(etcd --version | head -1)"
     exit 0
   fi
-  echo "apt could not install etcd-server; building etcd $goVersion with go install" >&2
+  echo "apt could not install etcd-server; building etcd $goVersion with Go" >&2
 fi
 command -v go >/dev/null || { echo "setup:etcd needs apt (as root) or Go on PATH" >&2; exit 1; }
 mkdir -p "$bin"
-GOBIN="$PWD/$bin" go install "go.etcd.io/etcd/server/v3@v$goVersion"
-mv -f "$bin/server" "$bin/etcd"
+# `go install go.etcd.io/etcd/server/v3@v...` refuses: the server's go.mod has replace directives (its
+# sibling modules by relative path). A throwaway main module that requires it ignores them.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(
+  cd "$work"
+  go mod init faultline-etcd-build >/dev/null 2>&1
+  go get "go.etcd.io/etcd/server/v3@v$goVersion"
+  go build -o etcd go.etcd.io/etcd/server/v3
+)
+mv -f "$work/etcd" "$bin/etcd"
 "$bin/etcd" --version | head -1
