@@ -1,2 +1,5 @@
-// proto: its one public face; other folders import from here.
+// proto: its one public face; other folders import from here. etcd's two packages come as namespaces,
+// named as etcd names them, because their generated helpers share names with the bank's.
 export * from './gen/bank.js';
+export * as etcdserverpb from './gen/etcd/rpc.js';
+export * as v3lockpb from './gen/etcd/v3lock.js';

@@ -4,7 +4,7 @@
 // the first outside one; a user's is a module path. The runner, nemesis, shrinker, replay, compare and
 // report will know nothing else of a system. (This is the contract; the runner adopts it next.)
 import type fc from 'fast-check';
-import type { AnyModel, Claims, Verdict } from '../../models/index.js';
+import type { AnyModel, Claims, History, Verdict } from '../../models/index.js';
 
 /** What the lab fills in for one node of the system before it starts it. */
 export interface NodeContext {
@@ -14,7 +14,12 @@ export interface NodeContext {
   listen: { host: string; port: number };
   /** Where the node listens for its peers, when the system has peer traffic apart from client traffic. */
   peerListen?: { host: string; port: number };
-  /** Every other node: the address this node must dial to reach it, which is the proxy of the link. */
+  /**
+   * The address peers dial to reach this node, for a system whose nodes announce it to each other
+   * (etcd's --initial-advertise-peer-urls): the address of its peer front (System.peerFront).
+   */
+  peerAdvertise?: string;
+  /** Every other node: the address this node must dial to reach it: the proxy of the link, or the peer's front. */
   peers: { id: string; address: string }[];
   /** The node's own data directory, kept across kill -9 and restart. */
   dataDir: string;
@@ -83,6 +88,29 @@ export interface SystemWorkload {
   model(initial: unknown): AnyModel;
   /** What this workload promises; the judge checks exactly these. */
   claims: Claims;
+  /**
+   * The workload's own checks beyond its model, over the history and the final states (etcd's lock
+   * workload judges mutual exclusion from the versions its critical sections read and overwrote).
+   */
+  invariants?(history: History, states: readonly NodeState[]): WorkloadCheck[];
+}
+
+/** A node's peer front (see System.peerFront): its address is the one the node advertises to its peers. */
+export interface PeerFront {
+  address: string;
+  /** Connections from this peer (named by its id and the address it advertises) go to this proxy. */
+  route(from: { id: string; advertise: string }, proxyAddress: string): void;
+  /** Where a connection goes that names no known sender (etcd's version checks, say). */
+  fallback(proxyAddress: string): void;
+  close(): Promise<void>;
+}
+
+/** One check a workload runs itself, with the judge's three verdicts. */
+export interface WorkloadCheck {
+  name: string;
+  verdict: Verdict;
+  summary: string;
+  details?: unknown;
 }
 
 /** One node's state after the heal, as the judge reads it (the bank's BranchState, etcd's key-value map). */
@@ -95,8 +123,18 @@ export interface System {
   name: string;
   /** Node ids of an N-node cluster. */
   nodeIds(count: number): string[];
-  /** Whether nodes talk to each other over links the lab can cut (the bank's propagation, etcd's raft). */
-  peerLinks: boolean;
+  /**
+   * How the lab proxies the nodes' traffic to each other: 'none' (no peer traffic) or 'pair' (each node
+   * reaches each peer through the proxy of that pair, so a partition can cut any set of pairs).
+   */
+  peerLinks: 'none' | 'pair';
+  /**
+   * For a system whose nodes must name each peer by one address that every node dials (etcd hashes a
+   * member's peer URLs into its id): the front the lab starts at that address, which tells the dialing
+   * node from the connection's first bytes and hands the connection to the proxy of the pair. Without
+   * it a pair could not be cut alone: etcd sends each message over whichever side's connection works.
+   */
+  peerFront?(context: { id: string; host: string; seed: number }): Promise<PeerFront>;
   launch(context: NodeContext): NodeLaunch;
   readiness: Readiness;
   /** SIGTERM, then SIGKILL after this long. */
