@@ -53,7 +53,7 @@ async function redisCounters(url: string): Promise<{ commands: number; inputByte
 
 /** Per job, from BullMQ's own timestamps: waiting in the queue, and the worker's time beside the run. */
 async function jobTimes(url: string, results: ResultsFile): Promise<{ waitMs: number; besideMs: number }> {
-  const queue = openQueue(parseQueueUrl(url));
+  const queue = await openQueue(parseQueueUrl(url));
   try {
     let waitMs = 0;
     let besideMs = 0;

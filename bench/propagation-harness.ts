@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Replication } from '../lab/node/index.js';
-import { Store } from '../lab/node/index.js';
-import { freePorts, startTestNode } from '../lab/node/_testing/support.js';
-import type { TestNode } from '../lab/node/_testing/support.js';
+import { Replication } from '../lab/systems/bank/index.js';
+import { Store } from '../lab/systems/bank/index.js';
+import { freePorts, startTestNode } from '../lab/systems/bank/_testing/support.js';
+import type { TestNode } from '../lab/systems/bank/_testing/support.js';
 import { startProxyBackend } from '../lab/proxy/index.js';
 import type { ProxyBackend } from '../lab/proxy/index.js';
 

@@ -3,7 +3,7 @@
 // Try: `node --import tsx bench/strategies-echo-server.ts`.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { serverOptions } from '../lab/node/index.js';
+import { serverOptions } from '../proto/index.js';
 import { echoService } from './strategies-echo.js';
 
 function echo(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {

@@ -16,7 +16,7 @@ import seedrandom from 'seedrandom';
 import { adoptChild } from '../lab/cluster/index.js';
 import { callUnary, channelOptions, startCluster, strategies } from '../lab/cluster/index.js';
 import type { Strategy, UnaryMethod } from '../lab/cluster/index.js';
-import type { Synchronous } from '../lab/node/index.js';
+import type { Synchronous } from '../lab/systems/bank/index.js';
 import { DepositRequest } from '../proto/index.js';
 import { echoService } from './strategies-echo.js';
 

@@ -15,7 +15,7 @@ const transferCount = 90;
 const amountMax = 400;
 const transferDeadlineMs = 20_000;
 const stormBoundMs = 30_000;
-/** Refusals a server sends only when it decided nothing happened (lab/node/errors.ts); ABORTED is retried first. */
+/** Refusals a server sends only when it decided nothing happened (lab/systems/bank/errors.ts); ABORTED is retried first. */
 const definiteCodes: ReadonlySet<number> = new Set([status.ABORTED, status.FAILED_PRECONDITION]);
 
 interface PlannedTransfer {

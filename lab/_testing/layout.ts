@@ -30,9 +30,10 @@ function sourceFiles(root: string, folder: string): string[] {
   });
 }
 
-/** The folder a file belongs to, as the rules see it: lab/<room>, or the top folder. */
+/** The folder a file belongs to, as the rules see it: lab/<room>, lab/systems/<system>, or the top folder. */
 export function unitOf(file: string): string {
   const parts = file.split('/');
+  if (parts[0] === 'lab' && parts[1] === 'systems' && parts.length > 3) return `lab/systems/${parts[2]}`;
   if (parts[0] === 'lab' && parts.length > 2) return `lab/${parts[1]}`;
   return parts[0] === 'lab' ? 'lab' : (parts[0] as string);
 }

@@ -3,7 +3,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { BranchClient } from '../../proto/index.js';
-import type { Clock } from '../node/index.js';
+import type { Clock } from '../systems/index.js';
 import type { BranchId } from '../plan/index.js';
 import type { PlanOp } from '../plan/index.js';
 import { outcomeOf, statusName } from './status.js';

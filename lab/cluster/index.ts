@@ -12,7 +12,7 @@ export { freeLoopbackPort, isListening, loopbackHost, splitAddress } from './por
 export { fileContainingSymbol, listServices } from './reflection.js';
 export { branchClient, callUnary, isServiceError, retryAborted, sleep, waitForServing } from './rpc.js';
 export type { CallIdentity, RetryConstraints, UnaryMethod } from './rpc.js';
-export { channelOptions, metadataKeys } from '../node/index.js';
+export { channelOptions, metadataKeys } from '../../proto/index.js';
 export { finished, isGone, listeningAddresses, processesMentioning, processState, runFaultline, spawnFaultline } from './processes.js';
 export type { CommandConstraints, CommandResult } from './processes.js';
 export { courseAccount, courseBranchId, CourseInputError, CourseRunError, parseCourseInput, runCourse } from './course.js';

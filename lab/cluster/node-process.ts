@@ -10,7 +10,7 @@ import { adoptChild } from './children.js';
 import { loopbackHost } from './ports.js';
 import { waitForServing } from './rpc.js';
 
-/** The strategies a node runs, as lab/node defines them. */
+/** The strategies a node runs, as lab/systems/bank defines them. */
 export const strategies = strategyNames;
 export type Strategy = StrategyName;
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import type { ClientDuplexStream, GrpcObject, ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { channelOptions } from '../node/index.js';
+import { channelOptions } from '../../proto/index.js';
 
 interface ReflectionRequest {
   list_services?: string;

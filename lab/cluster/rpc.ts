@@ -4,7 +4,7 @@ import { credentials, makeGenericClientConstructor, Metadata, status } from '@gr
 import type { CallOptions, ClientUnaryCall, ServiceDefinition, ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { BranchClient } from '../../proto/index.js';
-import { channelOptions, metadataKeys } from '../node/index.js';
+import { channelOptions, metadataKeys } from '../../proto/index.js';
 
 export type UnaryMethod<Request, Reply> = (
   request: Request,

@@ -42,7 +42,7 @@ describe.skipIf(!installed)('the fleet at its limits', () => {
     // A long lock, so that a loaded machine's late renewal cannot pass for the hand-back.
     const first = await worker('10000');
     const campaign = faultline(['explore', '--queue', redis.url, '--seed', '40', ...oneRun.filter((word) => word !== '--report' && word !== 'always'), '--artifacts', join(work, 'term')], work);
-    const queue = openQueue(parseQueueUrl(redis.url));
+    const queue = await openQueue(parseQueueUrl(redis.url));
     try {
       while (!(await queue.getActive()).some((job) => job.processedBy === first.name)) await new Promise((done) => setTimeout(done, 50));
       first.child.kill('SIGTERM');
@@ -61,7 +61,7 @@ describe.skipIf(!installed)('the fleet at its limits', () => {
 
   it('a job that kills its workers fails after two tries, with its reason; a result too large leaves its artifacts', async () => {
     const campaign = faultline(['explore', '--queue', redis.url, '--seed', '41', ...oneRun, '--artifacts', join(work, 'killer')], work);
-    const queue = openQueue(parseQueueUrl(redis.url));
+    const queue = await openQueue(parseQueueUrl(redis.url));
     try {
       for (let kills = 0; kills < 2; kills += 1) {
         const victim = await worker();

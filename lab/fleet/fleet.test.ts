@@ -58,7 +58,7 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
     // lock-free, since whether unsafe loses an update in a real run depends on the machine's timing.
     const seedArgs = ['--seed', '31', '--runs', '12', '--strategy', 'lock-free', ...small];
     const campaign = faultline(['explore', '--queue', redis.url, ...seedArgs, '--artifacts', join(work, 'campaign')], work);
-    const queue = openQueue(parseQueueUrl(redis.url));
+    const queue = await openQueue(parseQueueUrl(redis.url));
     let killed: string | undefined;
     try {
       // Kill -9 the first worker while it holds a job: the job must come back and run again elsewhere.
@@ -92,7 +92,7 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
 
   it('Redis killed and restarted mid-campaign: the campaign resumes and no stored result is lost', async () => {
     const campaign = faultline(['explore', '--queue', redis.url, '--seed', '32', '--runs', '4', '--strategy', 'unsafe', ...small, '--artifacts', join(work, 'restart')], work);
-    const queue = openQueue(parseQueueUrl(redis.url));
+    const queue = await openQueue(parseQueueUrl(redis.url));
     let before: string[] = [];
     try {
       for (let tries = 0; before.length === 0 && tries < 600; tries += 1) {
@@ -136,8 +136,8 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
     expect([unknown.code, unknown.stderr.trim().split('\n').length]).toEqual([64, 1]);
     // A job from another version of faultline, naming a strategy and a system these workers do not know.
     const address = parseQueueUrl(redis.url);
-    const client = redisClient(address);
-    const queue = openQueue(address);
+    const client = await redisClient(address);
+    const queue = await openQueue(address);
     try {
       const spec = { system: 'bank', mode: 'real', rootSeed: 1, strategy: 'paxos', bug: null, constraints: defaultPlanConstraints, limits: {}, shrink: false, shrinkLimits: defaultShrinkLimits, keepPassing: false, proxy: 'embedded', reuse: true };
       await saveCampaign(client, { id: 'foreign', spec: spec as unknown as CampaignSpec, runs: 2, createdMs: Date.now(), cancelled: false });

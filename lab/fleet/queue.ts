@@ -1,8 +1,8 @@
 // The queue: one BullMQ queue on Redis that every campaign shares (workers listen to one name), and
 // beside it one small key per campaign with its spec, so that status, results and cancel work from
 // any terminal. Key names and connection rules live here and nowhere else.
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { CampaignSpec } from './job.js';
 import { FleetError } from './errors.js';
 
@@ -12,6 +12,23 @@ export const queueName = 'runs';
 const connectTimeoutMs = 3_000;
 /** BullMQ's event stream's approximate length (its default is 10,000). */
 const eventsMax = 500;
+
+/** BullMQ and ioredis, as loaded on first use. */
+export interface QueueLibraries {
+  bullmq: typeof import('bullmq');
+  Redis: typeof Redis;
+}
+
+let libraries: Promise<QueueLibraries> | undefined;
+
+/**
+ * BullMQ and ioredis take about 0.2 s to load, and a local explore (which runs on every CLI call and
+ * in every suite) never talks to a queue, so they load on the first call that does.
+ */
+export function queueLibraries(): Promise<QueueLibraries> {
+  if (libraries === undefined) libraries = Promise.all([import('bullmq'), import('ioredis')]).then(([bullmq, ioredis]) => ({ bullmq, Redis: ioredis.Redis }));
+  return libraries;
+}
 
 export interface QueueAddress {
   url: string;
@@ -38,7 +55,8 @@ export function parseQueueUrl(text: string): QueueAddress {
  * instead of failing a command (what a worker wants); otherwise a command fails after one reconnect
  * attempt, and the campaign's poller decides how long an outage may last.
  */
-export function redisClient(address: QueueAddress, waitThroughOutages = true): Redis {
+export async function redisClient(address: QueueAddress, waitThroughOutages = true): Promise<Redis> {
+  const { Redis } = await queueLibraries();
   return new Redis(address.url, {
     maxRetriesPerRequest: waitThroughOutages ? null : 1,
     connectTimeout: connectTimeoutMs,
@@ -48,6 +66,7 @@ export function redisClient(address: QueueAddress, waitThroughOutages = true): R
 
 /** Answers or throws one line: an address that does not answer is found before any work starts. */
 export async function probeQueue(address: QueueAddress): Promise<void> {
+  const { Redis } = await queueLibraries();
   const client = new Redis(address.url, { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than the 'Connection is closed' connect() rejects with.
   let socketError: Error | undefined;
@@ -63,8 +82,9 @@ export async function probeQueue(address: QueueAddress): Promise<void> {
   }
 }
 
-export function openQueue(address: QueueAddress, waitThroughOutages = true): Queue {
-  const queue = new Queue(queueName, {
+export async function openQueue(address: QueueAddress, waitThroughOutages = true): Promise<Queue> {
+  const { bullmq } = await queueLibraries();
+  const queue = new bullmq.Queue(queueName, {
     prefix: keyPrefix,
     // faultline reads job records, never the event stream: keep it short, since each completion's
     // event carries a copy of the result.

@@ -4,15 +4,14 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { ClusterPool } from '../run/index.js';
 import { summaryLine } from '../report/index.js';
 import { jobIdOf, parseRunJob } from './job.js';
 import type { CampaignSpec, RunJob, RunMode } from './job.js';
 import { packDirectories } from './pack.js';
-import { isCancelled, keyPrefix, queueName, redisClient } from './queue.js';
-import type { QueueAddress } from './queue.js';
+import { isCancelled, keyPrefix, queueLibraries, queueName, redisClient } from './queue.js';
+import type { QueueAddress, QueueLibraries } from './queue.js';
 import { poolFor, runIndex } from './execute.js';
 import type { RunRecord } from './record.js';
 
@@ -61,7 +60,7 @@ class Pools {
   }
 }
 
-function checkedJob(job: Job): RunJob {
+function checkedJob(job: Job, { UnrecoverableError }: QueueLibraries['bullmq']): RunJob {
   const parsed = parseRunJob(job.data);
   if ('problem' in parsed) throw new UnrecoverableError(`bad job ${job.id ?? '?'}: ${parsed.problem}`);
   if (!supportedModes.includes(parsed.spec.mode)) throw new UnrecoverableError(`bad job ${job.id ?? '?'}: mode '${parsed.spec.mode}' is not supported by this worker (it runs ${supportedModes.join(', ')})`);
@@ -88,10 +87,11 @@ interface Lifecycle {
   stopping: () => boolean;
 }
 
-function processorOf(options: FleetWorkerOptions, pools: Pools, lifecycle: Lifecycle) {
+function processorOf(options: FleetWorkerOptions, pools: Pools, lifecycle: Lifecycle, bullmq: QueueLibraries['bullmq']) {
+  const { DelayedError, UnrecoverableError } = bullmq;
   const { worker, cancelled } = lifecycle;
   return async function processRunJob(job: Job, token?: string): Promise<RunRecord> {
-    const runJob = checkedJob(job);
+    const runJob = checkedJob(job, bullmq);
     if (await cancelled(runJob.campaign)) throw new UnrecoverableError(`campaign ${runJob.campaign} was cancelled`);
     const pool = pools.take(runJob.spec);
     const scratch = mkdtempSync(join(tmpdir(), 'faultline-job-'));
@@ -123,14 +123,15 @@ function processorOf(options: FleetWorkerOptions, pools: Pools, lifecycle: Lifec
  * expires (BullMQ's stalled check, run by every worker); after a second stall, or a second thrown
  * error, it goes to the failed set with its reason instead of killing workers for ever.
  */
-export function startFleetWorker(options: FleetWorkerOptions): FleetWorker {
+export async function startFleetWorker(options: FleetWorkerOptions): Promise<FleetWorker> {
   const name = `${hostname()}:${process.pid}`;
+  const { bullmq } = await queueLibraries();
   const pools = new Pools();
-  const client = redisClient(options.address);
+  const client = await redisClient(options.address);
   client.on('error', () => undefined);
   let stopping = false;
   const lifecycle: Lifecycle = { worker: name, cancelled: (campaign) => isCancelled(client, campaign), stopping: () => stopping };
-  const worker = new Worker(queueName, processorOf(options, pools, lifecycle), {
+  const worker = new bullmq.Worker(queueName, processorOf(options, pools, lifecycle, bullmq), {
     name,
     prefix: keyPrefix,
     connection: { url: options.address.url, maxRetriesPerRequest: null },

@@ -7,4 +7,3 @@ export * from './strategies.js';
 export * from './seeds.js';
 export { describeFault, describeOp, describePlan } from './story.js';
 export * from './story.js';
-export { amountMax, planJsonSchema, planSchema, validatePlan } from './schema.js';

@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BranchState, Claims } from '../../models/index.js';
-import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds, validatePlan } from '../plan/index.js';
+import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
+import { validatePlan } from './plan-schema.js';
 import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy } from '../plan/index.js';
 import type { RunResult } from './outcome.js';
 import { reportFileName, reportHtml } from './html/report.js';

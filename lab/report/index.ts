@@ -14,3 +14,4 @@ export type { RecordedMessage } from './html/messages.js';
 export { chartLibrary, chartScripts, documentHead } from './html/document.js';
 export type { ChartLibrary } from './html/document.js';
 export { escapeHtml, scriptJson } from './html/escape.js';
+export { amountMax, planJsonSchema, planSchema, validatePlan } from './plan-schema.js';

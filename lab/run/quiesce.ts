@@ -2,8 +2,8 @@
 // take that as the final state the checkers judge. Try it: see quiesce.test.ts.
 import type { BranchState } from '../../models/index.js';
 import { balancesAgree } from '../cluster/index.js';
-import { realClock } from '../node/index.js';
-import type { Clock } from '../node/index.js';
+import { realClock } from '../systems/index.js';
+import type { Clock } from '../systems/index.js';
 
 /** Disagreeing branches with empty outboxes that stay unchanged this long will not converge by themselves. */
 export const quietMsMin = 500;

@@ -2,8 +2,9 @@
 // run by properties/scenarios.test.ts under every strategy they name.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSeeds, validatePlan } from '../plan/index.js';
+import { runSeeds } from '../plan/index.js';
 import type { Plan, RunSeeds, Strategy } from '../plan/index.js';
+import { validatePlan } from '../report/index.js';
 
 export type Expectation = 'pass' | 'caught' | 'any';
 

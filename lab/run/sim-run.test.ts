@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { planFor } from '../gen/index.js';
 import { defaultPlanConstraints, runSeeds } from '../plan/index.js';
-import type { Clock, NodeRuntime } from '../node/index.js';
+import type { NodeRuntime } from '../systems/bank/index.js';
+import type { Clock } from '../systems/index.js';
 import { checkDeterminism, describeDifference, runSimPlan } from './index.js';
 import type { SimRunRequest } from './index.js';
 

@@ -11,8 +11,7 @@ import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js'
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import { firstDifference, installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } from '../sim/index.js';
-import type { GuardReport, Schedule, SimLimits, WorldOptions } from '../sim/index.js';
+import type { GuardReport, Schedule, SimLimits, SimWorld, WorldOptions } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
@@ -70,8 +69,17 @@ interface Simulated {
   workload: WorkloadResult;
 }
 
+/**
+ * The simulator, with the bank's node code and SQLite under it, loads on the first simulated run: a
+ * real run (and every `faultline run` start) never pays for it.
+ */
+function simulator(): Promise<typeof import('../sim/index.js')> {
+  return import('../sim/index.js');
+}
+
 async function simulate(world: SimWorld, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
   const { plan } = request;
+  const { SimNemesis } = await simulator();
   const nemesis = new SimNemesis(world);
   const clock = world.labClock;
   world.startAll();
@@ -90,6 +98,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(seeds, plan.path, strategy);
+  const { installGuard, SimCrashError, SimLimitError, SimWorld } = await simulator();
   const started = performance.now();
   const world = new SimWorld({
     seed: simulatorSeed(seeds), branches: plan.workload.branches, strategy, bug: request.bug, accounts: plan.workload.accounts,
@@ -176,6 +185,7 @@ export interface DeterminismCheck {
 export async function checkDeterminism(request: SimRunRequest, trace?: readonly string[]): Promise<DeterminismCheck> {
   const first = trace ?? (await runSimPlan(request)).trace;
   const second = (await runSimPlan(request)).trace;
+  const { firstDifference } = await simulator();
   const difference = firstDifference(first, second);
   return { same: difference === undefined, lines: first.length, difference };
 }

@@ -2,7 +2,7 @@
 // before those (and only those) instead of racing the change.
 import { describe, expect, it } from 'vitest';
 import type { FaultStep } from '../plan/index.js';
-import { unsafePropagationDelayMs } from '../node/index.js';
+import { unsafePropagationDelayMs } from '../systems/bank/index.js';
 import { faultSettleMs, faultsActiveAcross, faultsChangeAt } from './steps.js';
 
 const schedule: FaultStep[] = [

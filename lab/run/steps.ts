@@ -6,8 +6,8 @@ import { describeFault } from '../plan/index.js';
 import type { FaultStep, Plan } from '../plan/index.js';
 import type { Nemesis } from '../nemesis/index.js';
 import { inputValue, perform } from '../client/index.js';
-import { realClock } from '../node/index.js';
-import type { Clock } from '../node/index.js';
+import { realClock } from '../systems/index.js';
+import type { Clock } from '../systems/index.js';
 import type { Recorder } from '../client/index.js';
 
 /**

@@ -1,6 +1,6 @@
 // A process's clock in the simulator: now() is virtual, and every timer is an event of its
 // process, so a kill drops it and a pause makes it fire late. Try it: `new SimClock(loop, process).sleep(5)`.
-import type { Clock, Timer, TimerOptions } from '../node/index.js';
+import type { Clock, Timer, TimerOptions } from '../systems/index.js';
 import type { SimEvent, SimLoop, SimProcess } from './loop.js';
 
 /** Virtual wall-clock time starts here (2023-11-14), so epoch-millisecond deadlines look like real ones. */

@@ -11,7 +11,7 @@ import { SimLimitError } from './limits.js';
 
 /** One hop on loopback through a proxy takes about this long, give or take half of it. */
 export const baseLatencyMs = 0.2;
-/** A silent connection is noticed by keepalive (time 2 s + timeout 1 s, lab/node/channel.ts) this late. */
+/** A silent connection is noticed by keepalive (time 2 s + timeout 1 s, proto/channel.ts) this late. */
 export const keepaliveDetectMs = 3_000;
 /** A refused connection attempt fails this fast. */
 export const refusedConnectMs = 1;

@@ -13,8 +13,8 @@ import type { BranchClient, BranchServer } from '../../proto/index.js';
 import { toBranchState } from '../cluster/index.js';
 import {
   Branch, branchHandlers, CallRecorder, dedupWindowMsDefault, outboxBytesMaxDefault, outboxRowsMaxDefault, RecentCalls, Store,
-} from '../node/index.js';
-import type { BranchStub, NodeConfig, NodeRuntime } from '../node/index.js';
+} from '../systems/bank/index.js';
+import type { BranchStub, NodeConfig, NodeRuntime } from '../systems/bank/index.js';
 import type { Bug, BranchId, Strategy } from '../plan/index.js';
 import { simBranchClient } from './calls.js';
 import type { Endpoints } from './calls.js';

@@ -30,11 +30,11 @@ export interface QueueExplore {
   queueDownMs: number;
 }
 
-async function withQueue<T>(address: QueueAddress, work: (client: ReturnType<typeof redisClient>, queue: ReturnType<typeof openQueue>) => Promise<T>): Promise<T> {
+async function withQueue<T>(address: QueueAddress, work: (client: Awaited<ReturnType<typeof redisClient>>, queue: Awaited<ReturnType<typeof openQueue>>) => Promise<T>): Promise<T> {
   await fleetCall(() => probeQueue(address));
-  const client = redisClient(address, false);
+  const client = await redisClient(address, false);
   client.on('error', () => undefined);
-  const queue = openQueue(address, false);
+  const queue = await openQueue(address, false);
   try {
     return await fleetCall(() => work(client, queue));
   } finally {

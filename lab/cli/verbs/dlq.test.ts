@@ -1,8 +1,8 @@
 // `faultline dlq` lists what a node put in its dead-letter table. Run: `npx vitest run lab/cli/verbs/dlq.test.ts`.
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Store } from '../../node/index.js';
-import { faultlineBin, removeDirectory, temporaryDirectory } from '../../node/_testing/support.js';
+import { Store } from '../../systems/bank/index.js';
+import { faultlineBin, removeDirectory, temporaryDirectory } from '../../systems/bank/_testing/support.js';
 
 const directory = temporaryDirectory('faultline-dlq-');
 

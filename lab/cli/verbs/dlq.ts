@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { booleanFlag, parseFlags, stringFlag } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
-import { databasePath, readDeadLetters } from '../../node/index.js';
-import type { DeadLetter } from '../../node/index.js';
+import { databasePath, readDeadLetters } from '../../systems/bank/index.js';
+import type { DeadLetter } from '../../systems/bank/index.js';
 
 const options = {
   'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   eventually, faultlineBin, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory,
-} from '../../node/_testing/support.js';
+} from '../../systems/bank/_testing/support.js';
 
 const directory = temporaryDirectory('faultline-node-cli-');
 

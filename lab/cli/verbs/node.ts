@@ -11,10 +11,10 @@ import { isBranchId } from '../../plan/index.js';
 import {
   bugNames, ConfigError, dedupWindowMsDefault, dedupWindowMsMax, dedupWindowMsMin, outboxBytesMaxDefault, outboxBytesMaxLimit,
   outboxRowsMaxDefault, outboxRowsMaxLimit, parseAccounts, parseListen, parsePeers, strategyNames, synchronousNames,
-} from '../../node/index.js';
-import type { NodeConfig } from '../../node/index.js';
-import { AddressInUseError, startNode } from '../../node/index.js';
-import type { RunningNode } from '../../node/index.js';
+} from '../../systems/bank/index.js';
+import type { NodeConfig } from '../../systems/bank/index.js';
+import { AddressInUseError, startNode } from '../../systems/bank/index.js';
+import type { RunningNode } from '../../systems/bank/index.js';
 
 /** How often the node checks that its parent still lives (so no node is ever orphaned). */
 export const parentCheckMs = 500;

@@ -1,7 +1,7 @@
 // `faultline toxiproxy`: the embedded, seeded Toxiproxy server on its own, for any language's
 // Toxiproxy client. Try: `npx faultline toxiproxy --port 8474 --seed 7`, then `curl 127.0.0.1:8474/proxies`.
 import { randomInt } from 'node:crypto';
-import { ConfigError, parseListen } from '../../node/index.js';
+import { ConfigError, parseListen } from '../../systems/bank/index.js';
 import { EmbeddedToxiproxyServer } from '../../proxy/index.js';
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';

@@ -23,7 +23,7 @@ export const verb: Verb = {
     const lockMs = integerFlag(args, 'lock-ms', 1_000, 3_600_000) ?? lockMsDefault;
     const resultBytesMax = integerFlag(args, 'result-bytes-max', 1, 512 * 1024 * 1024) ?? resultBytesMaxDefault;
     await fleetCall(() => probeQueue(address));
-    const worker = startFleetWorker({ address, concurrency, lockMs, resultBytesMax, artifactsRoot: stringFlag(args, 'artifacts') ?? 'artifacts', say: sayer(false) });
+    const worker = await startFleetWorker({ address, concurrency, lockMs, resultBytesMax, artifactsRoot: stringFlag(args, 'artifacts') ?? 'artifacts', say: sayer(false) });
     // `on`, not `once`: the cluster registry exits the process on a signal nobody else still listens
     // for, and the worker must live on to hand its job back.
     let stop: () => void = () => undefined;

@@ -7,7 +7,7 @@ import { checkLinearizable } from '../../../models/index.js';
 import { isGone } from '../../cluster/index.js';
 import { startProxyBackend } from '../../proxy/index.js';
 import type { ProxyBackend } from '../../proxy/index.js';
-import type { SystemClient, SystemOp } from '../system.js';
+import type { SystemClient, SystemOp } from '../index.js';
 import { Recorder } from './_testing/recorder.js';
 import { startTestCluster } from './_testing/cluster.js';
 import type { TestCluster } from './_testing/cluster.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { etcdSystem } from './system.js';
 import { memberArguments } from './launch.js';
-import type { NodeContext } from '../system.js';
+import type { NodeContext } from '../index.js';
 
 const context: NodeContext = {
   id: 'n2',

@@ -2,7 +2,7 @@
 // advertised address the proxy in front of it, so that the lab's partitions cut raft.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import type { NodeContext, NodeLaunch } from '../system.js';
+import type { NodeContext, NodeLaunch } from '../index.js';
 import { EtcdSystemError } from './errors.js';
 
 // etcd's own defaults (100 ms, 1 s), kept on purpose: loopback is fast, but this machine is shared

@@ -3,7 +3,7 @@
 // critical section read and overwrote. Try it: `npx vitest run lab/systems/etcd/models.test.ts`.
 import { HistoryError, mutexModel, registerModel } from '../../../models/index.js';
 import type { Call, HistoryFormat, History, Model, Operation, RegisterInput, RegisterOutput, RegisterValue } from '../../../models/index.js';
-import type { NodeState, WorkloadCheck } from '../system.js';
+import type { NodeState, WorkloadCheck } from '../index.js';
 
 export interface KeyedInput {
   key: string;

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberId, startPeerFront } from './peer-front.js';
-import type { PeerFront } from '../system.js';
+import type { PeerFront } from '../index.js';
 
 /** A server that records the first bytes of each connection, then answers and closes. */
 async function upstream(): Promise<{ address: string; heads: string[]; server: Server }> {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import type { PeerFront } from '../system.js';
+import type { PeerFront } from '../index.js';
 import { clusterToken } from './launch.js';
 
 /** A request head longer than this has no X-Server-From worth waiting for: the fallback gets it. */

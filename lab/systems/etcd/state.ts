@@ -1,7 +1,7 @@
 // What the lab reads from etcd members outside the workload: whether a member serves (it answers
 // Status and knows a leader), each member's own values of the workload's keys, and whether they agree.
 import type { Verdict } from '../../../models/index.js';
-import type { NodeState } from '../system.js';
+import type { NodeState } from '../index.js';
 import { decodeValue, keyPrefix } from './ops.js';
 import { bytes, openMember, prefixEnd, text, unary } from './rpc.js';
 

@@ -1,6 +1,6 @@
 // etcd as a system under test: members started from the real etcd binary, its KV and Lock services as
 // the workloads, and each member's own view of the keys as its final state. The runner adopts it next.
-import type { System } from '../system.js';
+import type { System } from '../index.js';
 import { EtcdClient } from './client.js';
 import { launchMember } from './launch.js';
 import { startPeerFront } from './peer-front.js';

@@ -4,7 +4,7 @@
 // draws it once per client, which keeps a lock client's acquire, incr and release in order.
 import fc from 'fast-check';
 import type { Claims } from '../../../models/index.js';
-import type { SystemOp, SystemWorkload, WorkloadConstraints } from '../system.js';
+import type { SystemOp, SystemWorkload, WorkloadConstraints } from '../index.js';
 import { checkMutualExclusion, keyedRegisterModel, lockModel } from './models.js';
 
 type PlannedOp = Omit<SystemOp, 'client' | 'node' | 'retries'>;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adoptChild, adoptTemporaryDirectory, freeLoopbackPort, loopbackHost, releaseTemporaryDirectory } from '../../../cluster/index.js';
 import type { ProxyBackend } from '../../../proxy/index.js';
-import type { NodeContext, PeerFront, System } from '../../system.js';
+import type { NodeContext, PeerFront, System } from '../../index.js';
 import { EtcdSystemError } from '../errors.js';
 
 /** How long a node may take to become ready before the start fails. */

@@ -1,7 +1,7 @@
 // Records a history the way the runner will: an invoke before each op and its completion after, times
 // in monotonic nanoseconds, and a fresh process number for a client whose op ended `info` (Jepsen's rule).
 import type { History } from '../../../../models/index.js';
-import type { OpOutcome, SystemClient, SystemOp } from '../../system.js';
+import type { OpOutcome, SystemClient, SystemOp } from '../../index.js';
 
 export class Recorder {
   readonly history: History = [];

@@ -1,0 +1,30 @@
+// What a branch node reaches the world through besides its store: the clock and the transport. The
+// real mode passes grpc-js and the process's timers; the simulator (lab/sim) passes its own.
+// Try it: `new Branch(config, store, log, realRuntime)`.
+import { credentials } from '@grpc/grpc-js';
+import type { ChannelOptions } from '@grpc/grpc-js';
+import { BranchClient } from '../../../proto/index.js';
+import { realClock } from '../index.js';
+import type { Clock } from '../index.js';
+
+/**
+ * The part of a Branch client the node itself calls: the lease calls, and the Point and Propagate
+ * streams. grpc-js's generated client is one; the simulator's delivers decoded messages instead.
+ */
+export type BranchStub = Pick<BranchClient, 'acquire' | 'commit' | 'release' | 'point' | 'propagate' | 'close'>;
+
+export interface Transport {
+  /** A client of the Branch service at `address` (a peer's own, or in the lab its link's proxy). */
+  branchClient(address: string, options: ChannelOptions): BranchStub;
+}
+
+export interface NodeRuntime {
+  clock: Clock;
+  transport: Transport;
+}
+
+export const grpcTransport: Transport = {
+  branchClient: (address, options) => new BranchClient(address, credentials.createInsecure(), options),
+};
+
+export const realRuntime: NodeRuntime = { clock: realClock, transport: grpcTransport };
