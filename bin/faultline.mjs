@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// The faultline command. `check` runs compiled from dist/ (built by `npm run build`, and by `npm ci`
-// through `prepare`) when every compiled file is at least as new as its TypeScript source, so a check
-// starts in tens of milliseconds; any other verb, or a dist that is missing or stale, loads the
-// sources through tsx, so the command never runs stale code. FAULTLINE_DIST=0 forces tsx.
+// The faultline command. It runs the compiled package under dist/ (built by `npm run build`, by
+// `npm ci` through `prepare`, and by `npm pack`). In a checkout, where the TypeScript sources sit
+// beside dist/, it runs dist/ only while every compiled file is at least as new as its source, and
+// loads the sources through tsx otherwise, so the command never runs stale code. An installed package
+// ships no sources: it always runs dist/. FAULTLINE_DIST=0 forces tsx in a checkout.
 // Try it: `npx faultline --help`.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Every dist/**.js has its source beside the same path as .ts, no newer than it. */
 function distIsFresh() {
-  if (process.env.FAULTLINE_DIST === '0') return false;
   let compiled;
   try {
     compiled = readdirSync(`${root}dist`, { recursive: true }).filter((path) => path.endsWith('.js'));
@@ -28,15 +28,20 @@ function distIsFresh() {
   });
 }
 
+function runsCompiled() {
+  if (!existsSync(`${root}lab/cli/main.ts`)) return true;
+  return process.env.FAULTLINE_DIST !== '0' && distIsFresh();
+}
+
 // A reader that stops early (`faultline check ... | head`) closes the pipe; that is no error of ours.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
 const argv = process.argv.slice(2);
-if (argv[0] === 'check' && distIsFresh()) {
-  const { checkMain } = await import('../dist/lab/cli/check-main.js');
-  process.exitCode = await checkMain(argv.slice(1));
+if (runsCompiled()) {
+  const { main } = await import('../dist/lab/cli/main.js');
+  process.exitCode = await main(argv);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

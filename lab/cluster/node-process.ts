@@ -2,9 +2,8 @@
 // health to say SERVING, keep the tail of its stderr for error messages. Used by cluster.ts.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BranchId } from '../plan/index.js';
-import { strategies as strategyNames } from '../plan/index.js';
+import { packagePath, strategies as strategyNames } from '../plan/index.js';
 import type { Strategy as StrategyName } from '../plan/index.js';
 import { adoptChild } from './children.js';
 import { loopbackHost } from './ports.js';
@@ -68,7 +67,7 @@ export class NodeStartError extends Error {
 }
 
 /** The `faultline` command's entry point, run with this same node binary. */
-export const faultlineBinPath = fileURLToPath(new URL('../../bin/faultline.mjs', import.meta.url));
+export const faultlineBinPath = packagePath('bin', 'faultline.mjs');
 const stderrTailCharsMax = 2_000;
 
 export function nodeArguments(launch: NodeLaunch): string[] {

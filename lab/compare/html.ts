@@ -5,9 +5,10 @@ import { chartLibrary, chartScripts, documentHead, escapeHtml, scriptJson } from
 import type { CompareDocument, GridCell } from './document.js';
 import { pairedSeedsMin } from './bootstrap.js';
 import { consistencyRows, differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
+import { packagePath } from '../plan/index.js';
 
 function chartsScript(): string {
-  return readFileSync(new URL('./charts.browser.js', import.meta.url), 'utf8');
+  return readFileSync(packagePath('lab', 'compare', 'charts.browser.js'), 'utf8');
 }
 
 export { escapeHtml };

@@ -7,3 +7,4 @@ export * from './strategies.js';
 export * from './seeds.js';
 export { describeFault, describeOp, describePlan } from './story.js';
 export * from './story.js';
+export { packagePath, packageRoot } from './package-root.js';

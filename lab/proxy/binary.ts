@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../plan/index.js';
 
 const loopbackHost = '127.0.0.1';
 const startMsMax = 10_000;
@@ -15,7 +15,7 @@ const logTailLinesMax = 20;
 const portAttemptsMax = 3;
 
 /** Where `npm run setup:toxiproxy` installs the server, relative to the repository root. */
-export const installedBinaryPath = fileURLToPath(new URL('../../.tools/bin/toxiproxy-server', import.meta.url));
+export const installedBinaryPath = packagePath('.tools', 'bin', 'toxiproxy-server');
 
 /** .tools/bin first, then toxiproxy-server on PATH; undefined when neither is there. */
 export function findToxiproxyBinary(path = process.env['PATH'] ?? ''): string | undefined {

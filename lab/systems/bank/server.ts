@@ -7,7 +7,6 @@ import { loadSync } from '@grpc/proto-loader';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { fileURLToPath } from 'node:url';
 import { BranchService } from '../../../proto/index.js';
 import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
@@ -26,9 +25,10 @@ import { statusError, toStatus } from './errors.js';
 import { CallRecorder, RecentCalls } from './recent-calls.js';
 import type { PointContext } from './sequencer.js';
 import type { OperationContext } from './strategies/types.js';
+import { packagePath } from '../../plan/index.js';
 
 export const branchServiceName = 'faultline.bank.v1.Branch';
-const bankProtoPath = fileURLToPath(new URL('../../../proto/bank.proto', import.meta.url));
+const bankProtoPath = packagePath('proto', 'bank.proto');
 
 let reflectionDefinition: PackageDefinition | undefined;
 
