@@ -25,6 +25,25 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ verb: Verb 
   dlq: { summary: "list a node's dead letters: dlq --data-dir D", load: () => import('./verbs/dlq.js') },
 };
 
+/** How often faultline checks that the process that started it (a shell, npx, a test) still lives. */
+export const parentCheckMs = 500;
+
+/**
+ * Stops faultline as SIGTERM would (children killed, temporary dirs removed) once the process that
+ * started it is gone: the kernel then gives it a new parent. `node` watches its parent on its own.
+ */
+function stopWithParent(): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.stderr.write('faultline: the process that started it is gone; stopping\n');
+    process.kill(process.pid, 'SIGTERM');
+  }, parentCheckMs);
+  timer.unref();
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(verbs).map((name) => name.length));
   const lines = Object.entries(verbs).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
@@ -42,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`faultline: unknown verb '${name}' (try: faultline --help)\n`);
     return exitCode.usage;
   }
+  if (name !== 'node') stopWithParent();
   try {
     const { verb } = await entry.load();
     if ((rest.includes('--help') || rest.includes('-h')) && verb.usage !== undefined) {

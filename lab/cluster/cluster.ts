@@ -2,13 +2,11 @@
 // every link, and the controls the lab needs (kill -9, restart, pause, resume, snapshot, reset, stop).
 // Try: `const cluster = await startCluster({ branches: 3, strategy: 'lock' }); ...; await cluster.stop();`
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/index.js';
 import type { BranchClient, NodeStats, Randomness, SnapshotReply } from '../../proto/index.js';
-import type { ProxyBackend } from '../proxy/index.js';
-import { adoptTemporaryDirectory, releaseTemporaryDirectory } from './children.js';
+import { adoptTemporaryDirectory, reclaimTemporaryDirectories, releaseTemporaryDirectory, temporaryDirectoryPrefix } from './children.js';
 import { branchIds, clusterLinks, isBranchId, linkName } from '../plan/index.js';
 import type { BranchId, Link } from '../plan/index.js';
 import { launchNode, strategies } from './node-process.js';
@@ -27,7 +25,7 @@ export interface ClusterOptions {
   /** Every node's tuning flags: SQLite's synchronous, the dedup window, the outbox caps. */
   settings?: NodeSettings | undefined;
   /** Puts a proxy on every link; the caller owns the backend and stops it. */
-  proxy?: ProxyBackend | undefined;
+  proxy?: LinkProxies | undefined;
   startTimeoutMs?: number | undefined;
 }
 
@@ -74,6 +72,18 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/**
+ * What a cluster needs of a Toxiproxy backend (lab/proxy's ProxyBackend is one), said here so that
+ * lab/proxy may use this folder's process registry without an import cycle.
+ */
+export interface LinkProxies {
+  /** True when reseed() makes the proxy's randomness start again from a seed. */
+  readonly seeded: boolean;
+  /** Creates a proxy on a port it binds itself; resolves with host:port. */
+  createProxy(name: string, upstream: string): Promise<string>;
+  reseed(seed: number): Promise<boolean>;
+}
+
 export class ClusterOptionsError extends Error {
   readonly code = 'cluster-options';
 }
@@ -96,7 +106,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const branches = resolveBranches(options.branches);
   checkOptions(options);
   const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-cluster-'));
+  if (ownsDataDir) reclaimOnce();
+  const dataDir = options.dataDir ?? mkdtempSync(temporaryDirectoryPrefix('cluster'));
   if (ownsDataDir) adoptTemporaryDirectory(dataDir);
   const launches: NodeLaunch[] = [];
   const timeoutMs = options.startTimeoutMs ?? startTimeoutDefaultMs;
@@ -129,6 +140,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     throw error;
   }
+}
+
+let reclaimed = false;
+
+/** The first cluster of a process removes the data dirs that processes killed before us left behind. */
+function reclaimOnce(): void {
+  if (reclaimed) return;
+  reclaimed = true;
+  reclaimTemporaryDirectories('cluster');
 }
 
 function resolveBranches(branches: number | BranchId[]): BranchId[] {
@@ -168,7 +188,7 @@ interface AddressPlan {
 }
 
 /** Ports are fixed before any node starts, because each proxy needs its upstream and each node its peers. */
-async function planAddresses(branches: BranchId[], proxy: ProxyBackend | undefined): Promise<AddressPlan> {
+async function planAddresses(branches: BranchId[], proxy: LinkProxies | undefined): Promise<AddressPlan> {
   const ports = new Map<BranchId, number>();
   for (const branch of branches) ports.set(branch, await freeLoopbackPort());
   const direct = (branch: BranchId): string => `${loopbackHost}:${ports.get(branch) ?? 0}`;
@@ -210,7 +230,7 @@ interface ClusterParts {
   nodes: NodeProcess[];
   clientAddresses: Map<BranchId, string>;
   startTimeoutMs: number;
-  proxy: ProxyBackend | undefined;
+  proxy: LinkProxies | undefined;
 }
 
 class LocalCluster implements Cluster {
@@ -226,7 +246,7 @@ class LocalCluster implements Cluster {
   private readonly adminClients = new Map<BranchId, BranchClient>();
   private readonly paused = new Set<BranchId>();
   private readonly startTimeoutMs: number;
-  private readonly proxy: ProxyBackend | undefined;
+  private readonly proxy: LinkProxies | undefined;
   /** The nodes' seed of the latest reset with seeds; a restart launches with it. */
   private nodeSeed: string | undefined;
   private stopping: Promise<void> | undefined;

@@ -45,6 +45,23 @@ export function processesMentioning(text: string): number[] {
   return pids;
 }
 
+/** The live (non-zombie) processes whose parent is `pid`, from /proc/<n>/stat (Linux). */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After the command name in parentheses: state, then the parent's pid.
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(parent) === pid && state !== 'Z') children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
 /**
  * The TCP addresses a process listens on ("127.0.0.1:4000", "[::]:4000"), from its socket fds and
  * /proc/net/tcp and tcp6 (state 0A is LISTEN). Linux only; an unreadable process listens on nothing.
