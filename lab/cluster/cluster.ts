@@ -9,9 +9,9 @@ import type { BranchClient, NodeStats, Randomness, SnapshotReply } from '../../p
 import { adoptTemporaryDirectory, reclaimTemporaryDirectories, releaseTemporaryDirectory, temporaryDirectoryPrefix } from './children.js';
 import { branchIds, clusterLinks, isBranchId, linkName } from '../plan/index.js';
 import type { BranchId, Link } from '../plan/index.js';
-import { launchNode, strategies } from './node-process.js';
+import { launchNode, listenNode, strategies } from './node-process.js';
 import type { AccountBalance, NodeLaunch, NodeProcess, NodeSettings, Strategy } from './node-process.js';
-import { freeLoopbackPort, loopbackHost } from './ports.js';
+import { loopbackHost } from './ports.js';
 import { branchClient, callUnary, isServiceError } from './rpc.js';
 
 export interface ClusterOptions {
@@ -109,25 +109,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (ownsDataDir) reclaimOnce();
   const dataDir = options.dataDir ?? mkdtempSync(temporaryDirectoryPrefix('cluster'));
   if (ownsDataDir) adoptTemporaryDirectory(dataDir);
-  const launches: NodeLaunch[] = [];
   const timeoutMs = options.startTimeoutMs ?? startTimeoutDefaultMs;
+  const startedAt = performance.now();
   const started: NodeProcess[] = [];
   try {
-    const plan = await planAddresses(branches, options.proxy);
-    for (const branch of branches) {
+    // Each node binds port 0 and says which port it got; the proxies and the peers are set up from those.
+    const listening = await settledAll(branches.map((branch) => {
       const nodeDir = join(dataDir, branch);
       mkdirSync(nodeDir, { recursive: true });
-      const peers = branches.filter((peer) => peer !== branch).map((peer) => ({ id: peer, address: plan.peerAddress(branch, peer) }));
-      launches.push({
-        id: branch, port: plan.ports.get(branch) ?? 0, peers, strategy: options.strategy, dataDir: nodeDir,
-        accounts: options.accounts ?? [], seed: options.seed === undefined ? undefined : String(options.seed), bug: options.bug,
-        settings: options.settings,
-      });
-    }
-    const results = await Promise.allSettled(launches.map((launch) => launchNode(launch, timeoutMs)));
-    for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
-    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failure !== undefined) throw failure.reason;
+      return listenNode({ id: branch, ...launchSettings(options, nodeDir) }, timeoutMs);
+    }), (node) => started.push(node.process));
+    const plan = await planAddresses(branches, new Map(listening.map((node) => [node.process.id, node.port])), options.proxy);
+    const launches: NodeLaunch[] = listening.map((node) => {
+      const id = node.process.id;
+      const peers = branches.filter((peer) => peer !== id).map((peer) => ({ id: peer, address: plan.peerAddress(id, peer) }));
+      return { id, port: node.port, peers, ...launchSettings(options, join(dataDir, id)) };
+    });
+    const remainingMs = Math.max(0, timeoutMs - (performance.now() - startedAt));
+    await settledAll(listening.map((node, index) => node.serve(launches[index]?.peers ?? [], remainingMs)), () => undefined);
     return new LocalCluster({
       branches, strategy: options.strategy, dataDir, ownsDataDir, launches, nodes: started, clientAddresses: plan.clientAddresses, startTimeoutMs: timeoutMs,
       proxy: options.proxy,
@@ -140,6 +139,23 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     throw error;
   }
+}
+
+/** A node's settings from the cluster's options, the same at its start and at every restart. */
+function launchSettings(options: ClusterOptions, dataDir: string): Omit<NodeLaunch, 'id' | 'port' | 'peers'> {
+  return {
+    strategy: options.strategy, dataDir, accounts: options.accounts ?? [],
+    seed: options.seed === undefined ? undefined : String(options.seed), bug: options.bug, settings: options.settings,
+  };
+}
+
+/** Waits for every promise; hands each success to `keep` (so it can be cleaned up), then throws the first failure. */
+async function settledAll<T>(promises: Promise<T>[], keep: (value: T) => void): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  for (const result of results) if (result.status === 'fulfilled') keep(result.value);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
 let reclaimed = false;
@@ -182,15 +198,12 @@ function checkOptions(options: ClusterOptions): void {
 }
 
 interface AddressPlan {
-  ports: Map<BranchId, number>;
   clientAddresses: Map<BranchId, string>;
   peerAddress(from: BranchId, to: BranchId): string;
 }
 
-/** Ports are fixed before any node starts, because each proxy needs its upstream and each node its peers. */
-async function planAddresses(branches: BranchId[], proxy: LinkProxies | undefined): Promise<AddressPlan> {
-  const ports = new Map<BranchId, number>();
-  for (const branch of branches) ports.set(branch, await freeLoopbackPort());
+/** The nodes' own ports are known (each bound port 0); each proxy binds port 0 too, upstream a node. */
+async function planAddresses(branches: BranchId[], ports: Map<BranchId, number>, proxy: LinkProxies | undefined): Promise<AddressPlan> {
   const direct = (branch: BranchId): string => `${loopbackHost}:${ports.get(branch) ?? 0}`;
   const proxied = new Map<string, string>();
   if (proxy !== undefined) {
@@ -198,7 +211,6 @@ async function planAddresses(branches: BranchId[], proxy: LinkProxies | undefine
   }
   const viaLink = (from: BranchId | 'client', to: BranchId): string => proxied.get(linkName(from, to)) ?? direct(to);
   return {
-    ports,
     clientAddresses: new Map(branches.map((branch) => [branch, viaLink('client', branch)])),
     peerAddress: viaLink,
   };

@@ -13,7 +13,7 @@ export { fileContainingSymbol, listServices } from './reflection.js';
 export { branchClient, callUnary, isServiceError, retryAborted, sleep, waitForServing } from './rpc.js';
 export type { CallIdentity, RetryConstraints, UnaryMethod } from './rpc.js';
 export { channelOptions, metadataKeys } from '../../proto/index.js';
-export { childPids, finished, isGone, listeningAddresses, processesMentioning, processState, runFaultline, spawnFaultline } from './processes.js';
+export { childPids, connectedAddresses, finished, isGone, listeningAddresses, processesMentioning, processState, runFaultline, spawnFaultline } from './processes.js';
 export type { CommandConstraints, CommandResult } from './processes.js';
 export { courseAccount, courseBranchId, CourseInputError, CourseRunError, parseCourseInput, runCourse } from './course.js';
 export type { CourseEvent, CourseInput, CourseOutputEntry, CourseReceipt } from './course.js';

@@ -44,9 +44,9 @@ export interface BranchServerParts {
   recentCalls: RecentCalls;
 }
 
-export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
+/** The services on a new Server, or on `server` (one already bound, whose port was needed first). */
+export function createBranchServer(branch: Branch, log: (line: string) => void, server = new Server(serverOptions)): BranchServerParts {
   const recentCalls = new RecentCalls();
-  const server = new Server(serverOptions);
   server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log, branch.runtime.clock)));
   const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);
