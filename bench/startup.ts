@@ -32,9 +32,10 @@ function environment(mode: Mode): NodeJS.ProcessEnv {
   return { ...process.env, FAULTLINE_DIST: mode === 'tsx' ? '0' : '' };
 }
 
-function helpMs(mode: Mode): number {
+/** Spawn to exit of `faultline --help`, or with `bare`, of `node -e 0`: the floor on this machine now. */
+function helpMs(mode: Mode, bare = false): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [faultlineBinPath, '--help'], { env: environment(mode), encoding: 'utf8' });
+  const result = spawnSync(process.execPath, bare ? ['-e', '0'] : [faultlineBinPath, '--help'], { env: environment(mode), encoding: 'utf8' });
   const elapsed = performance.now() - started;
   if (result.status !== 0) throw new Error(`faultline --help exited ${String(result.status)}: ${result.stderr}`);
   return elapsed;
@@ -78,6 +79,8 @@ async function main(): Promise<number> {
   process.stdout.write(`start-up, ${runs} runs each, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} on this machine\n`);
   let missed = false;
   try {
+    helpMs('compiled', true);
+    process.stdout.write(`${line('node -e 0 (the floor, for scale)', figures(Array.from({ length: runs }, () => helpMs('compiled', true))))}\n`);
     for (const mode of ['compiled', 'tsx'] as const) {
       // One unmeasured start each, so the first measured one does not pay for a cold disk cache.
       helpMs(mode);

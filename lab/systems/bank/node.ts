@@ -8,6 +8,7 @@ import { serverOptions } from '../../../proto/index.js';
 import { describeCall } from './recent-calls.js';
 import { realRuntime } from './runtime.js';
 import { branchServiceName, createBranchServer } from './server.js';
+import type { BranchServerParts } from './server.js';
 import { Store } from './store.js';
 
 /** In-flight calls get this long to finish at shutdown before they are cut. */
@@ -47,7 +48,7 @@ export async function startNode(config: NodeConfig, log: (line: string) => void,
   try {
     port = await bind(server, config.host, config.port);
     const peers = (await onBound(`${config.host}:${port}`)) ?? config.peers;
-    opened = openBranch({ ...config, peers }, log, server);
+    opened = await openBranch({ ...config, peers }, log, server);
   } catch (error) {
     server.forceShutdown();
     throw error;
@@ -83,17 +84,17 @@ export async function startNode(config: NodeConfig, log: (line: string) => void,
   };
 }
 
-interface OpenedBranch extends ReturnType<typeof createBranchServer> {
+interface OpenedBranch extends BranchServerParts {
   store: Store;
   branch: Branch;
 }
 
 /** The store, the branch over it and its services on `server`; the store is closed again on failure. */
-function openBranch(config: NodeConfig, log: (line: string) => void, server: Server): OpenedBranch {
+async function openBranch(config: NodeConfig, log: (line: string) => void, server: Server): Promise<OpenedBranch> {
   const store = Store.open(config.dataDir, config.accounts, config.synchronous, realRuntime.clock);
   try {
     const branch = new Branch(config, store, log, realRuntime);
-    return { store, branch, ...createBranchServer(branch, log, server) };
+    return { store, branch, ...(await createBranchServer(branch, log, server)) };
   } catch (error) {
     store.close();
     throw error;

@@ -3,10 +3,9 @@
 // test can bind it wherever it likes. Try it: `npx faultline node --id b1 --listen 127.0.0.1:0 ...`.
 import { Server, status } from '@grpc/grpc-js';
 import type { handleBidiStreamingCall, Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { ReflectionService } from '@grpc/reflection';
+import type { HealthImplementation } from 'grpc-health-check';
 import { BranchService } from '../../../proto/index.js';
 import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
@@ -32,10 +31,16 @@ const bankProtoPath = packagePath('proto', 'bank.proto');
 
 let reflectionDefinition: PackageDefinition | undefined;
 
-/** The protos reflection describes, loaded once per process. */
-function reflectionPackage(): PackageDefinition {
-  reflectionDefinition ??= loadSync([bankProtoPath, healthProtoPath], { keepCase: true, longs: String, enums: String, defaults: true });
-  return reflectionDefinition;
+/**
+ * grpc.health.v1 and reflection, loaded when a server is made, not when this module is: both parse
+ * their protos with protobufjs, about a third of a node's start-up, which then comes after the node
+ * bound its port and printed it. The simulator, which takes only branchHandlers, never loads them.
+ */
+async function healthAndReflection(): Promise<{ Health: typeof HealthImplementation; reflection: ReflectionService }> {
+  const [health, { ReflectionService }, { loadSync }] = await Promise.all([import('grpc-health-check'), import('@grpc/reflection'), import('@grpc/proto-loader')]);
+  // The protos reflection describes, loaded once per process.
+  reflectionDefinition ??= loadSync([bankProtoPath, health.protoPath], { keepCase: true, longs: String, enums: String, defaults: true });
+  return { Health: health.HealthImplementation, reflection: new ReflectionService(reflectionDefinition) };
 }
 
 export interface BranchServerParts {
@@ -45,12 +50,13 @@ export interface BranchServerParts {
 }
 
 /** The services on a new Server, or on `server` (one already bound, whose port was needed first). */
-export function createBranchServer(branch: Branch, log: (line: string) => void, server = new Server(serverOptions)): BranchServerParts {
+export async function createBranchServer(branch: Branch, log: (line: string) => void, server = new Server(serverOptions)): Promise<BranchServerParts> {
   const recentCalls = new RecentCalls();
   server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log, branch.runtime.clock)));
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
+  const { Health, reflection } = await healthAndReflection();
+  const health = new Health({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);
-  new ReflectionService(reflectionPackage()).addToServer(server);
+  reflection.addToServer(server);
   return { server, health, recentCalls };
 }
 
