@@ -147,6 +147,26 @@ describe('startCluster with a proxy on every link (embedded Toxiproxy)', () => {
     const settled = await waitForSettled(cluster);
     expect(settled.states.map((state) => state.accounts.a1?.balance)).toEqual([3, 3, 3]);
   });
+
+  it('restarts a killed branch on a port of its own behind the same proxies, though its old port was taken', async () => {
+    const before = (await cluster.snapshot()).map((state) => state.accounts.a1?.balance);
+    const old = splitAddress(cluster.nodeAddress('b1'));
+    await cluster.kill('b1');
+    // What the kernel may do to a port let go of: give it to someone else before the restart.
+    const thief = createServer().listen({ host: old.host, port: old.port });
+    try {
+      await cluster.restart('b1');
+      expect(cluster.nodeAddress('b1')).not.toBe(`${old.host}:${old.port}`);
+      const proxies = await proxy.client.getAll();
+      for (const link of cluster.links.filter((candidate) => candidate.to === 'b1')) {
+        expect(proxies[link.name]?.upstream, link.name).toBe(cluster.nodeAddress('b1'));
+      }
+      const settled = await waitForSettled(cluster);
+      expect(settled.states.map((state) => state.accounts.a1?.balance)).toEqual(before);
+    } finally {
+      thief.close();
+    }
+  });
 });
 
 describe('a cluster started while something takes every port this process lets go of', () => {

@@ -81,6 +81,8 @@ export interface LinkProxies {
   readonly seeded: boolean;
   /** Creates a proxy on a port it binds itself; resolves with host:port. */
   createProxy(name: string, upstream: string): Promise<string>;
+  /** Points an existing proxy at a new upstream, the node behind it restarted on another port. */
+  setUpstream(name: string, upstream: string): Promise<void>;
   reseed(seed: number): Promise<boolean>;
 }
 
@@ -403,15 +405,37 @@ class LocalCluster implements Cluster {
    * Same port and data dir; the accounts come from the data dir, so no --accounts is passed again.
    * The seed is the latest reset's, so the restarted node draws as the run's seed says.
    */
+  /**
+   * The same data dir; the accounts come from it, so no --accounts is passed again. The seed is the
+   * latest reset's, so the restarted node draws as the run's seed says. Behind proxies the node binds
+   * port 0 again and every proxy in front of it is pointed at its new port, so no other process can
+   * take its port while it is down; without proxies its peers know only its old port, which it binds again.
+   */
   async restart(branch: BranchId): Promise<void> {
     const node = this.node(branch);
     await terminate(node);
     this.paused.delete(branch);
     const launched = this.launch(branch);
     const launch = { ...launched, accounts: [], seed: this.nodeSeed ?? launched.seed };
-    this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
+    if (this.proxy === undefined) {
+      this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
+    } else {
+      await this.restartBehindProxies(launch, this.proxy);
+    }
     await Promise.all([this.clients.get(branch), this.adminClients.get(branch)].map((client) => waitForReady(client)));
     await this.streamsUp();
+  }
+
+  private async restartBehindProxies(launch: NodeLaunch, proxy: LinkProxies): Promise<void> {
+    const listening = await listenNode(launch, this.startTimeoutMs);
+    this.nodes.set(launch.id, listening.process);
+    this.launches.set(launch.id, { ...this.launch(launch.id), port: listening.port });
+    const address = `${loopbackHost}:${listening.port}`;
+    for (const link of this.links.filter((candidate) => candidate.to === launch.id)) await proxy.setUpstream(link.name, address);
+    // The admin channel dialed the old port directly.
+    this.adminClients.get(launch.id)?.close();
+    this.adminClients.delete(launch.id);
+    await listening.serve(launch.peers, this.startTimeoutMs);
   }
 
   pause(branch: BranchId): void {
