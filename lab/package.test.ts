@@ -1,14 +1,16 @@
 // faultline as a package other projects build on: `npm pack` (which builds dist/ through `prepare`),
-// installed into an empty project, where the CLI runs, plain JavaScript imports faultline/lab and
+// installed into an empty project, where the CLI runs (and stops with the npx that started it), plain
+// JavaScript imports faultline/lab and
 // faultline/models, TypeScript finds their declarations, and a vitest suite runs a lab property
 // through faultline/vitest. Run: `CI=true npx vitest run lab/package.test.ts` (about a minute).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childPids, isGone } from './cluster/index.js';
 import { planFor, planHash } from './index.js';
 
 const root = join(import.meta.dirname, '..');
@@ -58,6 +60,20 @@ function install(tarball: string): void {
   copyFileSync(join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node'), join(project, 'node_modules', addon));
 }
 
+/** Every live descendant of pid, children first. */
+function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
+}
+
+async function eventually(condition: () => boolean, withinMs: number): Promise<boolean> {
+  const started = performance.now();
+  while (performance.now() - started < withinMs) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
+
 describe('the packed package, installed into an empty project', () => {
   beforeAll(() => install(pack()), packMsMax + installMsMax);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -79,6 +95,19 @@ describe('the packed package, installed into an empty project', () => {
     expect(expectSuccess(run(bin, ['--help'], project, 30_000))).toContain('explore');
     const dryRun = expectSuccess(run(bin, ['run', '--seed', '7', '--dry-run'], project, 30_000));
     expect(dryRun.split('\n')[0]).toMatch(/^SEED=7 index=0 /);
+  });
+
+  it('stops, with every branch it started, when the npx that started it is killed', async () => {
+    const npx = spawn('npx', ['faultline', 'explore', '--runs', '200', '--seed', '3'], { cwd: project, stdio: 'ignore' });
+    const npxExited = new Promise((resolve) => npx.once('exit', resolve));
+    const pid = npx.pid ?? -1;
+    // npx runs the bin through a shell; the branches are node processes below it.
+    const branches = (): number[] => descendants(pid).filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('\0node\0--id\0'));
+    expect(await eventually(() => branches().length >= 2, 60_000)).toBe(true);
+    const below = descendants(pid);
+    npx.kill('SIGTERM');
+    await npxExited;
+    expect(await eventually(() => below.every(isGone), 5_000), `left: ${below.filter((child) => !isGone(child)).join(', ')}`).toBe(true);
   });
 
   it('imports faultline/lab and faultline/models from plain JavaScript, with the same plans as the checkout', () => {
