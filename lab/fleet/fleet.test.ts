@@ -166,6 +166,21 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
       "faultline campaign: run 0 has no result: bad job foreign-k0: strategy 'paxos' is not one this worker knows (unsafe|lock|lock-free)",
       "faultline campaign: run 1 has no result: bad job foreign-k1: system 'etcd' is not one this worker knows (bank)",
     ]);
+    // retry hands the failed runs back (they fail again, for the same reason); delete removes the campaign.
+    const retried = await faultline(['campaign', 'retry', 'foreign', '--queue', redis.url], work).exited;
+    expect([retried.code, retried.stdout.trim()]).toEqual([0, 'campaign foreign: 2 failed runs are back in the queue']);
+    const again = await openQueue(parseQueueUrl(redis.url));
+    try {
+      for (let index = 0; index < 2; index += 1) {
+        while ((await again.getJobState(jobIdOf('foreign', index))) !== 'failed') await new Promise((done) => setTimeout(done, 50));
+      }
+    } finally {
+      await again.close();
+    }
+    const deleted = await faultline(['campaign', 'delete', 'foreign', '--queue', redis.url], work).exited;
+    expect([deleted.code, deleted.stdout.trim()]).toEqual([0, 'campaign foreign: deleted 2 jobs and their results']);
+    const gone = await faultline(['campaign', 'status', 'foreign', '--queue', redis.url], work).exited;
+    expect([gone.code, gone.stderr.trim()]).toEqual([64, "faultline campaign: no campaign 'foreign' on this queue"]);
     const badMerge = await faultline(['merge', work], work).exited;
     expect([badMerge.code, badMerge.stderr.trim().split('\n').length]).toEqual([65, 1]);
   });
