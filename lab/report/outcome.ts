@@ -50,7 +50,7 @@ export interface RunResult {
   randomness: RunRandomness;
   latenciesNs: number[];
   artifactDir?: string;
-  /** Messages between the nodes, where the run recorded them (messages.jsonl; no run does yet). */
+  /** Messages between the nodes, where the run recorded them (messages.jsonl: simulated runs do). */
   messages?: RecordedMessage[];
 }
 

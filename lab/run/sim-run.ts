@@ -134,7 +134,13 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   };
   const checkedAt = performance.now();
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
-  const result = runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs);
+  const result: RunResult = {
+    ...runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs),
+    messages: world.network.messages.map((message) => ({
+      from: message.from, to: message.to, kind: message.kind, label: message.label,
+      sentNs: Math.round(message.sentMs * 1e6), receivedNs: message.receivedMs === null ? null : Math.round(message.receivedMs * 1e6),
+    })),
+  };
   const sim = { events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
   const trace = world.loop.trace.list();
   traces.set(result, trace);
