@@ -50,6 +50,8 @@ export interface RunResult {
   randomness: RunRandomness;
   latenciesNs: number[];
   artifactDir?: string;
+  /** 'sim' for a run in the simulator; a real run leaves it out. replay and the rerun command keep it. */
+  mode?: 'sim';
   /** Messages between the nodes, where the run recorded them (messages.jsonl: simulated runs do). */
   messages?: RecordedMessage[];
 }

@@ -136,6 +136,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
   const result: RunResult = {
     ...runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs),
+    mode: 'sim',
     messages: world.network.messages.map((message) => ({
       from: message.from, to: message.to, kind: message.kind, label: message.label,
       sentNs: Math.round(message.sentMs * 1e6), receivedNs: message.receivedMs === null ? null : Math.round(message.receivedMs * 1e6),
