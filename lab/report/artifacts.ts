@@ -88,7 +88,7 @@ export function claimDirectory(root: string, prefix: string): string {
 }
 
 /** Points root/latest at the directory, replacing the old link in one rename. */
-function pointLatest(root: string, directory: string): void {
+export function pointLatest(root: string, directory: string): void {
   const link = join(root, latestLinkName);
   const temporary = `${link}.${process.pid}.tmp`;
   rmSync(temporary, { force: true });
