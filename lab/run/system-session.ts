@@ -1,13 +1,13 @@
 // A session of runs against a system other than the bank: run a plan, shrink a violation with
 // fast-check over the system's plan arbitrary (each candidate a real run), keep artifacts by the one
 // policy. `run`, `explore`, `replay` and `compare` with `--system` use it.
-import fc from 'fast-check';
 import { systemPlanArbitrary } from '../gen/index.js';
 import type { RunSeeds, SystemPlan } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
 import { keepsArtifacts, systemRunId, writeSystemArtifacts } from '../report/index.js';
 import type { SystemRunResult } from '../report/index.js';
 import type { System } from '../systems/index.js';
+import { walkShrinkTree } from './shrink.js';
 import type { ShrinkLimits, ShrinkOutcome } from './shrink.js';
 import { runSystemPlan } from './system-run.js';
 import type { SystemRunLimits } from './system-run.js';
@@ -41,35 +41,17 @@ function keep(result: SystemRunResult, options: SystemSessionOptions): void {
   result.artifactDir = writeSystemArtifacts(options.artifactsRoot, result);
 }
 
-/** Walks fast-check's shrink tree from the plan's path; a candidate fails when it is illegal `confirmRuns` times in a row. */
+/** Walks fast-check's shrink tree from the plan's path, each candidate a real run (shrink.ts). */
 export async function shrinkSystemFailure(original: SystemRunResult, options: SystemSessionOptions): Promise<NonNullable<SystemTrial['shrunk']>> {
-  const limits = options.shrinkLimits ?? systemShrinkLimits;
-  const started = performance.now();
-  let runs = 0;
-  let lastFailing: SystemRunResult | undefined;
-  let budgetSpent: ShrinkOutcome['budgetSpent'];
   const { plan } = original;
   const arbitrary = systemPlanArbitrary(plan.seed, { system: options.system, systemName: plan.system, workload: plan.workload, constraints: plan.constraints });
-  const property = fc.asyncProperty(arbitrary, async (candidate) => {
-    if (runs >= limits.shrinkRunsMax) budgetSpent = 'runs';
-    else if (performance.now() - started >= limits.shrinkMsMax) budgetSpent = 'time';
-    if (budgetSpent !== undefined) return true;
-    let result: SystemRunResult | undefined;
-    for (let confirmation = 0; confirmation < limits.confirmRuns; confirmation += 1) {
-      runs += 1;
-      result = await runSystemOnce(candidate, original.seeds, options);
-      if (result.verdict !== 'illegal') return true;
-    }
-    if (result !== undefined) lastFailing = result;
-    return false;
-  });
-  const details = await fc.check(property, { seed: plan.seed, path: plan.path, numRuns: 1 });
+  const walk = await walkShrinkTree(arbitrary, plan, (candidate) => runSystemOnce(candidate, original.seeds, options), options.shrinkLimits ?? systemShrinkLimits);
   let smallest = original;
-  if (details.failed && details.counterexamplePath !== null && lastFailing !== undefined && details.counterexamplePath !== plan.path) {
-    const shrunkPlan = { ...lastFailing.plan, path: details.counterexamplePath };
-    smallest = { ...lastFailing, plan: shrunkPlan, runId: systemRunId(lastFailing.seeds, shrunkPlan) };
+  if (walk.path !== undefined && walk.lastFailing !== undefined) {
+    const shrunkPlan = { ...walk.lastFailing.plan, path: walk.path };
+    smallest = { ...walk.lastFailing, plan: shrunkPlan, runId: systemRunId(walk.lastFailing.seeds, shrunkPlan) };
   }
-  return { smallest, runs, ms: performance.now() - started, budgetSpent };
+  return { smallest, runs: walk.runs, ms: walk.ms, budgetSpent: walk.budgetSpent };
 }
 
 /** Runs one plan; on a violation shrinks it; keeps the original and the shrunk run's artifacts. */
