@@ -1,7 +1,11 @@
 // etcd through the generic runner, on fixed seeds: a short generated register run passes, and a plan
 // that cuts n1 off from the majority catches the stale serializable read (the same plan with
 // linearizable reads passes): the two variants of `compare --system etcd`.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runFaultline } from '../cluster/index.js';
 import { systemPlanFor } from '../gen/index.js';
 import { runSeeds } from '../plan/index.js';
 import type { SystemPlan } from '../plan/index.js';
@@ -48,5 +52,21 @@ describe.skipIf(skip)(`etcd through the runner, seed 15${note}`, () => {
     expect(linear.verdict).toBe('ok');
     // The linearizable read cannot be served by the minority: it times out (fail, a read changes nothing) instead.
     expect(linear.history.filter((event) => event.f === 'read' && event.type !== 'invoke').map((event) => event.type)).not.toContain('ok');
+  });
+
+  it('compare pairs the two read variants on the same seed: one table, compare.json and compare.html', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'faultline-compare-etcd-'));
+    try {
+      const args = ['compare', '--system', 'etcd', '--workloads', 'register,serializable-reads', '--seeds', '1', '--seed', '15', '--faults', 'none', '--ops', '6', '--out', out];
+      const result = await runFaultline(args, { timeoutMs: 120_000 });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/register vs serializable-reads on 1 seeds from root 15/);
+      const document = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as { summaries: { strategy: string; runs: number }[]; grid: { cells: { command: string }[] }[] };
+      expect(document.summaries.map((summary) => [summary.strategy, summary.runs])).toEqual([['register', 1], ['serializable-reads', 1]]);
+      expect(document.grid[0]?.cells[1]?.command).toMatch(/^npx faultline run --system etcd --workload serializable-reads --seed 15 --index 0 --path 0 /);
+      expect(existsSync(join(out, 'compare.html'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
