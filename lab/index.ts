@@ -19,4 +19,5 @@ export { defaultSystemPlanConstraints, describeSystemPlan } from './plan/index.j
 export { systemPlanFor } from './gen/index.js';
 export { defaultSystemRunLimits, loadSystem, runSystemPlan, systemTrial } from './run/index.js';
 export type { SystemRunLimits } from './run/index.js';
+export { writeSystemArtifacts } from './report/index.js';
 export type { SystemRunResult } from './report/index.js';

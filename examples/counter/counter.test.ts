@@ -1,7 +1,12 @@
 // The tutorial's counter end to end through the lab's runner: with no fault it passes; with n1 cut off
 // from its peers while n2 adds, n1's read misses the add (linearizability) and never catches up (convergence).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runSeeds, runSystemPlan } from 'faultline/lab';
+import { runSeeds, runSystemPlan, writeSystemArtifacts } from 'faultline/lab';
 import type { SystemPlan } from 'faultline/lab';
 import { system } from './system.js';
 
@@ -29,9 +34,17 @@ describe('the tutorial counter, seed 21', () => {
     expect(result.finalStates.map((state) => state.state['value'])).toEqual([3, 3, 3]);
   });
 
-  it('is caught when n1 misses n2\'s add: a stale read and nodes that never agree', async () => {
+  it('is caught when n1 misses n2\'s add: a stale read and nodes that never agree; replay reproduces it', async () => {
     const result = await runSystemPlan({ system, plan: plan(true), seeds: runSeeds(21, 1), proxy: 'embedded', limits });
     expect(result.violations).toEqual(['linearizability', 'convergence']);
     expect(result.finalStates.map((state) => state.state['value'])).toEqual([1, 3, 3]);
+    const root = mkdtempSync(join(tmpdir(), 'faultline-counter-'));
+    try {
+      const directory = writeSystemArtifacts(root, result);
+      const replay = await promisify(execFile)(process.execPath, ['bin/faultline.mjs', 'replay', directory], { timeout: 120_000 }).catch((error: { code: number; stdout: string }) => error);
+      expect(replay.stdout).toMatch(/reproduced the violation \(linearizability, convergence\) in 1 of 1 replays/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
