@@ -1,7 +1,7 @@
 // The tutorial's counter end to end through the lab's runner: with no fault it passes; with n1 cut off
 // from its peers while n2 adds, n1's read misses the add (linearizability) and never catches up (convergence).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,7 @@ describe('the tutorial counter, seed 21', () => {
     const root = mkdtempSync(join(tmpdir(), 'faultline-counter-'));
     try {
       const directory = writeSystemArtifacts(root, result);
+      expect(readFileSync(join(directory, 'report.html'), 'utf8')).toContain('read() → ok, value 1');
       const replay = await promisify(execFile)(process.execPath, ['bin/faultline.mjs', 'replay', directory], { timeout: 120_000 }).catch((error: { code: number; stdout: string }) => error);
       expect(replay.stdout).toMatch(/reproduced the violation \(linearizability, convergence\) in 1 of 1 replays/);
     } finally {

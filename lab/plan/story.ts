@@ -4,6 +4,8 @@ import type { SystemPlan, SystemPlanOp } from './system-plan.js';
 
 export function describeOp(op: PlanOp): string {
   const retry = op.retries > 0 ? ` (retries ${op.retries})` : '';
+  // Another system's op, carried in a bank-shaped plan for the report (lab/report/system-run.ts).
+  if ('input' in op) return describeSystemOp({ ...(op as unknown as SystemPlanOp), node: op.branch });
   switch (op.f) {
     case 'query':
       return `client ${op.client} query(${op.account}) at ${op.branch}${retry}`;

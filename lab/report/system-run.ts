@@ -6,9 +6,10 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Claims, HistoryEvent, Verdict } from '../../models/index.js';
 import type { NemesisEvent } from '../client/index.js';
 import { describeSystemPlan, isSystemPlan, parseRunSeeds, systemPlanJson } from '../plan/index.js';
-import type { RunSeeds, SystemPlan } from '../plan/index.js';
-import type { RunStats } from './outcome.js';
-import { ArtifactError, claimDirectory, pointLatest, replayCommand, seedsFileName } from './artifacts.js';
+import type { Plan, PlanOp, RunSeeds, Strategy, SystemPlan } from '../plan/index.js';
+import type { RunResult, RunStats } from './outcome.js';
+import { reportFileName, reportHtml } from './html/report.js';
+import { ArtifactError, claimDirectory, pointLatest, replayCommand, seedsFileName, systemRunCommand } from './artifacts.js';
 
 /** One check of a system's run: linearizability under the workload's model, convergence, the workload's own. */
 export interface SystemCheck {
@@ -50,14 +51,21 @@ export function systemRunId(seeds: RunSeeds, plan: Pick<SystemPlan, 'path' | 'sy
   return `s${seeds.root}-k${seeds.index}-p${plan.path.replaceAll(':', '.')}-${systemLabel(plan.system)}-${plan.workload}`;
 }
 
-/** The `faultline run` command that generates the plan again (the constraints that shape it included). */
-export function systemRunCommand(seeds: RunSeeds, plan: SystemPlan): string {
-  const { constraints } = plan;
-  return [
-    'npx faultline run', '--system', plan.system, '--workload', plan.workload, '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path,
-    '--nodes', String(constraints.nodes), '--ops', String(constraints.opsMax), '--objects', String(constraints.objectsMax),
-    '--clients', String(constraints.clientsMax), '--contention', constraints.contention, '--faults', constraints.faults,
-  ].join(' ');
+/**
+ * A system's run in the shape the bank's readers take (report.html, compare's document): the
+ * workload stands where a strategy stands, the nodes where the branches stand, each op keeps its input.
+ */
+export function asRunResult(result: SystemRunResult): RunResult {
+  const { plan } = result;
+  const steps = plan.steps.map((ops) => ops.map((op) => ({ ...op, branch: op.node }) as unknown as PlanOp));
+  const bankShaped = { ...plan, workload: { branches: plan.nodes, accounts: [], clients: plan.clients, steps } } as unknown as Plan;
+  return {
+    runId: result.runId, seeds: result.seeds, plan: bankShaped, strategy: plan.workload as Strategy, bug: undefined,
+    claims: result.claims, verdict: result.verdict, violations: result.violations, checks: result.checks as RunResult['checks'],
+    history: result.history, nemesis: result.nemesis, finalStates: [], nodeStats: [], latenciesNs: result.latenciesNs,
+    randomness: { nodes: {}, proxy: null }, stats: { ...result.stats, latencyP90Ms: 0, phasesMs: { acquire: 0, workload: 0, quiesce: 0, check: 0 } },
+    ...(result.artifactDir === undefined ? {} : { artifactDir: result.artifactDir }),
+  };
 }
 
 function jsonLines(items: readonly unknown[]): string {
@@ -76,6 +84,7 @@ export function writeSystemArtifacts(root: string, result: SystemRunResult): str
   writeFileSync(join(directory, 'final-states.json'), `${JSON.stringify({ ...system, claims, states: result.finalStates }, null, 2)}\n`);
   const replay = [replayCommand(directory), systemRunCommand(result.seeds, result.plan)];
   writeFileSync(join(directory, 'replay.txt'), `${replay.join('\n')}\n`);
+  writeFileSync(join(directory, reportFileName), reportHtml(asRunResult({ ...result, artifactDir: directory })));
   pointLatest(root, directory);
   return directory;
 }

@@ -3,7 +3,7 @@
 // bank's own runner and plans. Each verb hands its argv here when it names another system.
 import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { booleanFlag, choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { OptionSpecs, ParsedArgs } from '../args.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
@@ -14,12 +14,12 @@ import { compareDocument, compareHtml, compareReport } from '../../compare/index
 import type { CompareDocument, PairedRun } from '../../compare/index.js';
 import { isNoSuchPath, systemPlanFor } from '../../gen/index.js';
 import { contentions, defaultSystemPlanConstraints, describeSystemPlan, faultLevels, runSeeds, seedLine, systemPlanHash, systemPlanJson } from '../../plan/index.js';
-import type { Plan, PlanConstraints, RunSeeds, Strategy, SystemPlan, SystemPlanConstraints } from '../../plan/index.js';
+import type { PlanConstraints, RunSeeds, Strategy, SystemPlan, SystemPlanConstraints } from '../../plan/index.js';
 import type { ProxyBackendChoice } from '../../proxy/index.js';
-import { isArtifactError, readSystemRun, systemFailureStory, systemRunCommand, systemSummaryLine, table } from '../../report/index.js';
-import type { RunResult, SystemRunResult } from '../../report/index.js';
+import { asRunResult, isArtifactError, writeExploreIndex, readSystemRun, systemFailureStory, systemSummaryLine, table } from '../../report/index.js';
 import { isSystemModuleError, isSystemPlanError, loadSystem, runSystemOnce, systemShrinkLimits, systemTrial, workloadNamed } from '../../run/index.js';
 import type { SystemSessionOptions } from '../../run/index.js';
+import type { ExploreRun } from '../../report/index.js';
 import type { System } from '../../systems/index.js';
 
 /** The system a verb's argv names, when it is not the bank (whose own runner keeps its plans). */
@@ -181,20 +181,22 @@ export async function systemExplore(argv: string[]): Promise<number> {
   const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
   say(`explore root seed ${root}: system=${flags.name} workload=${flags.workload} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
   const records: ExploreRecord[] = [];
+  const indexed: ExploreRun[] = [];
   const started = performance.now();
   for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
     const seeds = runSeeds(root, index);
     say(seedLine(seeds));
     const trial = await cliErrors(() => systemTrial(planAt(flags, seeds, '0'), seeds, flags.session));
     records.push(recordOf(index, trial));
+    indexed.push({ result: asRunResult(trial.result), ...(trial.shrunk === undefined ? {} : { shrunk: asRunResult(trial.shrunk.smallest) }) });
     if (!flags.json) say(systemSummaryLine(trial.result));
     if (trial.result.verdict === 'illegal' && !flags.json) say(systemFailureStory(trial.shrunk?.smallest ?? trial.result, trial.shrunk));
   }
   const seconds = (performance.now() - started) / 1000;
   const count = (verdict: string): number => records.filter((record) => record.verdict === verdict).length;
   const summary = { system: flags.name, workload: flags.workload, root, runs: records.length, ok: count('ok'), illegal: count('illegal'), unknown: count('unknown'), seconds, records };
-  const directory = join(flags.artifactsRoot, `explore-s${root}-${flags.workload}`);
-  mkdirSync(directory, { recursive: true });
+  const index = writeExploreIndex(flags.artifactsRoot, { rootSeed: root, strategy: `${flags.name} ${flags.workload}`, runs: indexed, seconds });
+  const directory = dirname(index);
   writeFileSync(join(directory, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
@@ -202,7 +204,7 @@ export async function systemExplore(argv: string[]): Promise<number> {
       String(record.index), record.verdict, record.violations.join(',') || '-', String(record.ops), String(record.info), String(record.faults), record.seconds.toFixed(1),
       record.shrunk === null ? '-' : `${record.shrunk.ops} ops, ${record.shrunk.faults} faults (${record.shrunk.runs} runs)`,
     ])];
-    process.stdout.write(`${table(rows)}\n${flags.name} ${flags.workload}: ${summary.ok} ok, ${summary.illegal} illegal, ${summary.unknown} unknown in ${records.length} runs, ${seconds.toFixed(0)} s; results: ${join(directory, 'results.json')}\n`);
+    process.stdout.write(`${table(rows)}\n${flags.name} ${flags.workload}: ${summary.ok} ok, ${summary.illegal} illegal, ${summary.unknown} unknown in ${records.length} runs, ${seconds.toFixed(0)} s; index: ${index}\n`);
   }
   return exitOf(records.map((record) => record.verdict));
 }
@@ -240,17 +242,6 @@ export async function systemReplay(directory: string, argv: string[]): Promise<n
   return exitOf(verdicts);
 }
 
-/** A system's run in the shape compare's document reads: the workload stands where a strategy stands. */
-function asPairedResult(result: SystemRunResult): RunResult {
-  return {
-    runId: result.runId, seeds: result.seeds, plan: result.plan as unknown as Plan, strategy: result.plan.workload as Strategy, bug: undefined,
-    claims: result.claims, verdict: result.verdict, violations: result.violations, checks: [], history: result.history, nemesis: result.nemesis,
-    finalStates: [], nodeStats: [], latenciesNs: result.latenciesNs, randomness: { nodes: {}, proxy: null },
-    stats: { ...result.stats, latencyP90Ms: 0, phasesMs: { acquire: 0, workload: 0, quiesce: 0, check: 0 } },
-    ...(result.artifactDir === undefined ? {} : { artifactDir: result.artifactDir }),
-  };
-}
-
 export async function systemCompare(argv: string[]): Promise<number> {
   const args = parseFlags(argv, { ...systemOptionSpecs, workloads: { type: 'string' }, seeds: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } });
   const flags = await systemFlags(args);
@@ -262,7 +253,6 @@ export async function systemCompare(argv: string[]): Promise<number> {
   const out = stringFlag(args, 'out') ?? join(flags.artifactsRoot, `compare-${root}`);
   writableDirectory('--out', out);
   const runs: PairedRun[] = [];
-  const commands = new Map<string, string>();
   const started = performance.now();
   for (let index = 0; index < seedCount; index += 1) {
     const seeds = runSeeds(root, index);
@@ -271,16 +261,12 @@ export async function systemCompare(argv: string[]): Promise<number> {
     for (const workload of names) {
       const plan = planAt(flags, seeds, '0', workload);
       const result = await cliErrors(() => runSystemOnce(plan, seeds, { ...flags.session, artifactsRoot: null, shrink: false }));
-      commands.set(result.runId, systemRunCommand(seeds, plan));
-      runs.push({ index, result: asPairedResult(result) });
+      runs.push({ index, result: asRunResult(result) });
       if (!flags.json) say(systemSummaryLine(result));
     }
   }
   const constraints = { ...flags.constraints, branchesMin: flags.constraints.nodes, branchesMax: flags.constraints.nodes, accountsMax: flags.constraints.objectsMax } as unknown as PlanConstraints;
   const document: CompareDocument = compareDocument({ root, strategies: names as Strategy[], seeds: seedCount, constraints, proxy: flags.proxy }, runs, (performance.now() - started) / 1000);
-  // compare's run commands are the bank's; a system's run is rerun with --system.
-  for (const run of document.runs) run.command = commands.get(run.runId) ?? run.command;
-  for (const row of document.grid) for (const cell of row.cells) cell.command = document.runs.find((run) => run.index === row.index && run.strategy === cell.strategy)?.command ?? cell.command;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'compare.json'), `${JSON.stringify(document, null, 2)}\n`);
   writeFileSync(join(out, 'compare.html'), compareHtml(document));
