@@ -80,7 +80,7 @@ export function systemPlanArbitrary(seed: number, request: SystemPlanRequest): f
   const { constraints, system } = request;
   const clientOps = workloadOf(request).ops(workloadConstraintsOf(constraints, constraints.nodes));
   const raw = fc.record({
-    clients: fc.array(fc.record({ ops: clientOps, shift: fc.nat({ max: nodeShiftMax }) }), { minLength: 1, maxLength: constraints.clientsMax }),
+    clients: fc.array(fc.record({ ops: clientOps, shift: fc.nat({ max: nodeShiftMax }) }), { minLength: 1, maxLength: constraints.clientsMax, size: 'max' }),
     faults: fc.array(rawFault(constraints), { maxLength: faultsMaxByLevel[constraints.faults] }),
   });
   return raw.map((value) => ({
