@@ -131,9 +131,11 @@ export function systemSummaryLine(result: SystemRunResult): string {
 }
 
 /** A failure as a story: the smallest plan, what failed, and where its artifacts are. */
-export function systemFailureStory(result: SystemRunResult, shrunk?: { runs: number; budgetSpent?: string | undefined }): string {
-  const budget = shrunk === undefined ? '' : ` (shrunk in ${shrunk.runs} runs${shrunk.budgetSpent === undefined ? '' : `, the ${shrunk.budgetSpent} budget spent`})`;
-  const lines = [`smallest failing plan${budget}:`, describeSystemPlan(result.plan), ...systemVerdictLines(result)];
+export function systemFailureStory(result: SystemRunResult, shrunk?: { runs: number; budgetSpent?: string | undefined; smallest: SystemRunResult }, original?: SystemRunResult): string {
+  const spent = shrunk?.budgetSpent === undefined ? '' : `, the ${shrunk.budgetSpent} budget spent`;
+  const smaller = shrunk === undefined || original === undefined || shrunk.smallest.plan.path !== original.plan.path;
+  const budget = shrunk === undefined ? '' : smaller ? ` (shrunk in ${shrunk.runs} runs${spent})` : ` (nothing smaller failed twice in ${shrunk.runs} runs${spent})`;
+  const lines = [`${shrunk === undefined || smaller ? 'smallest failing plan' : 'failing plan'}${budget}:`, describeSystemPlan(result.plan), ...systemVerdictLines(result)];
   if (result.artifactDir !== undefined) lines.push(`artifacts: ${result.artifactDir}`, `replay: ${replayCommand(result.artifactDir)}`);
   return lines.join('\n');
 }

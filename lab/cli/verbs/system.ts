@@ -40,11 +40,12 @@ const systemOptionSpecs: OptionSpecs = {
 };
 
 export const systemUsage = [
-  '  --system etcd|bank|PATH             the system under test: a shipped one, or a module exporting a System (default bank)',
-  '  --workload W                        (another system) one of its workloads (default its first); the bank\'s are its strategies',
+  '  --workload W                        (another system) one of its workloads (default its first)',
   '  --nodes N  --ops N  --objects N  --clients N  --contention low|high  --faults none|light|heavy',
   '                                      (another system) cluster size (default 3), ops, keys, clients (defaults 30, 2, 3)',
   '  --ready-ms N                        (another system) how long a node may take to serve (default 20000)',
+  '                                      another system runs in real mode only, a fresh cluster per run; its shrink\'s',
+  '                                      budgets default to 40 runs and 300 s',
 ].join('\n');
 
 interface SystemFlags {
@@ -140,7 +141,7 @@ export async function systemRun(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ runId, seeds, verdict, violations, stats, artifactDir: artifactDir ?? null, shrunk: trial.shrunk === undefined ? null : { path: smallest.plan.path, artifactDir: smallest.artifactDir ?? null } })}\n`);
   } else {
     process.stdout.write(`${systemSummaryLine(trial.result)}\n`);
-    if (trial.result.verdict === 'illegal') process.stdout.write(`${systemFailureStory(smallest, trial.shrunk)}\n`);
+    if (trial.result.verdict === 'illegal') process.stdout.write(`${systemFailureStory(smallest, trial.shrunk, trial.result)}\n`);
     else if (trial.result.artifactDir !== undefined) process.stdout.write(`artifacts: ${trial.result.artifactDir}\n`);
   }
   return exitOf([trial.result.verdict]);
@@ -190,7 +191,7 @@ export async function systemExplore(argv: string[]): Promise<number> {
     records.push(recordOf(index, trial));
     indexed.push({ result: asRunResult(trial.result), ...(trial.shrunk === undefined ? {} : { shrunk: asRunResult(trial.shrunk.smallest) }) });
     if (!flags.json) say(systemSummaryLine(trial.result));
-    if (trial.result.verdict === 'illegal' && !flags.json) say(systemFailureStory(trial.shrunk?.smallest ?? trial.result, trial.shrunk));
+    if (trial.result.verdict === 'illegal' && !flags.json) say(systemFailureStory(trial.shrunk?.smallest ?? trial.result, trial.shrunk, trial.result));
   }
   const seconds = (performance.now() - started) / 1000;
   const count = (verdict: string): number => records.filter((record) => record.verdict === verdict).length;
