@@ -16,18 +16,14 @@ const skip = findEtcdBinary() === undefined;
 const note = skip ? ' (skipped: no etcd; npm run setup:etcd installs one)' : '';
 const constraints = { nodes: 3, opsMax: 12, objectsMax: 2, clientsMax: 3, contention: 'low', faults: 'light' } as const;
 
-/** n1 writes 1; n1 is cut from n2 and n3 (clients still reach it); n2 writes 2; n1 reads. */
+/**
+ * scenarios/etcd/minority-serializable-read: n1 writes 1; n1 is cut from n2 and n3 (clients still reach
+ * it); n2 and n3 write 2 and 3; n1 reads. The same plan with either read variant.
+ */
 function minorityReadPlan(workload: 'register' | 'serializable-reads'): SystemPlan {
-  const serializable = workload === 'serializable-reads';
-  return {
-    version: 1, kind: 'system', system: 'etcd', workload, seed: 0, path: '0', constraints, nodes: ['n1', 'n2', 'n3'], clients: 2,
-    steps: [
-      [{ client: 0, node: 'n1', retries: 0, f: 'write', input: { key: 'k0', value: 1 } }],
-      [{ client: 1, node: 'n2', retries: 0, f: 'write', input: { key: 'k0', value: 2 } }],
-      [{ client: 0, node: 'n1', retries: 0, f: 'read', input: { key: 'k0', serializable } }],
-    ],
-    faultSchedule: [{ atStep: 1, healAtStep: 3, fault: { kind: 'partition', mode: 'majority', from: ['n1'], to: ['n2', 'n3'], links: ['n2-n1', 'n3-n1', 'n1-n2', 'n1-n3'] } }],
-  };
+  const plan = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/etcd/minority-serializable-read/plan.json'), 'utf8')) as SystemPlan;
+  const steps = plan.steps.map((ops) => ops.map((op) => (op.f === 'read' ? { ...op, input: { ...op.input, serializable: workload === 'serializable-reads' } } : op)));
+  return { ...plan, workload, steps };
 }
 
 // An election after the cut takes a second or two; the write waits for it instead of ending info.
