@@ -1,4 +1,4 @@
-// The tutorial's counter end to end through the lab's runner: with no fault it passes; with n1 cut off
+// The tutorial's counter end to end through the lab's runner: with no fault it converges; with n1 cut off
 // from its peers while n2 adds, n1's read misses the add (linearizability) and never catches up (convergence).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,9 +28,11 @@ function plan(cut: boolean): SystemPlan {
 const limits = { quiescenceMsMax: 2_000 };
 
 describe('the tutorial counter, seed 21', () => {
-  it('passes with no fault: every node holds 3', async () => {
-    const result = await runSystemPlan({ system, plan: plan(false), seeds: runSeeds(21, 0), proxy: 'embedded', limits });
-    expect(result.verdict).toBe('ok');
+  it('converges with no fault: every node ends at 3', async () => {
+    // Only convergence: even without a fault the counter is not linearizable, since a node answers an
+    // add before its peers hear of it, and a read at a peer right after may miss it (on a loaded machine, it does).
+    const result = await runSystemPlan({ system, plan: plan(false), seeds: runSeeds(21, 0), proxy: 'embedded' });
+    expect(result.checks.find((check) => check.kind === 'convergence')?.verdict).toBe('ok');
     expect(result.finalStates.map((state) => state.state['value'])).toEqual([3, 3, 3]);
   });
 

@@ -15,7 +15,8 @@ if (values.id === undefined || values.listen === undefined || values['data-dir']
 
 const definition = protoLoader.loadSync(new URL('./counter.proto', import.meta.url).pathname, { keepCase: true, defaults: true });
 const { Counter } = grpc.loadPackageDefinition(definition).counter;
-const replicateDeadlineMs = 1_000;
+// Generous, so that only a fault loses a replication, not a slow machine.
+const replicateDeadlineMs = 5_000;
 
 // The value survives kill -9: it is written before every answer.
 mkdirSync(values['data-dir'], { recursive: true });
