@@ -93,9 +93,10 @@ function spawnNode(node: SystemNode, options: SystemClusterOptions): void {
     node.stderr.push(...chunk.split('\n').filter((line) => line.trim().length > 0));
     node.stderr.splice(0, Math.max(0, node.stderr.length - stderrLinesMax));
   });
-  // A command that does not exist fails with 'error' and no 'exit'.
+  // 'close', not 'exit': it comes after stderr's last bytes, which say why a node stopped. A command
+  // that does not exist fails with 'error' and no 'close'.
   node.exited = new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
+    child.once('close', (code) => resolve(code));
     child.once('error', (error) => {
       node.stderr.push(error.message);
       resolve(null);
