@@ -14,6 +14,8 @@ import type { RunMode } from '../run/index.js';
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
 
 export const labOptionSpecs: OptionSpecs = {
+  /** `bank` (the default) here; any other system goes to verbs/system.ts before these flags are parsed. */
+  system: { type: 'string' },
   mode: { type: 'string' },
   strategy: { type: 'string' },
   proxy: { type: 'string' },
@@ -133,6 +135,7 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
 
 /** The shared flags, for `--help`. */
 export const labUsage = [
+  '  --system etcd|bank|PATH             the system under test (default bank); see "Testing your own system" in the README',
   '  --mode real|sim                     real node processes behind Toxiproxy, or the same node code in the simulator (FAULTLINE_MODE)',
   '  --strategy unsafe|lock|lock-free   the strategy every node runs (default lock-free)',
   '  --proxy embedded|binary|external|auto  the Toxiproxy backend (default embedded, the seeded one; binary: the real',

@@ -21,3 +21,5 @@ export { depositStorm, judgeDepositStorm } from './deposit-storm.js';
 export type { DepositStormConstraints, DepositStormOutcome, StormVerdict } from './deposit-storm.js';
 export * from './children.js';
 export * from './ports.js';
+export { isSystemStartError, nodeReadyMsDefault, startSystemCluster, SystemStartError } from './system-cluster.js';
+export type { SystemCluster, SystemClusterOptions } from './system-cluster.js';

@@ -5,9 +5,9 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BranchState, Claims } from '../../models/index.js';
-import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
+import { defaultPlanConstraints, isBug, isStrategy, isSystemPlan, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
 import { validatePlan } from './plan-schema.js';
-import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy } from '../plan/index.js';
+import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy, SystemPlan } from '../plan/index.js';
 import type { RunResult } from './outcome.js';
 import { reportFileName, reportHtml } from './html/report.js';
 import { messagesFileName } from './html/messages.js';
@@ -58,10 +58,23 @@ export function constraintFlags(constraints: PlanConstraints): string[] {
  */
 export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined, mode?: 'real' | 'sim'): string | undefined {
   if (plan.seed !== seeds.plan) return undefined;
+  // Another system's run, carried in the bank's shape for the report and compare (system-run.ts):
+  // its workload stands where the strategy stands.
+  if (isSystemPlan(plan)) return systemRunCommand(seeds, { ...plan, workload: strategy });
   const words = ['npx faultline run', '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path, '--strategy', strategy, ...constraintFlags(plan.constraints)];
   if (bug !== undefined) words.push('--bug', bug);
   if (mode === 'sim') words.push('--mode', 'sim');
   return words.join(' ');
+}
+
+/** The `faultline run` command that generates the plan again (the constraints that shape it included). */
+export function systemRunCommand(seeds: RunSeeds, plan: SystemPlan): string {
+  const { constraints } = plan;
+  return [
+    'npx faultline run', '--system', plan.system, '--workload', plan.workload, '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path,
+    '--nodes', String(constraints.nodes), '--ops', String(constraints.opsMax), '--objects', String(constraints.objectsMax),
+    '--clients', String(constraints.clientsMax), '--contention', constraints.contention, '--faults', constraints.faults,
+  ].join(' ');
 }
 
 export function replayCommand(directory: string): string {
@@ -89,7 +102,7 @@ export function claimDirectory(root: string, prefix: string): string {
 }
 
 /** Points root/latest at the directory, replacing the old link in one rename. */
-function pointLatest(root: string, directory: string): void {
+export function pointLatest(root: string, directory: string): void {
   const link = join(root, latestLinkName);
   const temporary = `${link}.${process.pid}.tmp`;
   rmSync(temporary, { force: true });

@@ -53,7 +53,8 @@ export interface WorkloadResult {
   truncated: boolean;
 }
 
-async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock): Promise<number> {
+/** Heals and applies the faults due at a step boundary (every system's runner uses it); returns how many applied. */
+export async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock): Promise<number> {
   let applied = 0;
   if (step > 0 && faultsChangeAt(step, schedule)) await clock.sleep(faultSettleMs);
   let healed = 0;

@@ -9,6 +9,7 @@ import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
+import { otherSystem, systemCompare } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { seedLine, strategies } from '../../plan/index.js';
 import type { Strategy } from '../../plan/index.js';
@@ -57,9 +58,11 @@ export const verb: Verb = {
     '  --strategies A,B[,C]   two or more of unsafe|lock|lock-free (default lock,lock-free), run alternately on each plan',
     `  --seeds N  --seed ROOT   how many plans (default ${defaultSeeds}), and the root seed they derive from (default: random, printed)`,
     '  --out DIR              where compare.json and compare.html go (default artifacts/compare-ROOT)',
+    '  --system S --workloads A,B   another system\'s variants (for etcd: register,serializable-reads) on the same seeds',
     ...sharedUsage,
   ].join('\n'),
   async run(argv) {
+    if (otherSystem(argv) !== undefined) return systemCompare(argv);
     const args = parseFlags(argv, compareOptionSpecs);
     const flags = labFlags(args);
     const chosen = strategiesFlag(stringFlag(args, 'strategies'));

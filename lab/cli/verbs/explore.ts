@@ -8,6 +8,7 @@ import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
+import { otherSystem, systemExplore, systemUsage } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, seedFlag } from '../lab-flags.js';
 import type { LabFlags } from '../lab-flags.js';
 import { fleetCall, printSession, progressLine, queueFlag, sayer, specOf } from '../fleet-flags.js';
@@ -72,8 +73,10 @@ export const verb: Verb = {
     '  --check-determinism                 (--mode sim) run each seed twice and name the first trace event that differs',
     '  --queue-down-s N                    how long a campaign waits for a queue that stops answering (default 60)',
     labUsage,
+    systemUsage,
   ].join('\n'),
   async run(argv) {
+    if (otherSystem(argv) !== undefined) return systemExplore(argv);
     const extra = {
       seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, shard: { type: 'string' }, queue: { type: 'string' }, campaign: { type: 'string' },
       'queue-down-s': { type: 'string' }, workers: { type: 'string' }, 'check-determinism': { type: 'boolean' },

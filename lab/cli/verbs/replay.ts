@@ -4,9 +4,10 @@
 import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
+import { systemReplay } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
 import { seedLine } from '../../plan/index.js';
-import { isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
+import { holdsSystemRun, isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
 import type { RecordedRun, RunRandomness } from '../../report/index.js';
 import { ClusterPool, runOnce } from '../../run/index.js';
 
@@ -33,6 +34,8 @@ export const verb: Verb = {
   summary: 're-run a recorded plan with its seeds: replay <artifact-dir> [--times N]',
   usage: `  replay <artifact-dir> [--times N]   (strategy, bug and mode default to the recorded ones)\n${labUsage}`,
   async run(argv) {
+    const systemRun = argv.find((word) => !word.startsWith('-') && holdsSystemRun(word));
+    if (systemRun !== undefined) return systemReplay(systemRun, argv);
     const args = parseFlags(argv, { ...labOptionSpecs, times: { type: 'string' } }, true);
     const [directory, ...extra] = args.positionals;
     if (directory === undefined || extra.length > 0) throw usageError('replay takes one artifact directory');
