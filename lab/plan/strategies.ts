@@ -3,11 +3,23 @@
 // is the one place a strategy's name means anything; everything else reads the declaration.
 import type { Claims } from '../../models/index.js';
 
-export const strategies = ['unsafe', 'lock', 'lock-free'] as const;
+/**
+ * A strategy's name is its base design, then its variant's options after a colon (`lock-free:reads=local`),
+ * so a variant travels wherever a name does: flags, artifacts, compare's columns, the node's `--strategy`.
+ */
+export const strategies = [
+  'unsafe', 'lock', 'lock-free',
+  'lock:reads=local', 'lock-free:reads=local', 'lock-free:reads=local+min-version', 'lock-free:reads=local+poll',
+  'lock-free:reads=local+min-version+cache', 'lock-free:reads=local+conditional',
+] as const;
 export type Strategy = (typeof strategies)[number];
 
+/** The designs a node implements; a variant changes how one of them reads, caches or conditions writes. */
+export const baseStrategies = ['unsafe', 'lock', 'lock-free'] as const;
+export type BaseStrategy = (typeof baseStrategies)[number];
+
 /** Bugs a node can be started with on purpose, so the lab can show it catches them. */
-export const bugs = ['no-dedup', 'ack-before-apply'] as const;
+export const bugs = ['no-dedup', 'ack-before-apply', 'stale-cache'] as const;
 export type Bug = (typeof bugs)[number];
 
 export interface StrategyDeclaration {
@@ -19,7 +31,43 @@ export interface StrategyDeclaration {
   replicaDedup: boolean;
   /** One line for `--help` and reports. */
   idea: string;
+  /** The design the node runs; the options below change its reads and writes. */
+  base: BaseStrategy;
+  /** `point`: a query reads at the account's serialization point; `local`: at the branch's own replica. */
+  reads: 'point' | 'local';
+  /**
+   * What a client does with the newest version its session saw of an account: `none` forgets it;
+   * `wait` sends it as min_version and the branch waits for its replica (bounded by the deadline);
+   * `poll` sends it and the branch refuses at once when behind, and the client polls with seeded backoff.
+   */
+  minVersion: 'none' | 'wait' | 'poll';
+  /** A per-branch query cache in front of the replica, invalidated when the replica applies an update. */
+  cache: boolean;
+  /** Mutations carry the version the session last saw as expected_version; a mismatch is a definite failure. */
+  conditionalWrites: boolean;
 }
+
+/** What a plain strategy does on reads and writes: reads at the point, no session, no cache. */
+const pointReads = { reads: 'point', minVersion: 'none', cache: false, conditionalWrites: false } as const;
+
+/**
+ * What every strategy built on lock or lock-free promises, whatever its reads: money is kept, updates
+ * arrive once and in order, and the replicas converge.
+ */
+const ledgerClaims: Claims = {
+  linearizable: true, conservation: true, nonNegative: true, convergence: true, liveness: true,
+  exactlyOnce: true, noDeadLetters: true, resolvesUnknownByAppliedSet: true,
+};
+
+/**
+ * Replica reads give up linearizability. Writes still go through the point, so each session's writes
+ * and the writes after its reads are in version order (monotonic writes, writes-follow-reads).
+ */
+const replicaClaims: Claims = { ...ledgerClaims, linearizable: false, session: ['monotonic-writes', 'writes-follow-reads'] };
+/** A session that sends the newest version it saw reads its own writes and never reads backwards. */
+const sessionClaims: Claims = { ...ledgerClaims, linearizable: false, session: ['read-your-writes', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads'] };
+
+const lockFreeIdea = 'versioned compare-and-set at the sequencer, bounded retries with seeded backoff';
 
 /**
  * unsafe is the naive design that believes itself correct: it claims what a bank must give (a
@@ -35,24 +83,83 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     propagation: 'fire-and-forget',
     replicaDedup: false,
     idea: 'read, await, write; fire-and-forget propagation; no dedup',
+    base: 'unsafe',
+    ...pointReads,
   },
   lock: {
-    claims: {
-      linearizable: true, conservation: true, nonNegative: true, convergence: true, liveness: true,
-      exactlyOnce: true, noDeadLetters: true, resolvesUnknownByAppliedSet: true,
-    },
+    claims: ledgerClaims,
     propagation: 'durable-log',
     replicaDedup: true,
     idea: 'a lease with a fencing token per account at the sequencer; replicate before replying',
+    base: 'lock',
+    ...pointReads,
   },
   'lock-free': {
-    claims: {
-      linearizable: true, conservation: true, nonNegative: true, convergence: true, liveness: true,
-      exactlyOnce: true, noDeadLetters: true, resolvesUnknownByAppliedSet: true,
-    },
+    claims: ledgerClaims,
     propagation: 'durable-log',
     replicaDedup: true,
-    idea: 'versioned compare-and-set at the sequencer, bounded retries with seeded backoff',
+    idea: lockFreeIdea,
+    base: 'lock-free',
+    ...pointReads,
+  },
+  'lock:reads=local': {
+    claims: replicaClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'lock, with queries answered by the branch\'s own replica',
+    base: 'lock',
+    ...pointReads,
+    reads: 'local',
+  },
+  'lock-free:reads=local': {
+    claims: replicaClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'lock-free, with queries answered by the branch\'s own replica',
+    base: 'lock-free',
+    ...pointReads,
+    reads: 'local',
+  },
+  'lock-free:reads=local+min-version': {
+    claims: sessionClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'replica reads at or after the session\'s newest version: the branch waits for its replica',
+    base: 'lock-free',
+    ...pointReads,
+    reads: 'local',
+    minVersion: 'wait',
+  },
+  'lock-free:reads=local+poll': {
+    claims: sessionClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'replica reads at or after the session\'s newest version: the branch refuses when behind, the client polls',
+    base: 'lock-free',
+    ...pointReads,
+    reads: 'local',
+    minVersion: 'poll',
+  },
+  'lock-free:reads=local+min-version+cache': {
+    claims: sessionClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'min-version replica reads through a per-branch cache, invalidated when the replica applies an update',
+    base: 'lock-free',
+    ...pointReads,
+    reads: 'local',
+    minVersion: 'wait',
+    cache: true,
+  },
+  'lock-free:reads=local+conditional': {
+    claims: replicaClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'replica reads; every write expects the version its session last saw, and a mismatch fails definitely',
+    base: 'lock-free',
+    ...pointReads,
+    reads: 'local',
+    conditionalWrites: true,
   },
 };
 

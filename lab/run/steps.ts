@@ -3,9 +3,10 @@
 import type { BranchClient } from '../../proto/index.js';
 import type { BranchId } from '../plan/index.js';
 import { describeFault } from '../plan/index.js';
-import type { FaultStep, Plan } from '../plan/index.js';
+import type { FaultStep, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import type { Nemesis } from '../nemesis/index.js';
-import { inputValue, perform } from '../client/index.js';
+import { inputValue, perform, sessionsFor } from '../client/index.js';
+import type { ClientSessions } from '../client/index.js';
 import { realClock } from '../systems/index.js';
 import type { Clock } from '../systems/index.js';
 import type { Recorder } from '../client/index.js';
@@ -45,6 +46,8 @@ export interface StepLimits {
   workloadMsMax: number;
   /** Every wait of the steps, and the workload's time bound; the simulator passes its virtual clock. */
   clock?: Clock;
+  /** The clients' sessions (min_version, conditional writes), where the strategy asks for them. */
+  sessions?: ClientSessions;
 }
 
 export interface WorkloadResult {
@@ -74,6 +77,12 @@ async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesi
   return applied;
 }
 
+/** The clients' sessions of a strategy that asks for them, seeded from the run's `clients` seed. */
+export function sessionsOf(strategy: Strategy, seeds: RunSeeds): { sessions?: ClientSessions } {
+  const sessions = sessionsFor(strategy, seeds.clients);
+  return sessions === undefined ? {} : { sessions };
+}
+
 export async function runWorkload(
   plan: Plan,
   clientFor: (branch: BranchId) => BranchClient,
@@ -84,7 +93,10 @@ export async function runWorkload(
   const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false };
   const clock = limits.clock ?? realClock;
   const started = clock.monotonicMs();
-  const context = { clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId, ...(limits.clock === undefined ? {} : { clock }) };
+  const context = {
+    clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId,
+    ...(limits.clock === undefined ? {} : { clock }), ...(limits.sessions === undefined ? {} : { sessions: limits.sessions }),
+  };
   for (const [step, ops] of plan.workload.steps.entries()) {
     if (clock.monotonicMs() - started > limits.workloadMsMax) {
       result.truncated = true;

@@ -80,6 +80,8 @@ export interface DepositRequest {
   requestId: string;
   account: string;
   amount: number;
+  /** A conditional write: applied only while the account is at this version, else ABORTED (definite). */
+  expectedVersion?: number | undefined;
 }
 
 export interface DepositReply {
@@ -92,6 +94,8 @@ export interface WithdrawRequest {
   requestId: string;
   account: string;
   amount: number;
+  /** As on DepositRequest. */
+  expectedVersion?: number | undefined;
 }
 
 /** applied is false when funds did not suffice; nothing changed then. */
@@ -104,6 +108,13 @@ export interface WithdrawReply {
 export interface QueryRequest {
   clientId: string;
   account: string;
+  /**
+   * Read your writes: answer with a state at or after this version. A branch whose replica is behind
+   * waits for it until the deadline (DEADLINE_EXCEEDED), or, with refuse_if_behind, refuses at once
+   * with FAILED_PRECONDITION so that the client polls. Negative is INVALID_ARGUMENT.
+   */
+  minVersion?: number | undefined;
+  refuseIfBehind?: boolean | undefined;
 }
 
 export interface QueryReply {
@@ -117,6 +128,9 @@ export interface TransferRequest {
   fromAccount: string;
   toAccount: string;
   amount: number;
+  /** As on DepositRequest, one for each account. */
+  expectedFromVersion?: number | undefined;
+  expectedToVersion?: number | undefined;
 }
 
 export interface TransferReply {
@@ -330,7 +344,7 @@ export interface ResetReply {
 }
 
 function createBaseDepositRequest(): DepositRequest {
-  return { clientId: "", requestId: "", account: "", amount: 0 };
+  return { clientId: "", requestId: "", account: "", amount: 0, expectedVersion: undefined };
 }
 
 export const DepositRequest: MessageFns<DepositRequest> = {
@@ -346,6 +360,9 @@ export const DepositRequest: MessageFns<DepositRequest> = {
     }
     if (message.amount !== 0) {
       writer.uint32(32).int64(message.amount);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(40).int64(message.expectedVersion);
     }
     return writer;
   },
@@ -395,6 +412,14 @@ export const DepositRequest: MessageFns<DepositRequest> = {
             message.amount = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -421,6 +446,11 @@ export const DepositRequest: MessageFns<DepositRequest> = {
         : "",
       account: isSet(object.account) ? globalThis.String(object.account) : "",
       amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
     };
   },
 
@@ -438,6 +468,9 @@ export const DepositRequest: MessageFns<DepositRequest> = {
     if (message.amount !== 0) {
       obj.amount = Math.round(message.amount);
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
     return obj;
   },
 
@@ -450,6 +483,7 @@ export const DepositRequest: MessageFns<DepositRequest> = {
     message.requestId = object.requestId ?? "";
     message.account = object.account ?? "";
     message.amount = object.amount ?? 0;
+    message.expectedVersion = object.expectedVersion ?? undefined;
     return message;
   },
 };
@@ -540,7 +574,7 @@ export const DepositReply: MessageFns<DepositReply> = {
 };
 
 function createBaseWithdrawRequest(): WithdrawRequest {
-  return { clientId: "", requestId: "", account: "", amount: 0 };
+  return { clientId: "", requestId: "", account: "", amount: 0, expectedVersion: undefined };
 }
 
 export const WithdrawRequest: MessageFns<WithdrawRequest> = {
@@ -556,6 +590,9 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
     }
     if (message.amount !== 0) {
       writer.uint32(32).int64(message.amount);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(40).int64(message.expectedVersion);
     }
     return writer;
   },
@@ -605,6 +642,14 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
             message.amount = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -631,6 +676,11 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
         : "",
       account: isSet(object.account) ? globalThis.String(object.account) : "",
       amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
     };
   },
 
@@ -648,6 +698,9 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
     if (message.amount !== 0) {
       obj.amount = Math.round(message.amount);
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
     return obj;
   },
 
@@ -660,6 +713,7 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
     message.requestId = object.requestId ?? "";
     message.account = object.account ?? "";
     message.amount = object.amount ?? 0;
+    message.expectedVersion = object.expectedVersion ?? undefined;
     return message;
   },
 };
@@ -766,7 +820,7 @@ export const WithdrawReply: MessageFns<WithdrawReply> = {
 };
 
 function createBaseQueryRequest(): QueryRequest {
-  return { clientId: "", account: "" };
+  return { clientId: "", account: "", minVersion: undefined, refuseIfBehind: undefined };
 }
 
 export const QueryRequest: MessageFns<QueryRequest> = {
@@ -776,6 +830,12 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     }
     if (message.account !== "") {
       writer.uint32(18).string(message.account);
+    }
+    if (message.minVersion !== undefined) {
+      writer.uint32(24).int64(message.minVersion);
+    }
+    if (message.refuseIfBehind !== undefined) {
+      writer.uint32(32).bool(message.refuseIfBehind);
     }
     return writer;
   },
@@ -809,6 +869,22 @@ export const QueryRequest: MessageFns<QueryRequest> = {
             message.account = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minVersion = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.refuseIfBehind = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -829,6 +905,16 @@ export const QueryRequest: MessageFns<QueryRequest> = {
         ? globalThis.String(object.client_id)
         : "",
       account: isSet(object.account) ? globalThis.String(object.account) : "",
+      minVersion: isSet(object.minVersion)
+        ? globalThis.Number(object.minVersion)
+        : isSet(object.min_version)
+        ? globalThis.Number(object.min_version)
+        : undefined,
+      refuseIfBehind: isSet(object.refuseIfBehind)
+        ? globalThis.Boolean(object.refuseIfBehind)
+        : isSet(object.refuse_if_behind)
+        ? globalThis.Boolean(object.refuse_if_behind)
+        : undefined,
     };
   },
 
@@ -840,6 +926,12 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     if (message.account !== "") {
       obj.account = message.account;
     }
+    if (message.minVersion !== undefined) {
+      obj.minVersion = Math.round(message.minVersion);
+    }
+    if (message.refuseIfBehind !== undefined) {
+      obj.refuseIfBehind = message.refuseIfBehind;
+    }
     return obj;
   },
 
@@ -850,6 +942,8 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     const message = createBaseQueryRequest();
     message.clientId = object.clientId ?? "";
     message.account = object.account ?? "";
+    message.minVersion = object.minVersion ?? undefined;
+    message.refuseIfBehind = object.refuseIfBehind ?? undefined;
     return message;
   },
 };
@@ -940,7 +1034,15 @@ export const QueryReply: MessageFns<QueryReply> = {
 };
 
 function createBaseTransferRequest(): TransferRequest {
-  return { clientId: "", requestId: "", fromAccount: "", toAccount: "", amount: 0 };
+  return {
+    clientId: "",
+    requestId: "",
+    fromAccount: "",
+    toAccount: "",
+    amount: 0,
+    expectedFromVersion: undefined,
+    expectedToVersion: undefined,
+  };
 }
 
 export const TransferRequest: MessageFns<TransferRequest> = {
@@ -959,6 +1061,12 @@ export const TransferRequest: MessageFns<TransferRequest> = {
     }
     if (message.amount !== 0) {
       writer.uint32(40).int64(message.amount);
+    }
+    if (message.expectedFromVersion !== undefined) {
+      writer.uint32(48).int64(message.expectedFromVersion);
+    }
+    if (message.expectedToVersion !== undefined) {
+      writer.uint32(56).int64(message.expectedToVersion);
     }
     return writer;
   },
@@ -1016,6 +1124,22 @@ export const TransferRequest: MessageFns<TransferRequest> = {
             message.amount = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedFromVersion = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expectedToVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1051,6 +1175,16 @@ export const TransferRequest: MessageFns<TransferRequest> = {
         ? globalThis.String(object.to_account)
         : "",
       amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      expectedFromVersion: isSet(object.expectedFromVersion)
+        ? globalThis.Number(object.expectedFromVersion)
+        : isSet(object.expected_from_version)
+        ? globalThis.Number(object.expected_from_version)
+        : undefined,
+      expectedToVersion: isSet(object.expectedToVersion)
+        ? globalThis.Number(object.expectedToVersion)
+        : isSet(object.expected_to_version)
+        ? globalThis.Number(object.expected_to_version)
+        : undefined,
     };
   },
 
@@ -1071,6 +1205,12 @@ export const TransferRequest: MessageFns<TransferRequest> = {
     if (message.amount !== 0) {
       obj.amount = Math.round(message.amount);
     }
+    if (message.expectedFromVersion !== undefined) {
+      obj.expectedFromVersion = Math.round(message.expectedFromVersion);
+    }
+    if (message.expectedToVersion !== undefined) {
+      obj.expectedToVersion = Math.round(message.expectedToVersion);
+    }
     return obj;
   },
 
@@ -1084,6 +1224,8 @@ export const TransferRequest: MessageFns<TransferRequest> = {
     message.fromAccount = object.fromAccount ?? "";
     message.toAccount = object.toAccount ?? "";
     message.amount = object.amount ?? 0;
+    message.expectedFromVersion = object.expectedFromVersion ?? undefined;
+    message.expectedToVersion = object.expectedToVersion ?? undefined;
     return message;
   },
 };

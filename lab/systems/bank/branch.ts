@@ -4,10 +4,11 @@
 import { status } from '@grpc/grpc-js';
 import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../../proto/index.js';
 import { strategyDeclaration } from '../../plan/index.js';
+import type { BaseStrategy } from '../../plan/index.js';
 import { channelOptions } from '../../../proto/index.js';
 import type { Timer } from '../index.js';
 import { isAccountName } from './config.js';
-import type { NodeConfig, StrategyName } from './config.js';
+import type { NodeConfig } from './config.js';
 import { statusError } from './errors.js';
 import { LeaseTable } from './leases.js';
 import { receivePropagation, refuseStream } from './propagation/receiver.js';
@@ -25,6 +26,8 @@ import { clearStats, emptyStats } from './stats.js';
 import type { ReplicaPolicy, Store } from './store.js';
 import { lockFreeStrategy } from './strategies/lock-free.js';
 import { lockStrategy } from './strategies/lock.js';
+import { queryReader } from './strategies/reads.js';
+import type { QueryReader } from './strategies/reads.js';
 import type { Strategy, StrategyDependencies } from './strategies/types.js';
 import { unsafeStrategy } from './strategies/unsafe.js';
 
@@ -33,7 +36,7 @@ export const dedupPurgeEveryMsMax = 10_000;
 /** ...this many keys per transaction, yielding between them, so a purge never holds the event loop long. */
 export const dedupPurgeRowsMax = 5_000;
 
-const strategies: Record<StrategyName, (dependencies: StrategyDependencies) => Strategy> = {
+const strategies: Record<BaseStrategy, (dependencies: StrategyDependencies) => Strategy> = {
   unsafe: unsafeStrategy,
   lock: lockStrategy,
   'lock-free': lockFreeStrategy,
@@ -45,6 +48,8 @@ export class Branch {
   readonly random: NodeRandom;
   readonly sequencer: Sequencer;
   readonly strategy: Strategy;
+  /** Every query: at the point or the replica, as the strategy declares, with min_version and the cache. */
+  readonly query: QueryReader;
   private readonly leases: LeaseTable;
   private readonly replication: Replication;
   private readonly remotePoints = new Map<string, { client: BranchStub; point: RemotePoint }>();
@@ -73,10 +78,15 @@ export class Branch {
       self: config.id, store, leases: this.leases, replication: this.replication, stats: this.stats, bug: config.bug,
       outbox: { rowsMax: config.outboxRowsMax, bytesMax: config.outboxBytesMax },
     });
-    this.strategy = strategies[config.strategy]({
+    const declaration = strategyDeclaration(config.strategy);
+    this.strategy = strategies[declaration.base]({
       self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
       epoch, stats: this.stats, random: this.random, bug: config.bug, clock,
     });
+    this.query = queryReader(
+      { store, clock, reads: declaration.reads, cache: declaration.cache, bug: config.bug },
+      (account, context) => this.strategy.query(account, context),
+    );
   }
 
   start(): void {
