@@ -111,7 +111,7 @@ ${htmlTable(verdictRows(document.summaries), 'verdicts')}
 <h2>Trade-off at a glance</h2>
 ${tradeOffHtml(document)}
 <h2>Consistency</h2>
-<p>Runs per rung: the strongest each history satisfied (linearizable; the four session guarantees; eventually consistent, the replicas converged after the heal; none). Staleness: reads that missed a write acknowledged before they were invoked.</p>
+<p>Runs per rung: the strongest each history satisfied (linearizable; sequential, one order that keeps each client's own order; the four session guarantees; eventually consistent, the replicas converged after the heal; none). Staleness: reads that missed a write acknowledged before they were invoked.</p>
 ${htmlTable(consistencyRows(document.summaries), 'consistency')}
 <h2>Performance</h2>
 <p>Ops summed over runs; ops/s the mean of runs; latency over all ok ops; node counters summed over runs.</p>
