@@ -31,6 +31,7 @@ const ladder: Subject[] = [
   { strategy: 'lock-free:reads=local', expect: 'ok' },
   { strategy: 'lock-free:reads=local+min-version', expect: 'ok' },
   { strategy: 'lock-free:reads=local+poll', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+push', expect: 'ok' },
   { strategy: 'lock-free:reads=local+conditional', expect: 'ok' },
   { strategy: 'lock-free:reads=local+min-version+cache', expect: 'ok' },
   { strategy: 'lock-free:reads=local+min-version+cache', bug: 'stale-cache', expect: 'caught' },

@@ -33,7 +33,7 @@ async function runsOf(strategy: Strategy, bug: Bug | undefined, count: number, s
 }
 
 const honest: Strategy[] = [
-  'lock:reads=local', 'lock-free:reads=local', 'lock-free:reads=local+min-version', 'lock-free:reads=local+poll',
+  'lock:reads=local', 'lock-free:reads=local', 'lock-free:reads=local+min-version', 'lock-free:reads=local+poll', 'lock-free:reads=local+push',
   'lock-free:reads=local+conditional', 'lock-free:reads=local+min-version+cache',
 ];
 

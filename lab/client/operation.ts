@@ -2,7 +2,7 @@
 // request id, and the mapping of errors through status.ts into ok / fail / info.
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
-import type { BranchClient } from '../../proto/index.js';
+import type { BranchClient, WatchReply, WatchRequest } from '../../proto/index.js';
 import { realClock } from '../systems/index.js';
 import type { Clock } from '../systems/index.js';
 import type { BranchId } from '../plan/index.js';
@@ -34,6 +34,8 @@ export interface OperationContext {
 interface SessionFields {
   minVersion?: number;
   refuseIfBehind?: boolean;
+  /** Read by Watch (push) instead of Query. */
+  push?: boolean;
   expected?: Record<string, number>;
 }
 
@@ -45,6 +47,33 @@ function call<Request, Reply>(
   return new Promise((resolve, reject) => {
     const deadline = new Date((clock === undefined ? performance.timeOrigin + performance.now() : clock.now()) + deadlineMs);
     method.call(client, request, metadata, { deadline }, (error, reply) => (error === null ? resolve(reply) : reject(error)));
+  });
+}
+
+/** Push: opens Watch and answers with the first state the branch sends, then cancels the stream. */
+function watchOnce(
+  client: BranchClient, request: WatchRequest, metadata: Metadata, deadlineMs: number, clock: Clock | undefined,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const deadline = new Date((clock === undefined ? performance.timeOrigin + performance.now() : clock.now()) + deadlineMs);
+    const stream = client.watch(request, metadata, { deadline });
+    let settled = false;
+    stream.on('data', (reply: WatchReply) => {
+      if (settled) return;
+      settled = true;
+      resolve({ balance: reply.balance, version: reply.version });
+      stream.cancel();
+    });
+    stream.on('error', (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
+    stream.on('end', () => {
+      if (settled) return;
+      settled = true;
+      reject(Object.assign(new Error('Watch ended without a state'), { code: status.UNAVAILABLE, details: 'Watch ended without a state' }));
+    });
   });
 }
 
@@ -79,6 +108,7 @@ async function attempt(
       return { applied: reply.applied, balance: reply.balance, version: reply.version };
     }
     case 'query': {
+      if (fields.push === true) return watchOnce(client, { clientId, account: op.account, minVersion: fields.minVersion ?? 0 }, metadata, deadlineMs, clock);
       const session = fields.minVersion === undefined ? {} : { minVersion: fields.minVersion, refuseIfBehind: fields.refuseIfBehind === true };
       const reply = await call(client.query, client, { clientId, account: op.account, ...session }, metadata, deadlineMs, clock);
       return { balance: reply.balance, version: reply.version };
@@ -107,6 +137,7 @@ function sessionFields(op: PlanOp, sessions: ClientSessions | undefined): Sessio
   const { policy } = sessions;
   if (op.f === 'query') {
     const minVersion = policy.minVersion === 'none' ? undefined : sessions.versionOf(op.client, op.account);
+    if (policy.minVersion === 'push') return { minVersion: minVersion ?? 0, push: true };
     return minVersion === undefined ? {} : { minVersion, refuseIfBehind: policy.minVersion === 'poll' };
   }
   if (!policy.conditionalWrites) return {};
@@ -179,7 +210,8 @@ export async function perform(op: PlanOp, context: OperationContext): Promise<Co
       const { output, polls } = await attemptPolling(op, context.clientFor(branch), metadata, clientId, context, fields);
       remember(op, output, sessions);
       if (sessions !== undefined && op.f === 'query') sessions.count(calls + polls);
-      return { type: 'ok', value: { ...input, ...output }, latencyNs: latencyNs() };
+      // The poller's extra calls are part of what the read cost: the history says how many it took.
+      return { type: 'ok', value: { ...input, ...output, ...(polls > 1 ? { polls } : {}) }, latencyNs: latencyNs() };
     } catch (error) {
       if (!isServiceError(error)) throw error;
       calls += 1;

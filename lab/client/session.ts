@@ -8,7 +8,7 @@ import type { Strategy } from '../plan/index.js';
 
 /** What the strategy's declaration asks of its clients (lab/plan: minVersion and conditionalWrites). */
 export interface SessionPolicy {
-  minVersion: 'none' | 'wait' | 'poll';
+  minVersion: 'none' | 'wait' | 'poll' | 'push';
   conditionalWrites: boolean;
 }
 

@@ -10,7 +10,7 @@ import type { Claims } from '../../models/index.js';
 export const strategies = [
   'unsafe', 'lock', 'lock-free',
   'lock:reads=local', 'lock-free:reads=local', 'lock-free:reads=local+min-version', 'lock-free:reads=local+poll',
-  'lock-free:reads=local+min-version+cache', 'lock-free:reads=local+conditional',
+  'lock-free:reads=local+push', 'lock-free:reads=local+min-version+cache', 'lock-free:reads=local+conditional',
 ] as const;
 export type Strategy = (typeof strategies)[number];
 
@@ -38,9 +38,10 @@ export interface StrategyDeclaration {
   /**
    * What a client does with the newest version its session saw of an account: `none` forgets it;
    * `wait` sends it as min_version and the branch waits for its replica (bounded by the deadline);
-   * `poll` sends it and the branch refuses at once when behind, and the client polls with seeded backoff.
+   * `poll` sends it and the branch refuses at once when behind, and the client polls with seeded backoff;
+   * `push` opens Watch(account, min_version) and takes the first state the branch sends.
    */
-  minVersion: 'none' | 'wait' | 'poll';
+  minVersion: 'none' | 'wait' | 'poll' | 'push';
   /** A per-branch query cache in front of the replica, invalidated when the replica applies an update. */
   cache: boolean;
   /** Mutations carry the version the session last saw as expected_version; a mismatch is a definite failure. */
@@ -139,6 +140,16 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     ...pointReads,
     reads: 'local',
     minVersion: 'poll',
+  },
+  'lock-free:reads=local+push': {
+    claims: sessionClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'replica reads at or after the session\'s newest version, pushed: Watch sends the state once the replica has it',
+    base: 'lock-free',
+    ...pointReads,
+    reads: 'local',
+    minVersion: 'push',
   },
   'lock-free:reads=local+min-version+cache': {
     claims: sessionClaims,

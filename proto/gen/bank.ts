@@ -12,8 +12,10 @@ import {
   Client,
   type ClientDuplexStream,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   type handleBidiStreamingCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -118,6 +120,18 @@ export interface QueryRequest {
 }
 
 export interface QueryReply {
+  balance: number;
+  version: number;
+}
+
+export interface WatchRequest {
+  clientId: string;
+  account: string;
+  /** Negative is INVALID_ARGUMENT. */
+  minVersion: number;
+}
+
+export interface WatchReply {
   balance: number;
   version: number;
 }
@@ -1027,6 +1041,200 @@ export const QueryReply: MessageFns<QueryReply> = {
   },
   fromPartial(object: DeepPartial<QueryReply>): QueryReply {
     const message = createBaseQueryReply();
+    message.balance = object.balance ?? 0;
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchRequest(): WatchRequest {
+  return { clientId: "", account: "", minVersion: 0 };
+}
+
+export const WatchRequest: MessageFns<WatchRequest> = {
+  encode(message: WatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.clientId !== "") {
+      writer.uint32(10).string(message.clientId);
+    }
+    if (message.account !== "") {
+      writer.uint32(18).string(message.account);
+    }
+    if (message.minVersion !== 0) {
+      writer.uint32(24).int64(message.minVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minVersion = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRequest {
+    return {
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      minVersion: isSet(object.minVersion)
+        ? globalThis.Number(object.minVersion)
+        : isSet(object.min_version)
+        ? globalThis.Number(object.min_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: WatchRequest): unknown {
+    const obj: any = {};
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.minVersion !== 0) {
+      obj.minVersion = Math.round(message.minVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchRequest>): WatchRequest {
+    return WatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchRequest>): WatchRequest {
+    const message = createBaseWatchRequest();
+    message.clientId = object.clientId ?? "";
+    message.account = object.account ?? "";
+    message.minVersion = object.minVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchReply(): WatchReply {
+  return { balance: 0, version: 0 };
+}
+
+export const WatchReply: MessageFns<WatchReply> = {
+  encode(message: WatchReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.balance !== 0) {
+      writer.uint32(8).int64(message.balance);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int64(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.balance = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchReply {
+    return {
+      balance: isSet(object.balance) ? globalThis.Number(object.balance) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+    };
+  },
+
+  toJSON(message: WatchReply): unknown {
+    const obj: any = {};
+    if (message.balance !== 0) {
+      obj.balance = Math.round(message.balance);
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchReply>): WatchReply {
+    return WatchReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchReply>): WatchReply {
+    const message = createBaseWatchReply();
     message.balance = object.balance ?? 0;
     message.version = object.version ?? 0;
     return message;
@@ -4483,6 +4691,19 @@ export const BranchService = {
     responseSerialize: (value: TransferReply): Buffer => Buffer.from(TransferReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): TransferReply => TransferReply.decode(value),
   },
+  /**
+   * Push instead of polling: the account's state from this branch's replica as soon as it reaches
+   * min_version (at once if it has), then every newer state, until the caller cancels or its deadline.
+   */
+  watch: {
+    path: "/faultline.bank.v1.Branch/Watch" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRequest): Buffer => Buffer.from(WatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
+    responseSerialize: (value: WatchReply): Buffer => Buffer.from(WatchReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchReply => WatchReply.decode(value),
+  },
   /** Branch to branch: a long-lived bidi stream of updates one way and acks the other. */
   propagate: {
     path: "/faultline.bank.v1.Branch/Propagate" as const,
@@ -4584,6 +4805,11 @@ export interface BranchServer extends UntypedServiceImplementation {
   withdraw: handleUnaryCall<WithdrawRequest, WithdrawReply>;
   query: handleUnaryCall<QueryRequest, QueryReply>;
   transfer: handleUnaryCall<TransferRequest, TransferReply>;
+  /**
+   * Push instead of polling: the account's state from this branch's replica as soon as it reaches
+   * min_version (at once if it has), then every newer state, until the caller cancels or its deadline.
+   */
+  watch: handleServerStreamingCall<WatchRequest, WatchReply>;
   /** Branch to branch: a long-lived bidi stream of updates one way and acks the other. */
   propagate: handleBidiStreamingCall<PropagateMessage, PropagateAck>;
   /** Serialization point (lock strategy): a lease with a fencing token per account. */
@@ -4666,6 +4892,12 @@ export interface BranchClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: TransferReply) => void,
   ): ClientUnaryCall;
+  /**
+   * Push instead of polling: the account's state from this branch's replica as soon as it reaches
+   * min_version (at once if it has), then every newer state, until the caller cancels or its deadline.
+   */
+  watch(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchReply>;
+  watch(request: WatchRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<WatchReply>;
   /** Branch to branch: a long-lived bidi stream of updates one way and acks the other. */
   propagate(): ClientDuplexStream<PropagateMessage, PropagateAck>;
   propagate(options: Partial<CallOptions>): ClientDuplexStream<PropagateMessage, PropagateAck>;

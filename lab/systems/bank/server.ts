@@ -2,7 +2,7 @@
 // grpc-js Server, with the call-recording interceptor. `createBranchServer` returns it unbound, so a
 // test can bind it wherever it likes. Try it: `npx faultline node --id b1 --listen 127.0.0.1:0 ...`.
 import { Server, status } from '@grpc/grpc-js';
-import type { handleBidiStreamingCall, Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
@@ -13,7 +13,7 @@ import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
   DepositReply, DepositRequest, PointAnswers, PointCalls, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
   ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, SnapshotReply, SnapshotRequest, TransferReply,
-  TransferRequest, WithdrawReply, WithdrawRequest,
+  TransferRequest, WatchReply, WatchRequest, WithdrawReply, WithdrawRequest,
 } from '../../../proto/index.js';
 import type { Branch } from './branch.js';
 import type { Store } from './store.js';
@@ -25,6 +25,7 @@ import { incomingDeadline } from './deadline.js';
 import { statusError, toStatus } from './errors.js';
 import { CallRecorder, RecentCalls } from './recent-calls.js';
 import type { PointContext } from './sequencer.js';
+import { watchAccount } from './strategies/reads.js';
 import type { OperationContext } from './strategies/types.js';
 
 export const branchServiceName = 'faultline.bank.v1.Branch';
@@ -203,6 +204,21 @@ export function branchHandlers(branch: Branch, recorder: CallRecorder): BranchSe
         const operation = withExpected({ kind: 'transfer', from: fromAccount, to: toAccount, amount }, expected.length > 0 ? expected : undefined);
         return execute<TransferReply>(operation, operationContext(clock, call, clientId, requestId));
       });
+    },
+    watch: function watch(call: ServerWritableStream<WatchRequest, WatchReply>) {
+      const { account, minVersion } = call.request;
+      recorder.stream('/faultline.bank.v1.Branch/Watch', call);
+      try {
+        checkAccount(account); checkVersion('min_version', minVersion);
+        if (branch.store.account(account) === undefined) throw statusError(status.NOT_FOUND, `no account ${account}`);
+      } catch (error) {
+        call.emit('error', toStatus(error));
+        return;
+      }
+      const stop = watchAccount(branch.store, account, minVersion, (state) => call.write({ balance: state.balance, version: state.version }));
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('error', stop);
     },
     propagate: function propagate(call: Parameters<handleBidiStreamingCall<PropagateMessage, PropagateAck>>[0]) {
       recorder.stream('/faultline.bank.v1.Branch/Propagate', call);

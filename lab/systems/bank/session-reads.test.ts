@@ -2,7 +2,7 @@
 // min_version answered at once, waited for, refused, timed out, or refused as bad input; expected
 // versions that match, that do not, and a retried request that was decided already.
 // Run: `npx vitest run lab/systems/bank/session-reads.test.ts`.
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchClient } from '../../../proto/index.js';
 import { call, codeOf, deposit, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory } from './_testing/support.js';
@@ -88,5 +88,41 @@ describe.each(['lock-free:reads=local+conditional', 'lock'])('conditional writes
   it('refuses a negative expected_version as INVALID_ARGUMENT', async () => {
     const { client } = branch;
     expect(await codeOf(call(client, client.deposit, { clientId: 'test', requestId: `${strategy}-c5`, account: 'a1', amount: 1, expectedVersion: -2 }))).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+/** The first state Watch pushes, or its error; the stream is cancelled after the first state. */
+function watchFirst(client: BranchClient, account: string, minVersion: number, msMax = 3_000): Promise<{ balance: number; version: number }> {
+  return new Promise((resolve, reject) => {
+    const stream = client.watch({ clientId: 'test', account, minVersion }, new Metadata(), { deadline: Date.now() + msMax });
+    stream.on('data', (reply: { balance: number; version: number }) => {
+      resolve(reply);
+      stream.cancel();
+    });
+    stream.on('error', reject);
+  });
+}
+
+describe('Watch on one lock-free:reads=local+push node', () => {
+  let branch: TestNode;
+
+  beforeAll(async () => {
+    branch = await node('lock-free:reads=local+push');
+  });
+
+  it('pushes the state at once when the replica has min_version, and as soon as it reaches a later one', async () => {
+    const { client } = branch;
+    expect(await watchFirst(client, 'a1', 0)).toEqual({ balance: 100, version: 0 });
+    const waiting = watchFirst(client, 'a1', 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const written = await deposit(client, 'a1', 9, 'push-1');
+    expect(await waiting).toEqual({ balance: written.balance, version: 1 });
+  });
+
+  it('ends a watch for a version that never comes with DEADLINE_EXCEEDED, and refuses bad input', async () => {
+    const { client } = branch;
+    expect(await codeOf(watchFirst(client, 'a1', 1_000, 300))).toBe(status.DEADLINE_EXCEEDED);
+    expect(await codeOf(watchFirst(client, 'a1', -1))).toBe(status.INVALID_ARGUMENT);
+    expect(await codeOf(watchFirst(client, 'nobody', 0))).toBe(status.NOT_FOUND);
   });
 });

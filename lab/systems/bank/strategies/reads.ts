@@ -139,3 +139,28 @@ class QueryCache {
     this.entries.set(state.account, { state: { ...state }, expiresAt: this.clock.now() + cacheTtlMs });
   }
 }
+
+/**
+ * Push: `send` gets the replica's state of `account` as soon as it reaches `minVersion` (at once if it
+ * has), then every newer state, each once it is committed, until the returned stop is called.
+ */
+export function watchAccount(store: Store, account: string, minVersion: number, send: (state: AccountRecord) => void): () => void {
+  let sent = minVersion - 1;
+  let stopped = false;
+  const offer = (): void => {
+    const state = store.account(account);
+    if (stopped || state === undefined || state.version <= sent) return;
+    sent = state.version;
+    void store.durable().then(() => {
+      if (!stopped) send(state);
+    }, () => undefined);
+  };
+  const unsubscribe = store.onWrite((written) => {
+    if (written === undefined || written === account) offer();
+  });
+  offer();
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
+}
