@@ -4,6 +4,7 @@
 // the verdict matches what the strategy declares (ok for the honest ones, illegal for the planted bug).
 // Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --only lock,lock-free]
 import { parseArgs } from 'node:util';
+import { checkConvergence, checkNonNegative } from '../models/index.js';
 import { planFor } from '../lab/gen/index.js';
 import { defaultPlanConstraints, runSeeds, strategyDeclaration } from '../lab/plan/index.js';
 import type { Bug, Plan, Strategy } from '../lab/plan/index.js';
@@ -35,6 +36,8 @@ const ladder: Subject[] = [
   { strategy: 'lock-free:reads=local+conditional', expect: 'ok' },
   { strategy: 'lock-free:reads=local+min-version+cache', expect: 'ok' },
   { strategy: 'lock-free:reads=local+min-version+cache', bug: 'stale-cache', expect: 'caught' },
+  { strategy: 'crdt', expect: 'ok' },
+  { strategy: 'crdt:escrow', expect: 'ok' },
 ];
 const subjects = ladder.filter((subject) => values.only === undefined || values.only.split(',').includes(subject.strategy));
 
@@ -70,6 +73,10 @@ for (const subject of subjects) {
   const illegal = results.filter(({ result }) => result.verdict === 'illegal');
   const unknown = results.filter(({ result }) => result.verdict === 'unknown').length;
   const violations = [...new Set(illegal.flatMap(({ result }) => result.violations))];
+  // Non-negative is checked here for every strategy, claimed or not: crdt's overdrafts under partition are the point.
+  const overdrawn = results.filter(({ result }) => checkNonNegative(result.history, result.finalStates).verdict === 'illegal');
+  const overdrawnPartitioned = overdrawn.filter(({ plan }) => hasPartition(plan)).length;
+  const converged = results.filter(({ result }) => checkConvergence(result.finalStates).verdict === 'ok').length;
   const matches = subject.expect === 'ok' ? illegal.length === 0 : illegal.length > 0;
   rows.push([
     `${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}`,
@@ -80,9 +87,11 @@ for (const subject of subjects) {
     (strategyDeclaration(subject.strategy).claims.session ?? []).join(',') || '-',
     `${illegal.length} ${violations.join(',')}`.trim(),
     String(unknown),
+    `${overdrawn.length} (${overdrawnPartitioned} partitioned)`,
+    `${converged}/${results.length}`,
     matches ? 'yes' : 'NO',
   ]);
   process.stderr.write(`${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}: done\n`);
 }
 process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, ${constraints.opsMax} ops max, contention ${constraints.contention}, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'as declared'], ...rows])}\n`);
+process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'overdrawn runs', 'converged', 'as declared'], ...rows])}\n`);

@@ -11,6 +11,8 @@ import { trial } from '../lab/run/index.js';
 import { propertyLimits, SuiteRuns, suiteSeed } from './_testing/support.js';
 import { simPool, simSuiteRuns } from './_testing/sim.js';
 import { defaultPlanConstraints } from '../lab/plan/index.js';
+import type { PlanConstraints } from '../lab/plan/index.js';
+import { checkNonNegative } from '../models/index.js';
 
 const seed = suiteSeed();
 const constraints = { ...defaultPlanConstraints, opsMax: 60, faults: 'heavy' as const };
@@ -19,13 +21,15 @@ const cleanRunsCi = 40;
 const catchSeedsMax = 200;
 const suiteMsMax = 300_000;
 
-async function runsOf(strategy: Strategy, bug: Bug | undefined, count: number, stop?: (result: RunResult) => boolean): Promise<RunResult[]> {
+async function runsOf(
+  strategy: Strategy, bug: Bug | undefined, count: number, stop?: (result: RunResult) => boolean, shape: PlanConstraints = constraints,
+): Promise<RunResult[]> {
   const pool = simPool(strategy, bug);
   const runs = new SuiteRuns(seed);
   const results: RunResult[] = [];
   for (let index = 0; index < count; index += 1) {
     const seeds = runs.seeds();
-    const { result } = await trial(planFor(seeds.plan, '0', constraints), seeds, { pool, limits: propertyLimits, artifactsRoot: null, shrink: false });
+    const { result } = await trial(planFor(seeds.plan, '0', shape), seeds, { pool, limits: propertyLimits, artifactsRoot: null, shrink: false });
     results.push(result);
     if (stop?.(result) === true) break;
   }
@@ -34,7 +38,7 @@ async function runsOf(strategy: Strategy, bug: Bug | undefined, count: number, s
 
 const honest: Strategy[] = [
   'lock:reads=local', 'lock-free:reads=local', 'lock-free:reads=local+min-version', 'lock-free:reads=local+poll', 'lock-free:reads=local+push',
-  'lock-free:reads=local+conditional', 'lock-free:reads=local+min-version+cache',
+  'lock-free:reads=local+conditional', 'lock-free:reads=local+min-version+cache', 'crdt', 'crdt:escrow',
 ];
 
 describe(`sim: every weaker variant passes what it declares under heavy faults (seed ${seed})`, () => {
@@ -59,5 +63,15 @@ describe(`sim: what the weaker variants give up is seen (seed ${seed})`, () => {
     const caught = results.at(-1);
     expect(caught?.verdict, `stale-cache not caught in ${catchSeedsMax} seeds`).toBe('illegal');
     expect(caught?.violations).toEqual(['session-guarantees']);
+  }, suiteMsMax);
+
+  test('crdt overdraws under a partition, which it does not claim to prevent (escrow, above, never does)', async () => {
+    // Overdrafts need two cut-off branches spending one account: high contention sends most ops to a1.
+    const overdrawn = (result: RunResult): boolean => checkNonNegative(result.history, result.finalStates).verdict === 'illegal';
+    const results = await runsOf('crdt', undefined, catchSeedsMax, overdrawn, { ...constraints, contention: 'high' });
+    const caught = results.at(-1);
+    expect(caught !== undefined && overdrawn(caught), `no overdraft in ${catchSeedsMax} seeds`).toBe(true);
+    expect(caught?.verdict).toBe('ok');
+    expect(caught?.plan.faultSchedule.some((step) => step.fault.kind === 'partition')).toBe(true);
   }, suiteMsMax);
 });

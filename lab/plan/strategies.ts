@@ -11,11 +11,12 @@ export const strategies = [
   'unsafe', 'lock', 'lock-free',
   'lock:reads=local', 'lock-free:reads=local', 'lock-free:reads=local+min-version', 'lock-free:reads=local+poll',
   'lock-free:reads=local+push', 'lock-free:reads=local+min-version+cache', 'lock-free:reads=local+conditional',
+  'crdt', 'crdt:escrow',
 ] as const;
 export type Strategy = (typeof strategies)[number];
 
 /** The designs a node implements; a variant changes how one of them reads, caches or conditions writes. */
-export const baseStrategies = ['unsafe', 'lock', 'lock-free'] as const;
+export const baseStrategies = ['unsafe', 'lock', 'lock-free', 'crdt'] as const;
 export type BaseStrategy = (typeof baseStrategies)[number];
 
 /** Bugs a node can be started with on purpose, so the lab can show it catches them. */
@@ -33,7 +34,10 @@ export interface StrategyDeclaration {
   idea: string;
   /** The design the node runs; the options below change its reads and writes. */
   base: BaseStrategy;
-  /** `point`: a query reads at the account's serialization point; `local`: at the branch's own replica. */
+  /**
+   * `point`: a query is the strategy's own read (at the account's serialization point; crdt's is its
+   * replica's fold of every branch's totals); `local`: the branch's own replica row.
+   */
   reads: 'point' | 'local';
   /**
    * What a client does with the newest version its session saw of an account: `none` forgets it;
@@ -46,6 +50,8 @@ export interface StrategyDeclaration {
   cache: boolean;
   /** Mutations carry the version the session last saw as expected_version; a mismatch is a definite failure. */
   conditionalWrites: boolean;
+  /** crdt: a branch withdraws only what it holds rights to (escrow), which keeps every balance non-negative. */
+  escrow?: boolean;
 }
 
 /** What a plain strategy does on reads and writes: reads at the point, no session, no cache. */
@@ -67,6 +73,15 @@ const ledgerClaims: Claims = {
 const replicaClaims: Claims = { ...ledgerClaims, linearizable: false, session: ['monotonic-writes', 'writes-follow-reads'] };
 /** A session that sends the newest version it saw reads its own writes and never reads backwards. */
 const sessionClaims: Claims = { ...ledgerClaims, linearizable: false, session: ['read-your-writes', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads'] };
+
+/**
+ * crdt is always available and converges, keeps money and applies each request once; it does not keep
+ * balances non-negative (two cut-off branches can spend the same money), and claims no order.
+ */
+const crdtClaims: Claims = {
+  linearizable: false, conservation: true, nonNegative: false, convergence: true, liveness: true,
+  exactlyOnce: true, noDeadLetters: true, resolvesUnknownByAppliedSet: false,
+};
 
 const lockFreeIdea = 'versioned compare-and-set at the sequencer, bounded retries with seeded backoff';
 
@@ -161,6 +176,23 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     reads: 'local',
     minVersion: 'wait',
     cache: true,
+  },
+  crdt: {
+    claims: crdtClaims,
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'a PN-counter per account, every operation answered locally; transfers refused',
+    base: 'crdt',
+    ...pointReads,
+  },
+  'crdt:escrow': {
+    claims: { ...crdtClaims, nonNegative: true },
+    propagation: 'durable-log',
+    replicaDedup: true,
+    idea: 'crdt, where a branch spends only its share of the balance (escrow): never negative, at the cost of refusals',
+    base: 'crdt',
+    ...pointReads,
+    escrow: true,
   },
   'lock-free:reads=local+conditional': {
     claims: replicaClaims,
