@@ -145,9 +145,7 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
 /** The shared flags, for `--help`. */
 export const labUsage = [
   '  --mode real|sim                     real node processes behind Toxiproxy, or the same node code in the simulator (FAULTLINE_MODE)',
-  '  --strategy NAME                     the strategy every node runs (default lock-free): unsafe, lock, lock-free, or a',
-  '                                      variant: lock:reads=local, lock-free:reads=local, lock-free:reads=local+min-version,',
-  '                                      lock-free:reads=local+poll, lock-free:reads=local+min-version+cache, lock-free:reads=local+conditional',
+  `  --strategy NAME                     the strategy every node runs (default lock-free), one of ${strategies.join(', ')}`,
   '  --reads point|local                 local: the strategy\'s replica-read variant (lock and lock-free)',
   '  --proxy embedded|binary|external|auto  the Toxiproxy backend (default embedded, the seeded one; binary: the real',
   '                                      toxiproxy-server from .tools/bin; external: TOXIPROXY_URL; auto: the first of these)',
