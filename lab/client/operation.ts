@@ -28,6 +28,8 @@ export interface OperationContext {
   clock?: Clock;
   /** The clients' sessions, where the strategy asks for min_version or conditional writes. */
   sessions?: ClientSessions;
+  /** Resend to the branch that first took the request (crdt deduplicates only there), not the next one. */
+  retrySameBranch?: boolean;
 }
 
 /** What a session adds to a request: min_version on a query, expected versions on a write. */
@@ -202,7 +204,7 @@ export async function perform(op: PlanOp, context: OperationContext): Promise<Co
   let uncertain: string | undefined;
   let calls = 0;
   for (let attemptIndex = 0; attemptIndex <= op.retries; attemptIndex += 1) {
-    const branch = context.branches[(home + attemptIndex) % context.branches.length] as BranchId;
+    const branch = context.retrySameBranch === true ? op.branch : context.branches[(home + attemptIndex) % context.branches.length] as BranchId;
     const metadata = new Metadata();
     metadata.set('x-client-id', clientId);
     if ('requestId' in op) metadata.set('x-request-id', op.requestId);

@@ -52,6 +52,12 @@ export interface StrategyDeclaration {
   conditionalWrites: boolean;
   /** crdt: a branch withdraws only what it holds rights to (escrow), which keeps every balance non-negative. */
   escrow?: boolean;
+  /**
+   * Where a client resends a request after an indeterminate error: `next-branch` (the plan's default),
+   * or `same-branch` where only the branch that first took a request id can recognise it (crdt
+   * deduplicates locally: the same id at another branch would be applied a second time).
+   */
+  retries?: 'next-branch' | 'same-branch';
 }
 
 /** What a plain strategy does on reads and writes: reads at the point, no session, no cache. */
@@ -184,6 +190,7 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     idea: 'a PN-counter per account, every operation answered locally; transfers refused',
     base: 'crdt',
     ...pointReads,
+    retries: 'same-branch',
   },
   'crdt:escrow': {
     claims: { ...crdtClaims, nonNegative: true },
@@ -193,6 +200,7 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     base: 'crdt',
     ...pointReads,
     escrow: true,
+    retries: 'same-branch',
   },
   'lock-free:reads=local+conditional': {
     claims: replicaClaims,

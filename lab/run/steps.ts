@@ -2,7 +2,7 @@
 // applied, then the step's ops go out together, in client order, and the next step waits for all of them.
 import type { BranchClient } from '../../proto/index.js';
 import type { BranchId } from '../plan/index.js';
-import { describeFault } from '../plan/index.js';
+import { describeFault, strategyDeclaration } from '../plan/index.js';
 import type { FaultStep, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import type { Nemesis } from '../nemesis/index.js';
 import { inputValue, perform, sessionsFor } from '../client/index.js';
@@ -48,6 +48,8 @@ export interface StepLimits {
   clock?: Clock;
   /** The clients' sessions (min_version, conditional writes), where the strategy asks for them. */
   sessions?: ClientSessions;
+  /** Resend a request to the branch that first took it, where the strategy says so (crdt). */
+  retrySameBranch?: boolean;
 }
 
 export interface WorkloadResult {
@@ -77,10 +79,14 @@ async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesi
   return applied;
 }
 
-/** The clients' sessions of a strategy that asks for them, seeded from the run's `clients` seed. */
-export function sessionsOf(strategy: Strategy, seeds: RunSeeds): { sessions?: ClientSessions } {
+/**
+ * What a strategy asks of its clients beyond the plan: sessions (seeded from the run's `clients`
+ * seed) and where retries go. Nothing for the plain strategies, whose runs stay as they were.
+ */
+export function sessionsOf(strategy: Strategy, seeds: RunSeeds): { sessions?: ClientSessions; retrySameBranch?: boolean } {
   const sessions = sessionsFor(strategy, seeds.clients);
-  return sessions === undefined ? {} : { sessions };
+  const sameBranch = strategyDeclaration(strategy).retries === 'same-branch';
+  return { ...(sessions === undefined ? {} : { sessions }), ...(sameBranch ? { retrySameBranch: true } : {}) };
 }
 
 export async function runWorkload(
@@ -96,6 +102,7 @@ export async function runWorkload(
   const context = {
     clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId,
     ...(limits.clock === undefined ? {} : { clock }), ...(limits.sessions === undefined ? {} : { sessions: limits.sessions }),
+    ...(limits.retrySameBranch === true ? { retrySameBranch: true } : {}),
   };
   for (const [step, ops] of plan.workload.steps.entries()) {
     if (clock.monotonicMs() - started > limits.workloadMsMax) {
