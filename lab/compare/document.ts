@@ -50,6 +50,8 @@ export interface StrategySummary {
   leaseExpiries: number;
   partitionMs: number;
   blockedMs: number;
+  /** ok ops per second while a partition was in force, over all runs (0 without partitions). */
+  okPerSecondUnderPartition: number;
   /** The consistency the strategy's runs reached: runs per rung, session guarantees broken, staleness. */
   consistency: ConsistencySummary;
 }
@@ -166,6 +168,7 @@ function summarizeStrategy(strategy: Strategy, metrics: readonly RunMetrics[], r
     leaseExpiries: sum((run) => run.leaseExpiries),
     partitionMs: sum((run) => run.partitionMs),
     blockedMs: sum((run) => run.blockedMs),
+    okPerSecondUnderPartition: sum((run) => run.partitionMs) > 0 ? sum((run) => run.okDuringPartition) / (sum((run) => run.partitionMs) / 1000) : 0,
     consistency: summarizeConsistency(results),
   };
 }

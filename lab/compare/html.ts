@@ -55,6 +55,7 @@ function tradeOffHtml(document: CompareDocument): string {
     { label: 'lease expiries / run', value: (summary) => summary.leaseExpiries / Math.max(1, summary.runs) },
     { label: 'blocked in partitions, ms / run', value: (summary) => summary.blockedMs / Math.max(1, summary.runs) },
     { label: 'ok ops/s', value: (summary) => summary.opsPerSecond },
+    { label: 'ok ops/s under partition', value: (summary) => summary.okPerSecondUnderPartition },
   ];
   const head = `<tr><th>strategy</th>${columns.map((column) => `<th>${escapeHtml(column.label)}</th>`).join('')}</tr>`;
   const largest = columns.map((column) => Math.max(...document.summaries.map(column.value), Number.MIN_VALUE));
