@@ -1,6 +1,6 @@
 // The result of a comparison as one plain value: what compare.json holds, and all that the terminal
 // table and compare.html are drawn from. Built from the paired runs; pure, no I/O.
-import { consistencyRungs } from '../../models/index.js';
+import { consistencyRungs, measureStaleness } from '../../models/index.js';
 import type { ConsistencyRung, SessionGuarantee } from '../../models/index.js';
 import type { PlanConstraints, Strategy } from '../plan/index.js';
 import type { RunResult } from '../report/index.js';
@@ -108,6 +108,8 @@ export interface CompareDocument {
   grid: GridRow[];
   runs: RunMetrics[];
   latencyCdf: { strategy: Strategy; points: [number, number][] }[];
+  /** How far behind each stale read was, in ms, as a CDF over the strategy's stale reads of all runs. */
+  stalenessCdf: { strategy: Strategy; points: [number, number][] }[];
   timelines: RunTimeline[];
   seconds: number;
 }
@@ -244,6 +246,9 @@ export function compareDocument(settings: CompareSettings, runs: readonly Paired
     grid: grid(settings, metrics),
     runs: metrics,
     latencyCdf: settings.strategies.map((strategy) => ({ strategy, points: latencyCdf(resultsOf(strategy).flatMap((result) => result.latenciesNs)) })),
+    stalenessCdf: settings.strategies.map((strategy) => ({
+      strategy, points: latencyCdf(resultsOf(strategy).flatMap((result) => measureStaleness(result.history).stale.map((read) => read.msBehind * 1e6))),
+    })),
     timelines: runs.map(timeline),
     seconds,
   };

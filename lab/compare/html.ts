@@ -121,13 +121,16 @@ ${htmlTable(performanceRows(document.summaries), 'performance')}
 ${differencesHtml(document, differenceTable)}
 <h2>Latency CDF (ok ops, all runs)</h2>
 <div id="latency-cdf"></div>
+<h2>Staleness of stale reads (all runs)</h2>
+<p>How far behind the newest acknowledged write each stale read was when it was invoked, in ms.</p>
+<div id="staleness-cdf"></div>
 <h2>Throughput over time</h2>
 <p>ok completions per ${document.timelines[0]?.bucketMs ?? 100} ms, as ops/s; shaded: <span class="legend-partition">partition</span> <span class="legend-other">other fault</span>. <label>Run of <select id="timeline-seed"></select></label></p>
 <div id="throughput"></div>
 <h2>Verdict grid</h2>
 <p>Each cell links to the command that replays that run (hover to read it).</p>
 ${gridHtml(document)}
-<script type="application/json" id="compare-data">${scriptJson({ settings, latencyCdf: document.latencyCdf, timelines: document.timelines, grid: document.grid })}</script>
+<script type="application/json" id="compare-data">${scriptJson({ settings, latencyCdf: document.latencyCdf, stalenessCdf: document.stalenessCdf, timelines: document.timelines, grid: document.grid })}</script>
 ${chartScripts(chartsScript())}
 </body>
 </html>
