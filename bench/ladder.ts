@@ -2,7 +2,7 @@
 // stale-cache) on the same seeded plans with heavy faults: the rung each run reached, the stale reads
 // it made (and in how many of the seeds with a partition), the session guarantees broken, and whether
 // the verdict matches what the strategy declares (ok for the honest ones, illegal for the planted bug).
-// Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --only lock,lock-free]
+// Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --accounts 4 --only lock,lock-free]
 import { parseArgs } from 'node:util';
 import { checkConvergence, checkNonNegative } from '../models/index.js';
 import { planFor } from '../lab/gen/index.js';
@@ -16,11 +16,11 @@ import type { RunMode } from '../lab/run/index.js';
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '20' }, root: { type: 'string', default: '1' }, mode: { type: 'string', default: 'sim' },
-    ops: { type: 'string', default: '100' }, only: { type: 'string' }, contention: { type: 'string', default: 'low' },
+    ops: { type: 'string', default: '100' }, only: { type: 'string' }, contention: { type: 'string', default: 'low' }, accounts: { type: 'string', default: '4' },
   },
 });
 const mode = values.mode as RunMode;
-const constraints = { ...defaultPlanConstraints, opsMax: Number(values.ops), faults: 'heavy' as const, contention: values.contention === 'high' ? 'high' as const : 'low' as const };
+const constraints = { ...defaultPlanConstraints, opsMax: Number(values.ops), accountsMax: Number(values.accounts), faults: 'heavy' as const, contention: values.contention === 'high' ? 'high' as const : 'low' as const };
 const root = Number(values.root);
 const seedCount = Number(values.seeds);
 
@@ -93,5 +93,5 @@ for (const subject of subjects) {
   ]);
   process.stderr.write(`${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}: done\n`);
 }
-process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, ${constraints.opsMax} ops max, contention ${constraints.contention}, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, ${constraints.opsMax} ops max, contention ${constraints.contention}, ${constraints.accountsMax} accounts max, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'overdrawn runs', 'converged', 'as declared'], ...rows])}\n`);
