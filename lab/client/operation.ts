@@ -202,7 +202,6 @@ export async function perform(op: PlanOp, context: OperationContext): Promise<Co
   const latencyNs = (): number => (clock === undefined ? Number(process.hrtime.bigint() - started) : Math.round((clock.monotonicMs() - startedMs) * 1e6));
   const home = context.branches.indexOf(op.branch);
   let uncertain: string | undefined;
-  let calls = 0;
   for (let attemptIndex = 0; attemptIndex <= op.retries; attemptIndex += 1) {
     const branch = context.retrySameBranch === true ? op.branch : context.branches[(home + attemptIndex) % context.branches.length] as BranchId;
     const metadata = new Metadata();
@@ -211,12 +210,10 @@ export async function perform(op: PlanOp, context: OperationContext): Promise<Co
     try {
       const { output, polls } = await attemptPolling(op, context.clientFor(branch), metadata, clientId, context, fields);
       remember(op, output, sessions);
-      if (sessions !== undefined && op.f === 'query') sessions.count(calls + polls);
       // The poller's extra calls are part of what the read cost: the history says how many it took.
       return { type: 'ok', value: { ...input, ...output, ...(polls > 1 ? { polls } : {}) }, latencyNs: latencyNs() };
     } catch (error) {
       if (!isServiceError(error)) throw error;
-      calls += 1;
       const reason = `${statusName(error.code)}: ${error.details}`;
       if (outcomeOf(error.code) === 'fail' && uncertain === undefined) {
         return { type: 'fail', value: input, error: reason, latencyNs: latencyNs() };

@@ -22,8 +22,6 @@ export const pollBackoffMsMax = 200;
 export class ClientSessions {
   private readonly seen = new Map<number, Map<string, number>>();
   private readonly draws = new Map<number, seedrandom.PRNG>();
-  /** Answered queries and the calls they took (polls included), for the read-your-writes bench. */
-  readonly figures = { queries: 0, calls: 0 };
 
   constructor(readonly policy: SessionPolicy, private readonly clientsSeed: number) {}
 
@@ -40,12 +38,6 @@ export class ClientSessions {
       this.seen.set(client, accounts);
     }
     if ((accounts.get(account) ?? -1) < version) accounts.set(account, version);
-  }
-
-  /** Counts one answered query that took `calls` calls. */
-  count(calls: number): void {
-    this.figures.queries += 1;
-    this.figures.calls += calls;
   }
 
   /** The pause before poll try `attempt + 1`: full jitter under an exponentially growing ceiling. */
