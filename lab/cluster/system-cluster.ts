@@ -7,7 +7,6 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProxyBackend } from '../proxy/index.js';
 import type { NodeContext, PeerFront, System } from '../systems/index.js';
 import { adoptChild, adoptTemporaryDirectory, releaseTemporaryDirectory } from './children.js';
 import { freeLoopbackPort, loopbackHost } from './ports.js';
@@ -39,13 +38,23 @@ interface SystemNode {
   stderr: string[];
 }
 
+/**
+ * What a System's cluster needs of a Toxiproxy backend (lab/proxy's ProxyBackend is one), said here as
+ * LinkProxies is, so that lab/proxy may use this folder's process registry without an import cycle.
+ */
+export interface SystemLinkProxies {
+  /** Creates a proxy on a port it binds itself; resolves with host:port. */
+  createProxy(name: string, upstream: string): Promise<string>;
+  deleteAllProxies(): Promise<void>;
+}
+
 export interface SystemClusterOptions {
   system: System;
   size: number;
   seed: number;
   /** The run's workload, handed to every node's launch. */
   workload: string;
-  proxy: ProxyBackend;
+  proxy: SystemLinkProxies;
   readyMs?: number;
   /** Told every pid the cluster starts (tests prove none outlives it). */
   onSpawn?: (pid: number) => void;

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdOf, openQueue, parseQueueUrl, readResultsFile, redisClient, saveCampaign } from './index.js';
 import type { CampaignSpec, ResultsFile } from './index.js';
-import { defaultPlanConstraints } from '../plan/index.js';
+import { defaultPlanConstraints, strategies } from '../plan/index.js';
 import { defaultShrinkLimits } from '../run/index.js';
 import { redisServerPath, startRedis } from './_testing/redis.js';
 import type { TestRedis } from './_testing/redis.js';
@@ -163,7 +163,7 @@ describe.skipIf(!installed)('the fleet on a loopback Redis', () => {
     const foreign = await faultline(['campaign', 'results', 'foreign', '--queue', redis.url, '--json', '--artifacts', join(work, 'foreign')], work).exited;
     expect(foreign.code).toBe(65);
     expect(foreign.stderr.trim().split('\n')).toEqual([
-      "faultline campaign: run 0 has no result: bad job foreign-k0: strategy 'paxos' is not one this worker knows (unsafe|lock|lock-free)",
+      `faultline campaign: run 0 has no result: bad job foreign-k0: strategy 'paxos' is not one this worker knows (${strategies.join('|')})`,
       "faultline campaign: run 1 has no result: bad job foreign-k1: system 'etcd' is not one this worker knows (bank)",
     ]);
     // retry hands the failed runs back (they fail again, for the same reason); delete removes the campaign.

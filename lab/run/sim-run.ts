@@ -15,7 +15,7 @@ import type { GuardReport, Schedule, SimLimits, SimNemesis, SimWorld, WorldOptio
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
-import { faultSettleMs, runWorkload } from './steps.js';
+import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
 export interface SimRunRequest {
@@ -77,12 +77,17 @@ function simulator(): Promise<typeof import('../sim/index.js')> {
   return import('../sim/index.js');
 }
 
+/**
+ * The simulated run itself. `nemesis` comes in made: a dynamic import inside the loop can take longer
+ * than the loop's one real turn between events (tsx resolves it on its loader thread), and the loop
+ * then finds nothing scheduled and stalls.
+ */
 async function simulate(world: SimWorld, nemesis: SimNemesis, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
   const { plan } = request;
   const clock = world.labClock;
   world.startAll();
   await world.streamsUp();
-  const workload = await runWorkload(plan, (branch) => world.client(branch), nemesis, recorder, { ...limits, runId, clock });
+  const workload = await runWorkload(plan, (branch) => world.client(branch), nemesis, recorder, { ...limits, runId, clock, ...sessionsOf(request.strategy, request.seeds) });
   if (plan.faultSchedule.length > 0) await clock.sleep(faultSettleMs);
   await nemesis.healAll();
   recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
