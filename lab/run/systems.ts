@@ -60,8 +60,9 @@ export async function loadSystem(name: string): Promise<System> {
   if (!existsSync(path)) throw new SystemModuleError('usage', `--system ${name}: no such file`);
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    module = await importModule(path, name);
   } catch (error) {
+    if (error instanceof SystemModuleError) throw error;
     throw new SystemModuleError('data', `--system ${name}: the module does not load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   const candidate = module['system'] ?? module['default'];
@@ -77,3 +78,27 @@ export function workloadNamed(system: System, label: string, workload: string | 
   if (chosen === undefined || system.workloads[chosen] === undefined) throw new SystemModuleError('usage', `--workload must be one of ${names.join(', ')} for ${label}, got '${workload ?? ''}'`);
   return chosen;
 }
+
+/**
+ * Imports a system module. Compiled faultline runs as plain JavaScript, so a module written in
+ * TypeScript (the tutorial's, a user's) loads through tsx, registered the first time one needs it;
+ * where tsx is not installed, the user is told how to get it.
+ */
+async function importModule(path: string, name: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  let register: () => unknown;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    throw new SystemModuleError('usage', `--system ${name}: a TypeScript module loads through tsx, which is not installed here (npm install --save-dev tsx), or compile it to JavaScript`);
+  }
+  register();
+  // The failed import is cached under its URL: ask again under another.
+  return (await import(`${url}?typescript`)) as Record<string, unknown>;
+}
+
