@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { assert, judge, labFailureJudgement } from '../../models/index.js';
 import type { BranchState, Judgement } from '../../models/index.js';
 import { Recorder } from '../client/index.js';
+import type { Nemesis } from '../nemesis/index.js';
 import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
@@ -77,10 +78,8 @@ function simulator(): Promise<typeof import('../sim/index.js')> {
   return import('../sim/index.js');
 }
 
-async function simulate(world: SimWorld, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
+async function simulate(world: SimWorld, nemesis: Nemesis, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
   const { plan } = request;
-  const { SimNemesis } = await simulator();
-  const nemesis = new SimNemesis(world);
   const clock = world.labClock;
   world.startAll();
   await world.streamsUp();
@@ -98,7 +97,8 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(seeds, plan.path, strategy);
-  const { installGuard, SimCrashError, SimLimitError, SimWorld } = await simulator();
+  // Loaded here, before the loop runs: an import inside it would wait on real I/O the loop cannot see.
+  const { installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } = await simulator();
   const started = performance.now();
   const world = new SimWorld({
     seed: simulatorSeed(seeds), branches: plan.workload.branches, strategy, bug: request.bug, accounts: plan.workload.accounts,
@@ -112,7 +112,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   let simulated: Simulated | undefined;
   let failure: Judgement | undefined;
   try {
-    simulated = await world.loop.run(() => simulate(world, request, limits, runId, recorder));
+    simulated = await world.loop.run(() => simulate(world, new SimNemesis(world), request, limits, runId, recorder));
   } catch (error) {
     if (error instanceof SimLimitError) failure = labFailureJudgement(error.message);
     else if (error instanceof SimCrashError) failure = crashJudgement(error.message);
