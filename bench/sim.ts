@@ -34,12 +34,15 @@ function perMinute(count: number, ms: number): number {
   return (count / ms) * 60_000;
 }
 
-async function simInline(plans: { plan: Plan; seeds: RunSeeds }[]): Promise<{ ms: number; events: number; simulateMs: number; judgeMs: number; virtualMs: number }> {
+interface InlineFigures { ms: number; cpuMs: number; events: number; simulateMs: number; judgeMs: number; virtualMs: number }
+
+async function simInline(plans: { plan: Plan; seeds: RunSeeds }[]): Promise<InlineFigures> {
   let events = 0;
   let simulateMs = 0;
   let judgeMs = 0;
   let virtualMs = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (const { plan, seeds } of plans) {
     const { result, sim } = await runSimPlan({ plan, seeds, strategy });
     events += sim.events;
@@ -47,7 +50,8 @@ async function simInline(plans: { plan: Plan; seeds: RunSeeds }[]): Promise<{ ms
     simulateMs += result.stats.phasesMs.workload;
     judgeMs += result.stats.phasesMs.check;
   }
-  return { ms: performance.now() - started, events, simulateMs, judgeMs, virtualMs };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, events, simulateMs, judgeMs, virtualMs };
 }
 
 async function simOnWorkers(plans: { plan: Plan; seeds: RunSeeds }[], count: number): Promise<number> {
@@ -96,4 +100,5 @@ console.log(table([
 ]));
 console.log(`sim/real: ${(simBest / realRate).toFixed(0)}x (same ${strategy} plans, 3 branches, ${opsMin}+ ops, light faults)`);
 console.log(`a sim case: ${(inline.events / simRuns).toFixed(0)} events, ${(inline.virtualMs / simRuns / 1000).toFixed(1)} s of virtual time; ` +
-  `${(inline.simulateMs / simRuns).toFixed(1)} ms simulating (node code, SQLite, the loop) and ${(inline.judgeMs / simRuns).toFixed(1)} ms judging`);
+  `${(inline.simulateMs / simRuns).toFixed(1)} ms simulating (node code, SQLite, the loop) and ${(inline.judgeMs / simRuns).toFixed(1)} ms judging; ` +
+  `${(inline.cpuMs / simRuns).toFixed(1)} ms of CPU (this process, every thread)`);
