@@ -98,6 +98,8 @@ function unary(
   const { loop, network, caller } = endpoints;
   let done = false;
   let serverCall: SimServerUnaryCall | undefined;
+  /** The handler answered: its call is over on the server, and nothing the client does after reaches it. */
+  let answered = false;
   const rider: Rider = { owner: caller, connectionLost: (code, details) => finish(serviceError(code, details)) };
   let connection = link.connection;
   const finish = (error: ServiceError | null, reply?: unknown): void => {
@@ -106,8 +108,9 @@ function unary(
     connection.riders.delete(rider);
     link.waiting.delete(attempt);
     const server = serverCall;
-    // The server hears of it in its own process, as a RST_STREAM or its own deadline would tell it.
-    if (server !== undefined) loop.at(0, server.owner, '', () => server.cancel());
+    // A call the handler has not answered yet: the server hears of its end in its own process, as a
+    // RST_STREAM or its own deadline would tell it.
+    if (server !== undefined && !answered) loop.at(0, server.owner, '', () => server.cancel());
     callback(error, reply);
   };
   const bytes = definition.requestSerialize(request as never);
@@ -136,6 +139,7 @@ function unary(
   }
   function respond(error: Partial<StatusObject> | null, value: unknown): void {
     if (done || serverCall?.cancelled === true) return;
+    answered = true;
     const answer = error === null ? definition.responseSerialize(value as never) : undefined;
     network.send(link, connection, 'down', answer?.length ?? 64, caller, `reply ${link.name} ${name}`, () => {
       if (answer !== undefined) return finish(null, definition.responseDeserialize(answer));

@@ -125,7 +125,7 @@ export class SimWorld {
   async streamsUp(): Promise<boolean> {
     for (let waited = 0; ; waited += streamsPollMs) {
       const live = [...this.nodes.values()].filter((node) => node.branch !== undefined && !node.process.paused);
-      if (live.every((node) => (node.branch?.snapshot().peersConnected ?? 0) >= live.length - 1)) return true;
+      if (live.every((node) => (node.branch?.peersConnected ?? 0) >= live.length - 1)) return true;
       if (waited >= streamsUpMsMax) return false;
       await this.labClock.sleep(streamsPollMs);
     }
