@@ -12,7 +12,7 @@ import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js'
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import type { GuardReport, Schedule, SimLimits, SimWorld, WorldOptions } from '../sim/index.js';
+import type { CpuModel, GuardReport, Schedule, SimLimits, SimWorld, WorldOptions } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
@@ -33,6 +33,8 @@ export interface SimRunRequest {
   randomTiesMax?: number;
   /** Wraps each branch's runtime (tests plant nondeterminism with it; see WorldOptions). */
   runtimeFor?: WorldOptions['runtimeFor'];
+  /** The nodes' virtual CPU time (see lab/sim/cpu.ts); the default model unless given. */
+  cpu?: CpuModel;
 }
 
 export interface SimStats {
@@ -41,6 +43,9 @@ export interface SimStats {
   tieDraws: number;
   virtualMs: number;
   wallMs: number;
+  /** The nodes' CPU stalls drawn (a process off the CPU), and their virtual ms in all. */
+  cpuStalls: number;
+  cpuStallMs: number;
   /** Calls to a real clock, timer or random source from the lab's code during the run: must be 0. */
   guard: GuardReport;
 }
@@ -106,6 +111,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
     ...(request.simLimits === undefined ? {} : { limits: request.simLimits }),
     ...(request.runtimeFor === undefined ? {} : { runtimeFor: request.runtimeFor }),
     ...(request.randomTiesMax === undefined ? {} : { randomTiesMax: request.randomTiesMax }),
+    ...(request.cpu === undefined ? {} : { cpu: request.cpu }),
   });
   const recorder = new Recorder(plan.workload.clients, () => Math.round(world.loop.now * 1e6));
   const guard = installGuard();
@@ -135,7 +141,10 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   const checkedAt = performance.now();
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
   const result = runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs);
-  const sim = { events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
+  const sim = {
+    events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started,
+    cpuStalls: world.loop.cpu.stalls, cpuStallMs: world.loop.cpu.stallMs, guard: guard.report(),
+  };
   const trace = world.loop.trace.list();
   traces.set(result, trace);
   return { result, trace, sim };

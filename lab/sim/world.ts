@@ -141,6 +141,7 @@ export class SimWorld {
     node.process.generation += 1;
     node.process.paused = false;
     node.process.held.length = 0;
+    node.process.busyUntil = 0;
     node.branch.store.crash();
     node.branch = undefined;
     node.handlers = undefined;
