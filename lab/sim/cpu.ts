@@ -19,10 +19,10 @@ export interface CpuModel {
 }
 
 /**
- * What a node costs on a shared two-core machine running a few real clusters: about 0.3 ms of CPU per
- * message or timer, and about one event in 250 followed by a stall of 2 ms or more, one stall in
- * about 80 lasting past a 600 ms deadline. (Measured against the real mode's op latencies under a
- * load of 5 to 8; see docs/simulation.md.)
+ * A node on a shared two-core machine running a few real clusters: about 1 ms per message or timer,
+ * and about one event in 250 followed by a stall of 2 ms or more, one stall in 30 lasting past a
+ * 600 ms deadline. Fitted to the real mode's ok-op latencies (p50 5 ms, p90 13, p99 52) under a load
+ * of 10 to 14, which bench:sim prints beside the simulator's (docs/simulation.md).
  */
 export const defaultCpuModel: CpuModel = { eventMsMean: 1, stallChance: 0.004, stallMsMin: 2, stallTail: 0.6, stallMsMax: 2_000 };
 
