@@ -201,6 +201,9 @@ describe('Store in memory (the simulator\'s disk)', () => {
       expect(reopened.logAfter(0, 10).map((row) => row.requestId)).toEqual(['r1']);
     }
     expect(inMemory.appliedKeys()).toEqual(onFile.appliedKeys());
+    // The applied keys are read again after a write, not served from before it.
+    deposit(inMemory, 'r1', 1);
+    expect(inMemory.appliedKeys()).toEqual([{ requestId: 'r1', account: 'a1', times: 2 }]);
     inMemory.close();
     onFile.close();
   });

@@ -152,6 +152,9 @@ export class Store {
   /** Mirrors of meta rows only this store writes, read on every operation. */
   private cachedEpoch: number;
   private cachedSequence: number;
+  /** Writes begun through this store (failed ones too): what the applied keys' memo is valid for. */
+  private writes = 0;
+  private appliedMemo: { writes: number; keys: AppliedKey[] } | undefined;
 
   /** The open group-commit transaction: what waits for its COMMIT. */
   private batch: { afterCommit: (() => void)[]; waiters: { resolve: () => void; reject: (error: unknown) => void }[] } | undefined;
@@ -267,6 +270,7 @@ export class Store {
 
   /** Runs `change` atomically inside the open group, opening one if none is. */
   private write<Result>(change: () => Result): Result {
+    this.writes += 1;
     if (this.batch === undefined) {
       this.statements.begin.run();
       this.batch = { afterCommit: [], waiters: [] };
@@ -434,8 +438,13 @@ export class Store {
     return peers.reduce((sum, peer) => sum + Math.max(0, last - this.cursor(peer)), 0);
   }
 
+  /** Every applied request id and account, with how many times; read again only after a write. */
   appliedKeys(): AppliedKey[] {
-    return this.statements.appliedKeys.all() as AppliedKey[];
+    // Quiescence polls every branch's Snapshot until nothing changes: most polls follow no write.
+    if (this.appliedMemo?.writes !== this.writes) {
+      this.appliedMemo = { writes: this.writes, keys: this.statements.appliedKeys.all() as AppliedKey[] };
+    }
+    return this.appliedMemo.keys.map((key) => ({ ...key }));
   }
 
   deadLetters(): DeadLetter[] {
