@@ -102,9 +102,9 @@ function environmentMode(): RunMode {
   return mode;
 }
 
-export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
+export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy; mode?: RunMode } = {}): LabFlags {
   return {
-    mode: choiceFlag(args, 'mode', runModes) ?? environmentMode(),
+    mode: choiceFlag(args, 'mode', runModes) ?? (process.env.FAULTLINE_MODE === undefined ? defaults.mode : undefined) ?? environmentMode(),
     strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
     proxy: proxyFlag(args),
     bug: choiceFlag(args, 'bug', bugs),

@@ -20,7 +20,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ verb: Verb 
   bank: { summary: 'run a course input file: bank <input.json> [-o output.json]', load: () => import('./verbs/bank.js') },
   toxiproxy: { summary: 'run the embedded, seeded Toxiproxy server on its own', load: () => import('./verbs/toxiproxy.js') },
   worker: { summary: 'take seeded runs from a queue: worker --queue redis://HOST:PORT [--concurrency N]', load: () => import('./verbs/worker.js') },
-  campaign: { summary: 'a campaign on a queue: campaign status|results|cancel <id> --queue URL', load: () => import('./verbs/campaign.js') },
+  campaign: { summary: 'a campaign on a queue: campaign status|results|cancel|retry|delete <id> --queue URL', load: () => import('./verbs/campaign.js') },
   merge: { summary: "merge shards' results into one summary and index: merge DIR...", load: () => import('./verbs/merge.js') },
   dlq: { summary: "list a node's dead letters: dlq --data-dir D", load: () => import('./verbs/dlq.js') },
 };

@@ -172,7 +172,7 @@ export function nodeCounters(nodeStats: readonly Record<string, unknown>[]): Nod
 /** The replay command, naming the proxy backend when the session chose another than run's default (embedded). */
 export function replayCommand(result: RunResult, proxy: string): string {
   // compare generates every plan from its run's seeds, so the command exists.
-  const command = runCommand(result.seeds, result.plan, result.strategy, result.bug) ?? `npx faultline replay ${result.artifactDir ?? '<artifacts>'}`;
+  const command = runCommand(result.seeds, result.plan, result.strategy, result.bug, result.mode) ?? `npx faultline replay ${result.artifactDir ?? '<artifacts>'}`;
   return proxy === 'embedded' ? command : `${command} --proxy ${proxy}`;
 }
 

@@ -56,10 +56,11 @@ export function constraintFlags(constraints: PlanConstraints): string[] {
  * The `faultline run` command that generates this plan again and runs it with the same seeds; undefined
  * for a plan its seeds did not generate (a scenario, a property's own arbitrary): replay its artifacts.
  */
-export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined): string | undefined {
+export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined, mode?: 'real' | 'sim'): string | undefined {
   if (plan.seed !== seeds.plan) return undefined;
   const words = ['npx faultline run', '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path, '--strategy', strategy, ...constraintFlags(plan.constraints)];
   if (bug !== undefined) words.push('--bug', bug);
+  if (mode === 'sim') words.push('--mode', 'sim');
   return words.join(' ');
 }
 
@@ -106,6 +107,7 @@ export function writeArtifacts(root: string, result: RunResult): string {
   const verdict = {
     runId: result.runId,
     seeds: result.seeds,
+    mode: result.mode ?? 'real',
     strategy: result.strategy,
     bug: result.bug ?? null,
     claims: result.claims,
@@ -121,7 +123,7 @@ export function writeArtifacts(root: string, result: RunResult): string {
     strategy: result.strategy, claims: result.claims, accounts: result.plan.workload.accounts, states: result.finalStates, quiescenceMs: Math.round(result.stats.phasesMs.quiesce),
   };
   writeFileSync(join(directory, finalStatesFileName), `${JSON.stringify(finalStates, null, 2)}\n`);
-  const rerun = runCommand(result.seeds, result.plan, result.strategy, result.bug);
+  const rerun = runCommand(result.seeds, result.plan, result.strategy, result.bug, result.mode);
   const replay = [replayCommand(directory), ...(rerun === undefined ? [] : [rerun]), `npx faultline check ${join(directory, 'history.jsonl')} --model bank`];
   writeFileSync(join(directory, 'replay.txt'), `${replay.join('\n')}\n`);
   if (result.messages !== undefined) writeFileSync(join(directory, messagesFileName), jsonLines(result.messages));
@@ -146,6 +148,8 @@ export interface RecordedRun {
   seedsRecorded: boolean;
   strategy: Strategy;
   bug: Bug | undefined;
+  /** The mode it ran in (verdict.json's `mode`; real where an older verdict says nothing). */
+  mode: 'real' | 'sim';
   violations: string[];
 }
 
@@ -181,12 +185,14 @@ export function readRecordedRun(directory: string): RecordedRun {
   const checked = validatePlan(readJson(directory, 'plan.json'));
   if ('problem' in checked) throw new ArtifactError(`${join(directory, 'plan.json')}: ${checked.problem}`);
   const { plan } = checked;
-  const verdict = readJson(directory, 'verdict.json') as { strategy?: string; bug?: string | null; violations?: string[] };
+  const verdict = readJson(directory, 'verdict.json') as { strategy?: string; bug?: string | null; mode?: string; violations?: string[] };
   if (typeof verdict.strategy !== 'string' || !isStrategy(verdict.strategy) || !Array.isArray(verdict.violations)) {
     throw new ArtifactError(`${join(directory, 'verdict.json')} is not a faultline verdict`);
   }
   const bug = verdict.bug ?? undefined;
   if (bug !== undefined && !isBug(bug)) throw new ArtifactError(`${join(directory, 'verdict.json')} names an unknown bug '${bug}'`);
+  const mode = verdict.mode ?? 'real';
+  if (mode !== 'real' && mode !== 'sim') throw new ArtifactError(`${join(directory, 'verdict.json')} names an unknown mode '${mode}'`);
   const { seeds, recorded } = readSeeds(directory, plan);
-  return { plan, seeds, seedsRecorded: recorded, strategy: verdict.strategy, bug, violations: verdict.violations };
+  return { plan, seeds, seedsRecorded: recorded, strategy: verdict.strategy, bug, mode, violations: verdict.violations };
 }

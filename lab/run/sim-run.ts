@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { assert, judge, labFailureJudgement } from '../../models/index.js';
 import type { BranchState, Judgement } from '../../models/index.js';
 import { Recorder } from '../client/index.js';
-import type { Nemesis } from '../nemesis/index.js';
 import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import type { CpuModel, GuardReport, Schedule, SimLimits, SimWorld, WorldOptions } from '../sim/index.js';
+import type { CpuModel, GuardReport, Schedule, SimLimits, SimNemesis, SimWorld, WorldOptions } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
@@ -83,7 +82,7 @@ function simulator(): Promise<typeof import('../sim/index.js')> {
   return import('../sim/index.js');
 }
 
-async function simulate(world: SimWorld, nemesis: Nemesis, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
+async function simulate(world: SimWorld, nemesis: SimNemesis, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
   const { plan } = request;
   const clock = world.labClock;
   world.startAll();
@@ -102,7 +101,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(seeds, plan.path, strategy);
-  // Loaded here, before the loop runs: an import inside it would wait on real I/O the loop cannot see.
+  // Loaded before the loop starts: inside it, a module load is real I/O the loop would wait on.
   const { installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } = await simulator();
   const started = performance.now();
   const world = new SimWorld({
@@ -118,7 +117,8 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   let simulated: Simulated | undefined;
   let failure: Judgement | undefined;
   try {
-    simulated = await world.loop.run(() => simulate(world, new SimNemesis(world), request, limits, runId, recorder));
+    const nemesis = new SimNemesis(world);
+    simulated = await world.loop.run(() => simulate(world, nemesis, request, limits, runId, recorder));
   } catch (error) {
     if (error instanceof SimLimitError) failure = labFailureJudgement(error.message);
     else if (error instanceof SimCrashError) failure = crashJudgement(error.message);
@@ -140,7 +140,14 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   };
   const checkedAt = performance.now();
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
-  const result = runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs);
+  const result: RunResult = {
+    ...runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs),
+    mode: 'sim',
+    messages: world.network.messages.map((message) => ({
+      from: message.from, to: message.to, kind: message.kind, label: message.label,
+      sentNs: Math.round(message.sentMs * 1e6), receivedNs: message.receivedMs === null ? null : Math.round(message.receivedMs * 1e6),
+    })),
+  };
   const sim = {
     events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started,
     cpuStalls: world.loop.cpu.stalls, cpuStallMs: world.loop.cpu.stallMs, guard: guard.report(),

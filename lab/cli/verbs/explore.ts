@@ -94,7 +94,6 @@ export const verb: Verb = {
     if (address !== undefined && shardText !== undefined) throw usageError('--shard is for runs without a queue; a campaign shares its seeds among the workers itself');
     if (address === undefined && (args.values.campaign !== undefined || args.values['queue-down-s'] !== undefined)) throw usageError('--campaign and --queue-down-s go with --queue');
     if (address !== undefined && minutes !== undefined) throw usageError('--minutes is for a local explore; a campaign runs its --runs seeds (campaign cancel stops it)');
-    if (mode === 'sim' && shardText !== undefined) throw usageError('--shard runs real clusters; the simulator spreads seeds over --workers');
     const shard = shardText === undefined ? null : await fleetCall(() => parseShard(shardText));
     const interactive = process.stderr.isTTY === true && !flags.json;
     const spec = specOf(flags, root, mode);
@@ -104,7 +103,7 @@ export const verb: Verb = {
       return exploreOnQueue({ address, spec, runs, campaign: stringFlag(args, 'campaign'), flags, interactive, queueDownMs: queueDownS * 1000 });
     }
     const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
-    if (mode === 'sim') return exploreSim({ root, flags, runs, stopAt, workerCount, checking });
+    if (mode === 'sim') return exploreSim({ root, spec, flags, runs, shard, stopAt, workerCount, checking });
     return exploreLocally({ spec, flags, runs, shard, stopAt, interactive });
   },
 };
