@@ -42,7 +42,7 @@ export interface SimStats {
   tieDraws: number;
   virtualMs: number;
   wallMs: number;
-  /** The nodes' CPU stalls drawn (a process off the CPU), and their virtual ms in all. */
+  /** The nodes' CPU stalls that held up an event (a process off the CPU), and their virtual ms in all. */
   cpuStalls: number;
   cpuStallMs: number;
   /** Calls to a real clock, timer or random source from the lab's code during the run: must be 0. */
@@ -150,7 +150,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   };
   const sim = {
     events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started,
-    cpuStalls: world.loop.cpu.stalls, cpuStallMs: world.loop.cpu.stallMs, guard: guard.report(),
+    cpuStalls: world.loop.stalls.stalls, cpuStallMs: world.loop.stalls.stallMs, guard: guard.report(),
   };
   const trace = world.loop.trace.list();
   traces.set(result, trace);

@@ -4,8 +4,8 @@
 // process: a killed process's events are dropped, a paused one's are held and run late on resume.
 // Try it: `const loop = new SimLoop({ seed: 1 }); await loop.run(async () => loop.sleep(5))`.
 import seedrandom from 'seedrandom';
-import { defaultCpuModel, SimCpu } from './cpu.js';
-import type { CpuModel } from './cpu.js';
+import { defaultCpuModel, isFree, ProcessCpu } from './cpu.js';
+import type { CpuModel, StallCount } from './cpu.js';
 import { SimLimitError } from './limits.js';
 import type { SimLimits } from './limits.js';
 import { Trace } from './trace.js';
@@ -34,8 +34,10 @@ export class SimProcess {
    */
   readonly ties = new Map<number, number>();
   tiesPruneAt = tiesKeptMax;
-  /** Until this virtual instant the process is on the CPU (or off it, stalled): its events wait. */
+  /** Until this virtual instant the process is on the CPU: its events wait. */
   busyUntil = 0;
+  /** Its CPU's draws (costs and stalls), made on its first event. */
+  cpu: ProcessCpu | undefined;
 
   constructor(readonly name: string) {}
 }
@@ -88,7 +90,10 @@ export class SimLoop {
   private events = 0;
   private draws = 0;
   private readonly randomTiesMax: number;
-  readonly cpu: SimCpu;
+  private readonly cpuModel: CpuModel;
+  private readonly seed: number;
+  /** The stalls that held up an event, and their virtual ms. */
+  readonly stalls: StallCount = { stalls: 0, stallMs: 0 };
 
   constructor(options: LoopOptions) {
     this.limits = { ...defaultLimits(), ...options.limits };
@@ -96,7 +101,8 @@ export class SimLoop {
     this.schedule = options.schedule ?? 'random';
     this.randomTiesMax = options.randomTiesMax ?? Infinity;
     this.trace = new Trace(this.limits.traceBytesMax);
-    this.cpu = new SimCpu(options.seed, options.cpu ?? defaultCpuModel);
+    this.seed = options.seed;
+    this.cpuModel = options.cpu ?? defaultCpuModel;
   }
 
   /** Virtual milliseconds since the run began. */
@@ -188,10 +194,14 @@ export class SimLoop {
       owner.held.push(event);
       return;
     }
-    // The process is still busy with what it ran before (or stalled): this waits its turn.
-    if (owner !== undefined && event.at < owner.busyUntil) {
-      this.postpone(event, owner.busyUntil);
-      return;
+    // The process is still busy with what it ran before, or stalled: this waits its turn.
+    const cpu = owner === undefined || isFree(this.cpuModel) ? undefined : (owner.cpu ??= new ProcessCpu(this.seed, owner.name, this.cpuModel, this.stalls));
+    if (owner !== undefined && cpu !== undefined) {
+      const ready = Math.max(owner.busyUntil, cpu.readyAt(event.at));
+      if (event.at < ready) {
+        this.postpone(event, ready);
+        return;
+      }
     }
     this.events += 1;
     if (this.events > this.limits.eventsMax) throw new SimLimitError('eventsMax', `more than ${this.limits.eventsMax} events`);
@@ -203,7 +213,7 @@ export class SimLoop {
       if (error instanceof SimLimitError) throw error;
       throw new SimCrashError(`${event.label || 'an event'} threw at ${this.nowMs} ms: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     }
-    if (owner !== undefined && !this.cpu.free) owner.busyUntil = this.nowMs + this.cpu.costMs();
+    if (owner !== undefined && cpu !== undefined) owner.busyUntil = this.nowMs + cpu.costMs();
   }
 
   private push(event: SimEvent): void {
