@@ -4,7 +4,7 @@
 // (a replay there is exact), with the default virtual CPU model and with none. For every failure
 // that does not reproduce it prints the plan's fault kinds, to say which simulated meaning differs.
 // Run: npm run bench:sim-agree [-- --failures 20 --times 5 --strategy lock-free --bug no-dedup --faults light
-//      --real-found /tmp/no-dedup.json]   (--real-found keeps the real failures found, and reuses them)
+//      --real-found /tmp/no-dedup.json [--real-to-sim-only]]   (--real-found keeps the real failures found, and reuses them)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { planFor } from '../lab/gen/index.js';
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     failures: { type: 'string', default: '20' }, times: { type: 'string', default: '5' }, strategy: { type: 'string', default: 'unsafe' },
     bug: { type: 'string' }, faults: { type: 'string', default: 'light' }, ops: { type: 'string', default: '24' },
     'seeds-max': { type: 'string', default: '400' }, root: { type: 'string', default: '4242' }, 'real-found': { type: 'string' },
+    // Only replay the real failures in sim (with --real-found, no real run at all): after a change to the simulator.
+    'real-to-sim-only': { type: 'boolean', default: false },
   },
 });
 const faults = values.faults as FaultLevel;
@@ -112,5 +114,5 @@ function percent(part: number, whole: number): string {
   return `${((100 * part) / Math.max(1, whole)).toFixed(0)} %`;
 }
 
-await simToReal();
+if (!values['real-to-sim-only']) await simToReal();
 await realToSim();
