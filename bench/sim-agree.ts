@@ -53,6 +53,11 @@ function faultKinds(plan: Plan): string {
   return kinds.size === 0 ? 'no faults' : [...kinds].sort().join(', ');
 }
 
+/** A failure of the system under test: illegal by a check of its own, not a crash of the simulated run (check `lab`). */
+function failedBySystem(result: { verdict: string; violations: string[] }): boolean {
+  return result.verdict === 'illegal' && result.violations.some((violation) => violation !== 'lab');
+}
+
 /** The first `wanted` seed indices whose run fails in `mode` (from --real-found when it has them). */
 async function failingIndices(mode: RunMode): Promise<{ indices: number[]; tried: number }> {
   const cache = mode === 'real' ? values['real-found'] : undefined;
@@ -62,7 +67,7 @@ async function failingIndices(mode: RunMode): Promise<{ indices: number[]; tried
   let tried = 0;
   try {
     for (; indices.length < wanted && tried < seedsMax; tried += 1) {
-      if ((await runPlan({ ...planOf(tried), pool: finder })).verdict === 'illegal') indices.push(tried);
+      if (failedBySystem(await runPlan({ ...planOf(tried), pool: finder }))) indices.push(tried);
     }
   } finally {
     await finder.close();
@@ -80,7 +85,7 @@ async function simToReal(): Promise<void> {
   try {
     for (const index of indices) {
       let failed = 0;
-      for (let time = 0; time < times; time += 1) if ((await runPlan({ ...planOf(index), pool: real })).verdict === 'illegal') failed += 1;
+      for (let time = 0; time < times; time += 1) if (failedBySystem(await runPlan({ ...planOf(index), pool: real }))) failed += 1;
       failedReplays += failed;
       if (failed > 0) reproduced += 1;
       else misses.push(`k${index} (${faultKinds(planOf(index).plan)})`);
@@ -101,7 +106,7 @@ async function realToSim(): Promise<void> {
     let reproduced = 0;
     for (const index of indices) {
       const { result } = await runSimPlan({ ...planOf(index), strategy, bug, ...(cpu === undefined ? {} : { cpu }) });
-      if (result.verdict === 'illegal') reproduced += 1;
+      if (failedBySystem(result)) reproduced += 1;
       else misses.push(`k${index} (${faultKinds(planOf(index).plan)})`);
     }
     rates.push(`${label} ${reproduced} of ${indices.length} (${percent(reproduced, indices.length)})`);

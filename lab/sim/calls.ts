@@ -128,13 +128,22 @@ function unary(
     if (target === undefined) return;
     connection = link.connection;
     connection.riders.add(rider);
+    // grpc-timeout is relative: the server's deadline starts when it reads the request, with the budget
+    // the client had left when it sent it (a request held by a paused server gets its whole budget).
+    const budgetMs = deadline - simEpochMs - loop.now;
     network.send(link, connection, 'up', bytes.length, target.process, `call ${link.name} ${name}`, () => {
       const host = endpoints.handlers(link.to);
-      if (done || host === undefined) return;
-      serverCall = new SimServerUnaryCall(host.process, definition.requestDeserialize(bytes), copy, deadline, definition.path);
-      connection.riders.add(serverCall);
+      if (host === undefined) return;
+      // Whole milliseconds, as grpc-js gives a deadline (and as deadlines travel on, as uint64).
+      const serverDeadline = Math.floor(simEpochMs + loop.now + budgetMs);
+      const call = new SimServerUnaryCall(host.process, definition.requestDeserialize(bytes), copy, serverDeadline, definition.path);
+      serverCall = call;
+      connection.riders.add(call);
       const handler = host.handlers[name] as unknown as (call: SimServerUnaryCall, reply: (error: Partial<StatusObject> | null, value?: unknown) => void) => void;
-      handler(serverCall, (error, value) => respond(error, value));
+      handler(call, (error, value) => respond(error, value));
+      // The client gave up while its request was on the way: its RST_STREAM comes right behind it,
+      // and the server reads both, as grpc-js does when a stopped server resumes.
+      if (done) loop.at(0, host.process, '', () => call.cancel());
     });
   }
   function respond(error: Partial<StatusObject> | null, value: unknown): void {
