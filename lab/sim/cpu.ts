@@ -2,7 +2,7 @@
 // process busy for a while drawn from the simulator's seed, and now and then the process is off the
 // CPU for longer (the OS ran another process, or a GC paused it). Its next messages and timers wait
 // until it is free, so on a busy node a reply comes late and a caller's deadline passes, as on a
-// loaded machine. Try it: `const cpu = new SimCpu(7, defaultCpuModel); cpu.costMs()`.
+// loaded machine. Try it: `new ProcessCpu(7, 'b1', defaultCpuModel, { stalls: 0, stallMs: 0 }).readyAt(5_000)`.
 import seedrandom from 'seedrandom';
 
 export interface CpuModel {
