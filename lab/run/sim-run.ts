@@ -11,7 +11,7 @@ import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js'
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import type { GuardReport, Schedule, SimLimits, SimNemesis, SimWorld, WorldOptions } from '../sim/index.js';
+import type { CpuModel, GuardReport, Schedule, SimLimits, SimNemesis, SimWorld, WorldOptions } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
@@ -32,6 +32,8 @@ export interface SimRunRequest {
   randomTiesMax?: number;
   /** Wraps each branch's runtime (tests plant nondeterminism with it; see WorldOptions). */
   runtimeFor?: WorldOptions['runtimeFor'];
+  /** The nodes' virtual CPU time (see lab/sim/cpu.ts); the default model unless given. */
+  cpu?: CpuModel;
 }
 
 export interface SimStats {
@@ -40,6 +42,9 @@ export interface SimStats {
   tieDraws: number;
   virtualMs: number;
   wallMs: number;
+  /** The nodes' CPU stalls that held up an event (a process off the CPU), and their virtual ms in all. */
+  cpuStalls: number;
+  cpuStallMs: number;
   /** Calls to a real clock, timer or random source from the lab's code during the run: must be 0. */
   guard: GuardReport;
 }
@@ -110,6 +115,7 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
     ...(request.simLimits === undefined ? {} : { limits: request.simLimits }),
     ...(request.runtimeFor === undefined ? {} : { runtimeFor: request.runtimeFor }),
     ...(request.randomTiesMax === undefined ? {} : { randomTiesMax: request.randomTiesMax }),
+    ...(request.cpu === undefined ? {} : { cpu: request.cpu }),
   });
   const recorder = new Recorder(plan.workload.clients, () => Math.round(world.loop.now * 1e6));
   const guard = installGuard();
@@ -147,7 +153,10 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
       sentNs: Math.round(message.sentMs * 1e6), receivedNs: message.receivedMs === null ? null : Math.round(message.receivedMs * 1e6),
     })),
   };
-  const sim = { events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
+  const sim = {
+    events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started,
+    cpuStalls: world.loop.stalls.stalls, cpuStallMs: world.loop.stalls.stallMs, guard: guard.report(),
+  };
   const trace = world.loop.trace.list();
   traces.set(result, trace);
   return { result, trace, sim };

@@ -102,6 +102,8 @@ function unary(
   const { loop, network, caller } = endpoints;
   let done = false;
   let serverCall: SimServerUnaryCall | undefined;
+  /** The handler answered: its call is over on the server, and nothing the client does after reaches it. */
+  let answered = false;
   const rider: Rider = { owner: caller, connectionLost: (code, details) => finish(serviceError(code, details)) };
   let connection = link.connection;
   const finish = (error: ServiceError | null, reply?: unknown): void => {
@@ -110,8 +112,9 @@ function unary(
     connection.riders.delete(rider);
     link.waiting.delete(attempt);
     const server = serverCall;
-    // The server hears of it in its own process, as a RST_STREAM or its own deadline would tell it.
-    if (server !== undefined) loop.at(0, server.owner, '', () => server.cancel());
+    // A call the handler has not answered yet: the server hears of its end in its own process, as a
+    // RST_STREAM or its own deadline would tell it.
+    if (server !== undefined && !answered) loop.at(0, server.owner, '', () => server.cancel());
     callback(error, reply);
   };
   const bytes = definition.requestSerialize(request as never);
@@ -129,17 +132,27 @@ function unary(
     if (target === undefined) return;
     connection = link.connection;
     connection.riders.add(rider);
+    // grpc-timeout is relative: the server's deadline starts when it reads the request, with the budget
+    // the client had left when it sent it (a request held by a paused server gets its whole budget).
+    const budgetMs = deadline - simEpochMs - loop.now;
     network.send(link, connection, 'up', bytes.length, target.process, `call ${link.name} ${name}`, () => {
       const host = endpoints.handlers(link.to);
-      if (done || host === undefined) return;
-      serverCall = new SimServerUnaryCall(host.process, definition.requestDeserialize(bytes), copy, deadline, definition.path);
-      connection.riders.add(serverCall);
+      if (host === undefined) return;
+      // Whole milliseconds, as grpc-js gives a deadline (and as deadlines travel on, as uint64).
+      const serverDeadline = Math.floor(simEpochMs + loop.now + budgetMs);
+      const call = new SimServerUnaryCall(host.process, definition.requestDeserialize(bytes), copy, serverDeadline, definition.path);
+      serverCall = call;
+      connection.riders.add(call);
       const handler = host.handlers[name] as unknown as (call: SimServerUnaryCall, reply: (error: Partial<StatusObject> | null, value?: unknown) => void) => void;
-      handler(serverCall, (error, value) => respond(error, value));
+      handler(call, (error, value) => respond(error, value));
+      // The client gave up while its request was on the way: its RST_STREAM comes right behind it,
+      // and the server reads both, as grpc-js does when a stopped server resumes.
+      if (done) loop.at(0, host.process, '', () => call.cancel());
     });
   }
   function respond(error: Partial<StatusObject> | null, value: unknown): void {
     if (done || serverCall?.cancelled === true) return;
+    answered = true;
     const answer = error === null ? definition.responseSerialize(value as never) : undefined;
     network.send(link, connection, 'down', answer?.length ?? 64, caller, `reply ${link.name} ${name}`, () => {
       if (answer !== undefined) return finish(null, definition.responseDeserialize(answer));

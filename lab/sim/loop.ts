@@ -4,6 +4,8 @@
 // process: a killed process's events are dropped, a paused one's are held and run late on resume.
 // Try it: `const loop = new SimLoop({ seed: 1 }); await loop.run(async () => loop.sleep(5))`.
 import seedrandom from 'seedrandom';
+import { defaultCpuModel, isFree, ProcessCpu } from './cpu.js';
+import type { CpuModel, StallCount } from './cpu.js';
 import { SimLimitError } from './limits.js';
 import type { SimLimits } from './limits.js';
 import { Trace } from './trace.js';
@@ -32,6 +34,10 @@ export class SimProcess {
    */
   readonly ties = new Map<number, number>();
   tiesPruneAt = tiesKeptMax;
+  /** Until this virtual instant the process is on the CPU: its events wait. */
+  busyUntil = 0;
+  /** Its CPU's draws (costs and stalls), made on its first event. */
+  cpu: ProcessCpu | undefined;
 
   constructor(readonly name: string) {}
 }
@@ -58,6 +64,8 @@ export interface LoopOptions {
    */
   randomTiesMax?: number;
   limits?: Partial<SimLimits>;
+  /** What a node's event costs in virtual CPU time; defaultCpuModel unless given. */
+  cpu?: CpuModel;
 }
 
 /** Something threw inside the system's code while an event ran: a crash, with the trace up to it. */
@@ -82,6 +90,10 @@ export class SimLoop {
   private events = 0;
   private draws = 0;
   private readonly randomTiesMax: number;
+  private readonly cpuModel: CpuModel;
+  private readonly seed: number;
+  /** The stalls that held up an event, and their virtual ms. */
+  readonly stalls: StallCount = { stalls: 0, stallMs: 0 };
 
   constructor(options: LoopOptions) {
     this.limits = { ...defaultLimits(), ...options.limits };
@@ -89,6 +101,8 @@ export class SimLoop {
     this.schedule = options.schedule ?? 'random';
     this.randomTiesMax = options.randomTiesMax ?? Infinity;
     this.trace = new Trace(this.limits.traceBytesMax);
+    this.seed = options.seed;
+    this.cpuModel = options.cpu ?? defaultCpuModel;
   }
 
   /** Virtual milliseconds since the run began. */
@@ -126,9 +140,18 @@ export class SimLoop {
 
   /** Runs the held events of a resumed process now, in the order they came due. */
   release(process: SimProcess): void {
-    for (const event of process.held.splice(0)) {
-      this.push({ ...event, at: this.nowMs, tie: this.tieFor(process, this.nowMs), sequence: this.sequence++ });
-    }
+    for (const event of process.held.splice(0)) this.postpone(event, this.nowMs);
+  }
+
+  /**
+   * Puts a popped event back in the queue at `at`, after what its process already has there. The
+   * same object, so that a timer cleared meanwhile (cancel) stays cleared.
+   */
+  private postpone(event: SimEvent, at: number): void {
+    event.at = at;
+    event.tie = this.tieFor(event.owner ?? this.lab, at);
+    event.sequence = this.sequence++;
+    this.push(event);
   }
 
   private tieFor(process: SimProcess, at: number): number {
@@ -171,6 +194,15 @@ export class SimLoop {
       owner.held.push(event);
       return;
     }
+    // The process is still busy with what it ran before, or stalled: this waits its turn.
+    const cpu = owner === undefined || isFree(this.cpuModel) ? undefined : (owner.cpu ??= new ProcessCpu(this.seed, owner.name, this.cpuModel, this.stalls));
+    if (owner !== undefined && cpu !== undefined) {
+      const ready = Math.max(owner.busyUntil, cpu.readyAt(event.at));
+      if (event.at < ready) {
+        this.postpone(event, ready);
+        return;
+      }
+    }
     this.events += 1;
     if (this.events > this.limits.eventsMax) throw new SimLimitError('eventsMax', `more than ${this.limits.eventsMax} events`);
     if (this.nowMs > this.limits.virtualMsMax) throw new SimLimitError('virtualMsMax', `virtual time passed ${this.limits.virtualMsMax} ms`);
@@ -181,6 +213,7 @@ export class SimLoop {
       if (error instanceof SimLimitError) throw error;
       throw new SimCrashError(`${event.label || 'an event'} threw at ${this.nowMs} ms: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     }
+    if (owner !== undefined && cpu !== undefined) owner.busyUntil = this.nowMs + cpu.costMs();
   }
 
   private push(event: SimEvent): void {

@@ -3,16 +3,13 @@
 // It has what the runner needs of a cluster: a client per branch, snapshot, streamsUp, and the
 // process faults (kill -9 drops the Branch and reopens its store at its last commit; pause holds
 // its events). Try it: `const world = await SimWorld.create(options); await world.loop.run(async () => { ... })`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/index.js';
 import type { BranchClient, BranchServer } from '../../proto/index.js';
 import { toBranchState } from '../cluster/index.js';
 import {
-  Branch, branchHandlers, CallRecorder, dedupWindowMsDefault, outboxBytesMaxDefault, outboxRowsMaxDefault, RecentCalls, Store,
+  Branch, branchHandlers, CallRecorder, dedupWindowMsDefault, MemoryDisk, outboxBytesMaxDefault, outboxRowsMaxDefault, RecentCalls, Store,
 } from '../systems/bank/index.js';
 import type { BranchStub, NodeConfig, NodeRuntime } from '../systems/bank/index.js';
 import type { Bug, BranchId, Strategy } from '../plan/index.js';
@@ -48,19 +45,12 @@ class SimNode {
   readonly clock: SimClock;
   branch: Branch | undefined;
   handlers: BranchServer | undefined;
+  /** The node's database between its lives: what its last store committed. */
+  readonly disk = new MemoryDisk();
 
   constructor(readonly id: BranchId, readonly config: NodeConfig, loop: SimLoop) {
     this.process = new SimProcess(id);
     this.clock = new SimClock(loop, this.process);
-  }
-}
-
-/** Where the nodes' SQLite files go: memory-backed when the machine has it, so a commit costs no disk. */
-function dataRoot(): string {
-  try {
-    return mkdtempSync(join('/dev/shm', 'faultline-sim-'));
-  } catch {
-    return mkdtempSync(join(tmpdir(), 'faultline-sim-'));
   }
 }
 
@@ -69,7 +59,6 @@ export class SimWorld {
   readonly network: Network;
   readonly labClock: SimClock;
   private readonly nodes = new Map<BranchId, SimNode>();
-  private readonly root = dataRoot();
   private readonly clients = new Map<BranchId, BranchClient>();
 
   constructor(readonly options: WorldOptions) {
@@ -84,7 +73,7 @@ export class SimWorld {
     for (const id of options.branches) {
       const config: NodeConfig = {
         id, host: '127.0.0.1', port: 0, peers: options.branches.filter((peer) => peer !== id).map((peer) => ({ id: peer, address: peer })),
-        strategy: options.strategy, dataDir: join(this.root, id), accounts: options.accounts.map((entry) => ({ ...entry })),
+        strategy: options.strategy, dataDir: `(memory)/${id}`, accounts: options.accounts.map((entry) => ({ ...entry })),
         seed: options.nodeSeed, bug: options.bug, dedupWindowMs: dedupWindowMsDefault, outboxRowsMax: outboxRowsMaxDefault,
         outboxBytesMax: outboxBytesMaxDefault, synchronous: 'normal',
       };
@@ -136,7 +125,7 @@ export class SimWorld {
   async streamsUp(): Promise<boolean> {
     for (let waited = 0; ; waited += streamsPollMs) {
       const live = [...this.nodes.values()].filter((node) => node.branch !== undefined && !node.process.paused);
-      if (live.every((node) => (node.branch?.snapshot().peersConnected ?? 0) >= live.length - 1)) return true;
+      if (live.every((node) => (node.branch?.peersConnected ?? 0) >= live.length - 1)) return true;
       if (waited >= streamsUpMsMax) return false;
       await this.labClock.sleep(streamsPollMs);
     }
@@ -152,6 +141,7 @@ export class SimWorld {
     node.process.generation += 1;
     node.process.paused = false;
     node.process.held.length = 0;
+    node.process.busyUntil = 0;
     node.branch.store.crash();
     node.branch = undefined;
     node.handlers = undefined;
@@ -187,13 +177,12 @@ export class SimWorld {
     this.network.wakeAll();
   }
 
-  /** Closes every store and removes the data directory; the world is unusable after. */
+  /** Closes every store; the world is unusable after. */
   close(): void {
     for (const node of this.nodes.values()) {
       node.branch?.store.crash();
       node.branch = undefined;
     }
-    rmSync(this.root, { recursive: true, force: true });
   }
 
   private node(branch: BranchId): SimNode {
@@ -209,7 +198,7 @@ export class SimWorld {
       transport: { branchClient: (address) => simBranchClient(this.endpoints(node.process), node.id, address) as unknown as BranchStub },
     };
     const runtime = this.options.runtimeFor?.(node.id, simulated) ?? simulated;
-    const store = Store.open(node.config.dataDir, node.config.accounts, 'normal', runtime.clock);
+    const store = Store.openInMemory(node.disk, node.config.accounts, runtime.clock);
     const branch = new Branch(node.config, store, (line) => log(`${node.id}: ${line}`), runtime);
     node.handlers = branchHandlers(branch, new CallRecorder(new RecentCalls(), log, runtime.clock));
     node.branch = branch;

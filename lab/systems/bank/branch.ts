@@ -129,6 +129,11 @@ export class Branch {
     }
   }
 
+  /** Peers whose propagation stream is up now: Snapshot's peersConnected, without reading the store. */
+  get peersConnected(): number {
+    return this.replication.connectedCount;
+  }
+
   /** Resolves once propagation to every peer is up, or after `msMax` (a peer may be down). */
   whenConnected(msMax: number): Promise<boolean> {
     return this.replication.whenConnected(msMax);
@@ -192,7 +197,7 @@ export class Branch {
       outbox: this.store.outbox(this.config.peers.map((peer) => peer.id)),
       stats: { ...this.stats },
       epoch: this.store.epoch(),
-      peersConnected: this.replication.connectedCount,
+      peersConnected: this.peersConnected,
       randomness: this.random.state(),
     };
   }

@@ -3,8 +3,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, updateProblem } from './decide.js';
 import Database from 'better-sqlite3';
-import { databasePath, pageSizeBytes, Store } from './store.js';
+import { databasePath, MemoryDisk, pageSizeBytes, Store } from './store.js';
 import { removeDirectory, temporaryDirectory } from './_testing/support.js';
+import { realClock } from '../index.js';
 
 const directories: string[] = [];
 function open(accounts = [{ account: 'a1', balance: 10 }, { account: 'a2', balance: 0 }]): { store: Store; directory: string } {
@@ -171,6 +172,51 @@ describe('Store', () => {
       other.close();
       store.close();
     }
+  });
+});
+
+describe('Store in memory (the simulator\'s disk)', () => {
+  const accounts = [{ account: 'a1', balance: 10 }];
+  const deposit = (store: Store, requestId: string, amount: number): void => {
+    store.commit('b1', requestId, decide({ kind: 'deposit', account: 'a1', amount }, store.accounts()).updates, '{}');
+  };
+  /** Commits r1, leaves r2 in the open group, crashes, and reopens: what a kill -9 leaves. */
+  function crashAndReopen(first: Store, reopen: () => Store): Store {
+    deposit(first, 'r1', 5);
+    first.flush();
+    deposit(first, 'r2', 7);
+    expect(first.account('a1')?.balance).toBe(22);
+    first.crash();
+    return reopen();
+  }
+
+  it('keeps the last commit across a crash and loses the open group, as the file does', () => {
+    const disk = new MemoryDisk();
+    const inMemory = crashAndReopen(Store.openInMemory(disk, accounts, realClock), () => Store.openInMemory(disk, [], realClock));
+    const { store, directory } = open(accounts);
+    const onFile = crashAndReopen(store, () => Store.open(directory, []));
+    for (const reopened of [inMemory, onFile]) {
+      expect([reopened.created, reopened.boot, reopened.lastSequence(), reopened.reply('r2')]).toEqual([false, 2, 1, undefined]);
+      expect(reopened.accounts()).toEqual([{ account: 'a1', balance: 15, version: 1 }]);
+      expect(reopened.logAfter(0, 10).map((row) => row.requestId)).toEqual(['r1']);
+    }
+    expect(inMemory.appliedKeys()).toEqual(onFile.appliedKeys());
+    // The applied keys are read again after a write, not served from before it.
+    deposit(inMemory, 'r1', 1);
+    expect(inMemory.appliedKeys()).toEqual([{ requestId: 'r1', account: 'a1', times: 2 }]);
+    inMemory.close();
+    onFile.close();
+  });
+
+  it('starts every disk from the initial accounts, and a crashed store writes no more', () => {
+    const first = Store.openInMemory(new MemoryDisk(), accounts, realClock);
+    const second = Store.openInMemory(new MemoryDisk(), [{ account: 'a2', balance: 3 }], realClock);
+    expect([first.created, first.boot, second.created]).toEqual([true, 1, true]);
+    deposit(first, 'r1', 1);
+    first.crash();
+    expect(() => deposit(first, 'r2', 1)).toThrow();
+    expect(second.accounts()).toEqual([{ account: 'a2', balance: 3, version: 0 }]);
+    second.close();
   });
 });
 

@@ -104,6 +104,32 @@ const schema = `
 /** Tables a Reset empties; meta keeps the boot count. */
 const resetTables = ['accounts', 'requests', 'applied', 'log', 'cursors', 'origins', 'dead_letters', 'dedup'] as const;
 
+/** What a store does with its database just before closing it (committed, or rolled back by a crash). */
+type LastWords = (db: Database.Database) => void;
+
+/**
+ * A node's database kept in memory across its store's lives: what a kill -9 leaves, for the next
+ * open. The simulator gives each node one instead of a file, which it would open and write per run.
+ */
+export class MemoryDisk {
+  /** The database as its last store closed it; undefined until then (the next open creates it). */
+  image: Buffer | undefined;
+}
+
+let emptyImageBytes: Buffer | undefined;
+
+/** A database with the schema and nothing else, made once: every in-memory store starts as a copy. */
+function emptyImage(): Buffer {
+  if (emptyImageBytes === undefined) {
+    const db = new Database(':memory:');
+    db.pragma(`page_size = ${pageSizeBytes}`);
+    db.exec(schema);
+    emptyImageBytes = db.serialize();
+    db.close();
+  }
+  return emptyImageBytes;
+}
+
 export function databasePath(dataDir: string): string {
   return join(dataDir, databaseFileName);
 }
@@ -128,11 +154,16 @@ export class Store {
   /** Mirrors of meta rows only this store writes, read on every operation. */
   private cachedEpoch: number;
   private cachedSequence: number;
+  /** Writes begun through this store (failed ones too): what the applied keys' memo is valid for. */
+  private writes = 0;
+  private appliedMemo: { writes: number; keys: AppliedKey[] } | undefined;
 
   /** The open group-commit transaction: what waits for its COMMIT. */
   private batch: { afterCommit: (() => void)[]; waiters: { resolve: () => void; reject: (error: unknown) => void }[] } | undefined;
 
-  private constructor(db: Database.Database, created: boolean, private readonly clock: Clock) {
+  private constructor(
+    db: Database.Database, created: boolean, private readonly clock: Clock, private readonly lastWords: LastWords | undefined,
+  ) {
     this.db = db;
     this.created = created;
     this.statements = prepare(db);
@@ -162,14 +193,34 @@ export class Store {
     db.pragma(`wal_autocheckpoint = ${walCheckpointPages}`);
     const created = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'meta'").get() === undefined;
     db.exec(schema);
-    const store = new Store(db, created, clock);
+    return Store.on(db, created, initialAccounts, clock, undefined);
+  }
+
+  /** A store over an open database with its schema: creates the initial accounts when `created`. */
+  private static on(
+    db: Database.Database, created: boolean, initialAccounts: readonly InitialAccount[], clock: Clock, lastWords: LastWords | undefined,
+  ): Store {
+    const store = new Store(db, created, clock, lastWords);
     if (created) store.reset(initialAccounts.map((entry) => ({ ...entry, version: 0 })), 0);
     return store;
+  }
+
+  /**
+   * A store whose database lives in memory, in `disk`, instead of a file: the simulator's. It opens
+   * at what `disk` holds (the last commit before a crash), or creates the initial accounts.
+   */
+  static openInMemory(disk: MemoryDisk, initialAccounts: readonly InitialAccount[], clock: Clock): Store {
+    const image = disk.image;
+    const db = new Database(image ?? emptyImage());
+    return Store.on(db, image === undefined, initialAccounts, clock, (closing) => {
+      disk.image = closing.serialize();
+    });
   }
 
   close(): void {
     if (!this.db.open) return;
     this.flush();
+    this.lastWords?.(this.db);
     this.db.close();
   }
 
@@ -180,6 +231,9 @@ export class Store {
   crash(): void {
     if (!this.db.open) return;
     this.batch = undefined;
+    // What closing does to an open transaction anyway; said here so the last words keep the last commit.
+    if (this.db.inTransaction) this.statements.rollback.run();
+    this.lastWords?.(this.db);
     this.db.close();
   }
 
@@ -218,6 +272,7 @@ export class Store {
 
   /** Runs `change` atomically inside the open group, opening one if none is. */
   private write<Result>(change: () => Result): Result {
+    this.writes += 1;
     if (this.batch === undefined) {
       this.statements.begin.run();
       this.batch = { afterCommit: [], waiters: [] };
@@ -225,10 +280,19 @@ export class Store {
         if (this.db.open) this.flush();
       });
     }
+    // A savepoint of its own inside the group, as db.transaction(change)() would take, without
+    // building that wrapper (four closures and their properties) on every write.
+    this.statements.savepoint.run();
     try {
-      return this.db.transaction(change)();
+      const result = change();
+      this.statements.release.run();
+      return result;
     } catch (error) {
-      // The change's savepoint rolled back; the account mirror may have run ahead of it.
+      if (this.db.inTransaction) {
+        this.statements.rollbackTo.run();
+        this.statements.release.run();
+      }
+      // The account mirror may have run ahead of the rolled-back change.
       this.loadAccounts();
       throw error;
     }
@@ -382,8 +446,13 @@ export class Store {
     return peers.reduce((sum, peer) => sum + Math.max(0, last - this.cursor(peer)), 0);
   }
 
+  /** Every applied request id and account, with how many times; read again only after a write. */
   appliedKeys(): AppliedKey[] {
-    return this.statements.appliedKeys.all() as AppliedKey[];
+    // Quiescence polls every branch's Snapshot until nothing changes: most polls follow no write.
+    if (this.appliedMemo?.writes !== this.writes) {
+      this.appliedMemo = { writes: this.writes, keys: this.statements.appliedKeys.all() as AppliedKey[] };
+    }
+    return this.appliedMemo.keys.map((key) => ({ ...key }));
   }
 
   deadLetters(): DeadLetter[] {
@@ -472,6 +541,9 @@ function prepare(db: Database.Database) {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT change'),
+    release: db.prepare('RELEASE change'),
+    rollbackTo: db.prepare('ROLLBACK TO change'),
     deleteLog: db.prepare('DELETE FROM log WHERE sequence <= ?'),
     logAll: db.prepare('SELECT sequence, key, request_id, payload FROM log ORDER BY sequence'),
     cursor: db.prepare('SELECT acked_sequence FROM cursors WHERE peer = ?'),
