@@ -156,7 +156,12 @@ class Reader {
     if (token === 'nil') return null;
     if (token === 'true') return true;
     if (token === 'false') return false;
-    if (integerPattern.test(token)) return Number(token.replace(/N$/, ''));
+    if (integerPattern.test(token)) {
+      const integer = Number(token.replace(/N$/, ''));
+      // A double holds every integer only up to 2^53: beyond, two different values could compare equal.
+      if (!Number.isSafeInteger(integer)) throw new HistoryError(this.line, `the integer ${token} is beyond 2^53, where a double no longer holds every integer exactly; faultline refuses it rather than compare rounded values`);
+      return integer;
+    }
     if (floatPattern.test(token)) return Number(token.replace(/M$/, ''));
     if (token.startsWith(':')) {
       if (token.length === 1) this.fail("a lone ':'");

@@ -72,11 +72,26 @@ export function readHistoryFile(file: string, format: FormatChoice): { history: 
   } catch {
     throw dataError(`${file}: not UTF-8 text, so not a history`);
   }
+  let parsed: { history: History; format: HistoryFormat };
   try {
     const resolved = format === 'auto' ? detectFormat(text) : format;
-    return { history: parseHistory(text, resolved), format: resolved };
+    parsed = { history: parseHistory(text, resolved), format: resolved };
   } catch (error) {
     if (isHistoryError(error)) throw dataError(`${file}: ${error.message}`);
     throw error;
   }
+  // Every completion has its invoke (parseHistory checks), so a history with events has operations.
+  if (parsed.history.length === 0) throw dataError(`${file}: ${nothingToCheck(text, parsed.format)}`);
+  return parsed;
+}
+
+/**
+ * Why a history with no client operation is bad data rather than trivially linearizable: an empty file,
+ * a file in which no line is in the format (a Porcupine etcd log skips lines that are not Jepsen's),
+ * or events that are all the nemesis's.
+ */
+function nothingToCheck(text: string, format: HistoryFormat): string {
+  if (text.trim() === '') return 'an empty file: no operations to check';
+  if (format === 'porcupine-etcd') return "no line reads 'INFO jepsen.util - PROCESS :TYPE :F VALUE', so nothing in it is a Porcupine etcd log (or it holds the nemesis's lines alone)";
+  return `no operations to check (read as ${format}: nothing in it but comments or the nemesis's events)`;
 }
