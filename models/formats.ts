@@ -132,8 +132,7 @@ function readEdnHistory(text: string, kvShaped: boolean): History {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new HistoryError(line, `expected an op map such as {:process 0, :type :invoke, ...}, got ${JSON.stringify(record)}`);
     }
-    const fields: Record<string, unknown> = { ...record };
-    if (kvShaped) fields.value = kvValue(record, line);
+    const fields: Record<string, unknown> = kvShaped ? { ...record, value: kvValue(record, line) } : record;
     const event = eventFrom(fields, line, events);
     if (event !== undefined) events.push(event);
   }
