@@ -9,7 +9,7 @@ import { resultFromOutcomes } from '../../models/index.js';
 import type { AnyModel, LinearizabilityResult, Operation, SearchOutcome } from '../../models/index.js';
 import type { ModelSpec } from './check-model.js';
 import type { LoadSettings } from './check-load.js';
-import { runFile, runPartition } from './check-worker.js';
+import { lowerIllegalAt, runFile, runPartition } from './check-worker.js';
 import type { BudgetLimits, FileAnswer, WorkerTask } from './check-worker.js';
 
 export interface Budget {
@@ -211,7 +211,7 @@ export class CheckPool {
     if (outcome !== undefined && position < file.illegalAt) file.outcomes.set(position, outcome);
     if (outcome?.verdict === 'illegal' && position < file.illegalAt) {
       file.illegalAt = position;
-      Atomics.store(file.cancel, 0, position);
+      lowerIllegalAt(file.cancel, position);
       for (const later of [...file.outcomes.keys()].filter((key) => key > position)) file.outcomes.delete(later);
     }
     if (file.settled === file.partitions.length) this.finishFile(file);
