@@ -45,6 +45,7 @@ export interface Model<State, Input, Output> {
   /**
    * The same answer as `step` without a result object: the state after the op, or illegalStep. The
    * search calls it millions of times, so a model that can should give it (stepFromNext derives step).
+   * It is called as a plain function, without `this`.
    */
   next?(state: State, input: Input, output: Output): State | IllegalStep;
   /**
