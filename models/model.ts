@@ -34,8 +34,8 @@ export interface Decoded<Input, Output> {
 }
 
 /**
- * `step` returns whether `output` is a legal answer to `input` in `state`, and the state after it; it
- * never mutates. An operation whose outcome is unknown (info, or no completion) must be legal in every
+ * A plain object of pure functions, each called without `this`. `step` returns whether `output` is a
+ * legal answer to `input` in `state`, and the state after it; it never mutates. An operation whose outcome is unknown (info, or no completion) must be legal in every
  * state, so that the checker may leave it out: it then takes effect after everything else, or never.
  */
 export interface Model<State, Input, Output> {
@@ -45,7 +45,6 @@ export interface Model<State, Input, Output> {
   /**
    * The same answer as `step` without a result object: the state after the op, or illegalStep. The
    * search calls it millions of times, so a model that can should give it (stepFromNext derives step).
-   * It is called as a plain function, without `this`.
    */
   next?(state: State, input: Input, output: Output): State | IllegalStep;
   /**
