@@ -204,15 +204,22 @@ describe('faultline check refuses what holds nothing to check (issue 18, item 6)
     expect(output.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('exits 65 on an empty file, a blank one and one with the nemesis alone, in any format', async () => {
+  it('exits 65 on an empty file, a blank one and an empty list, in any format', async () => {
     const empty = write('empty.jsonl', '');
     const blank = write('blank.edn', '\n  \n; a comment\n');
-    const nemesis = write('nemesis.jsonl', jsonl([{ process: 'nemesis', type: 'info', f: 'start', value: null, time: 1 }]));
-    for (const [file, format] of [[empty, 'auto'], [empty, 'porcupine-kv'], [blank, 'edn'], [nemesis, 'auto']] as const) {
+    const emptyList = write('empty-list.edn', '[]\n');
+    for (const [file, format] of [[empty, 'auto'], [empty, 'porcupine-kv'], [blank, 'edn'], [emptyList, 'auto']] as const) {
       output.stderr = '';
       expect(await main(['check', file, '--format', format])).toBe(65);
       expect(output.stderr).toMatch(/an empty file|no operations to check/);
     }
+  });
+
+  it('decides a history of the nemesis alone ok, as Knossos does (its data has one)', async () => {
+    const nemesis = write('nemesis.edn', '[{:process :nemesis, :type :info, :f :kill, :value nil}\n {:process :nemesis, :type :info, :f :recover, :value nil}]\n');
+    expect(await main(['check', nemesis, '--model', 'cas-register'])).toBe(0);
+    const log = write('nemesis.log', 'INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n');
+    expect(await main(['check', log, '--model', 'register'])).toBe(0);
   });
 
   it('reports an empty file in a batch as an error line and checks the rest', async () => {
