@@ -32,6 +32,9 @@ const hardRatioMax = 2;
 /** Etcd log 95 is not in Porcupine's own tests: its cluster failed to start. */
 const skippedEtcdLogs: ReadonlySet<string> = new Set(['etcd_095.log']);
 const timeBinary = '/usr/bin/time';
+const timeoutBinary = '/usr/bin/timeout';
+/** timeout(1)'s exit status when it killed the process with SIGKILL: 128 + 9. */
+const killedByTimeout = 137;
 
 interface Timed {
   ms: number;
@@ -43,15 +46,20 @@ interface Timed {
 }
 
 function timed(command: string, args: readonly string[], timeoutMs = 600_000): Timed {
-  const measured = existsSync(timeBinary);
-  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M cpu-s %U %S', command, ...args]] : [command, [...args]];
+  const measured = existsSync(timeBinary) && existsSync(timeoutBinary);
+  // /usr/bin/time does not pass a signal on: killed at the time limit, it left the measured process
+  // running on, reparented to init (Porcupine on a hard history, for ever). timeout(1) under it kills
+  // the process itself; spawnSync's limit stays as a backstop a little later.
+  const limit = ['--signal=KILL', `${Math.ceil(timeoutMs / 1000)}s`, command, ...args];
+  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M cpu-s %U %S', timeoutBinary, ...limit]] : [command, [...args]];
   const started = performance.now();
-  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs), maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs) + (measured ? 5_000 : 0), maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
+  const killed = result.signal !== null || (measured && result.status === killedByTimeout);
   const rss = /rss-kb (\d+)/.exec(result.stderr ?? '')?.[1];
   const cpu = /cpu-s ([\d.]+) ([\d.]+)/.exec(result.stderr ?? '');
   const cpuMs = cpu === null ? undefined : (Number(cpu[1]) + Number(cpu[2])) * 1000;
-  return { ms, rssKb: rss === undefined ? undefined : Number(rss), cpuMs, stdout: result.stdout ?? '', status: result.signal === null ? result.status : null };
+  return { ms, rssKb: rss === undefined ? undefined : Number(rss), cpuMs, stdout: result.stdout ?? '', status: killed ? null : result.status };
 }
 
 function median(values: readonly number[]): number {
