@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['models/**/*.test.ts', 'lab/**/*.test.ts', 'properties/**/*.test.ts', 'proto/**/*.test.ts', 'scenarios/**/*.test.ts'],
+    include: ['models/**/*.test.ts', 'lab/**/*.test.ts', 'properties/**/*.test.ts', 'proto/**/*.test.ts', 'scenarios/**/*.test.ts', 'examples/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

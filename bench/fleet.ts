@@ -1,7 +1,7 @@
-// bench/fleet: real-cluster cases per minute of a campaign over W workers on this machine against one
-// local explore of the same seeds, in the same run, and where a campaign's extra time goes (queue
+// bench/fleet: cases per minute of a campaign over W workers on this machine against one local
+// explore of the same seeds (real clusters, or with --mode sim the simulator on one thread), in the same run, and where a campaign's extra time goes (queue
 // wait, the worker's own work beside the run, the coordinator's polling) with Redis's load per job.
-// Run: npm run bench:fleet [-- --runs 12 --workers 2 --ops 8]
+// Run: npm run bench:fleet [-- --runs 12 --workers 2 --concurrency 1 --ops 8 --mode real|sim]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,11 @@ import type { TestRedis } from '../lab/fleet/_testing/redis.js';
 import { faultline, startWorker } from '../lab/fleet/_testing/processes.js';
 import type { TestWorker } from '../lab/fleet/_testing/processes.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '12' }, workers: { type: 'string', default: '2' }, ops: { type: 'string', default: '8' }, seed: { type: 'string', default: '7' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '12' }, workers: { type: 'string', default: '2' }, ops: { type: 'string', default: '8' }, seed: { type: 'string', default: '7' }, mode: { type: 'string', default: 'real' }, concurrency: { type: 'string', default: '1' } } });
+if (values.mode !== 'real' && values.mode !== 'sim') throw new Error(`--mode takes real or sim, got '${values.mode}'`);
 const runs = Number(values.runs);
 const workerCount = Number(values.workers);
-const sessionArgs = ['--seed', String(values.seed), '--runs', String(runs), '--strategy', 'lock-free', '--ops', String(values.ops), '--branches', '2', '--faults', 'light', '--no-shrink', '--json'];
+const sessionArgs = ['--mode', values.mode, ...(values.mode === 'sim' ? ['--workers', '1'] : []), '--seed', String(values.seed), '--runs', String(runs), '--strategy', 'lock-free', '--ops', String(values.ops), '--branches', '2', '--faults', 'light', '--no-shrink', '--json'];
 
 async function timed(args: string[], cwd: string): Promise<{ seconds: number; results: ResultsFile }> {
   const started = performance.now();
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   try {
     const local = await timed(['explore', ...sessionArgs, '--artifacts', join(work, 'local')], work);
     redis = await startRedis();
-    for (let count = 0; count < workerCount; count += 1) workers.push(await startWorker(redis.url, work));
+    for (let count = 0; count < workerCount; count += 1) workers.push(await startWorker(redis.url, work, ['--concurrency', values.concurrency]));
     const before = await redisCounters(redis.url);
     const campaign = await timed(['explore', '--queue', redis.url, ...sessionArgs, '--artifacts', join(work, 'campaign')], work);
     const after = await redisCounters(redis.url);

@@ -1,30 +1,19 @@
 #!/usr/bin/env node
-// The faultline command. `check` runs compiled from dist/ (built by `npm run build`, and by `npm ci`
-// through `prepare`) when every compiled file is at least as new as its TypeScript source, so a check
-// starts in tens of milliseconds: first choice the bundle in dist/check (scripts/bundle-check.mjs, a
-// few files to load instead of sixty), else tsc's dist/. Any other verb, or a dist that is missing or
-// stale, loads the sources through tsx, so the command never runs stale code. FAULTLINE_DIST=0 forces
-// tsx. Try it: `npx faultline --help`.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// The faultline command. It runs the compiled package under dist/ (built by `npm run build`, by
+// `npm ci` through `prepare`, and by `npm pack`). In a checkout, where the TypeScript sources sit
+// beside dist/, it runs dist/ only while every compiled file is at least as new as its source, and
+// loads the sources through tsx otherwise, so the command never runs stale code. An installed package
+// ships no sources: it always runs dist/. FAULTLINE_DIST=0 forces tsx in a checkout. `check` runs
+// from its own bundle, dist/check (scripts/bundle-check.mjs: a few files to load instead of sixty),
+// under the same rule: in a checkout while no source it was built from is newer.
+// Try it: `npx faultline --help`.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The bundle of check, when no source it was built from (dist/check/inputs.json) is newer than it. */
-function checkBundleIsFresh() {
-  if (process.env.FAULTLINE_DIST === '0') return false;
-  try {
-    const built = statSync(`${root}dist/check/check-main.mjs`).mtimeMs;
-    const { inputs } = JSON.parse(readFileSync(`${root}dist/check/inputs.json`, 'utf8'));
-    return inputs.length > 0 && inputs.every((path) => statSync(`${root}${path}`).mtimeMs <= built);
-  } catch {
-    return false;
-  }
-}
-
 /** Every dist/**.js has its source beside the same path as .ts, no newer than it. */
 function distIsFresh() {
-  if (process.env.FAULTLINE_DIST === '0') return false;
   let compiled;
   try {
     compiled = readdirSync(`${root}dist`, { recursive: true }).filter((path) => path.endsWith('.js'));
@@ -41,6 +30,25 @@ function distIsFresh() {
   });
 }
 
+/** check's bundle, when no source it was built from (dist/check/inputs.json) is newer; always when installed. */
+function checkBundleIsFresh() {
+  const bundle = `${root}dist/check/check-main.mjs`;
+  if (!existsSync(`${root}lab/cli/main.ts`)) return existsSync(bundle);
+  if (process.env.FAULTLINE_DIST === '0') return false;
+  try {
+    const built = statSync(bundle).mtimeMs;
+    const { inputs } = JSON.parse(readFileSync(`${root}dist/check/inputs.json`, 'utf8'));
+    return inputs.length > 0 && inputs.every((path) => statSync(`${root}${path}`).mtimeMs <= built);
+  } catch {
+    return false;
+  }
+}
+
+function runsCompiled() {
+  if (!existsSync(`${root}lab/cli/main.ts`)) return true;
+  return process.env.FAULTLINE_DIST !== '0' && distIsFresh();
+}
+
 // A reader that stops early (`faultline check ... | head`) closes the pipe; that is no error of ours.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -50,9 +58,9 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'check' && checkBundleIsFresh()) {
   const { checkMain } = await import('../dist/check/check-main.mjs');
   process.exitCode = await checkMain(argv.slice(1));
-} else if (argv[0] === 'check' && distIsFresh()) {
-  const { checkMain } = await import('../dist/lab/cli/check-main.js');
-  process.exitCode = await checkMain(argv.slice(1));
+} else if (runsCompiled()) {
+  const { main } = await import('../dist/lab/cli/main.js');
+  process.exitCode = await main(argv);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

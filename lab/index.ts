@@ -12,3 +12,12 @@ export type { RunLimits } from './run/index.js';
 export { failureStory, writeArtifacts, readRecordedRun } from './report/index.js';
 export type { RunResult } from './report/index.js';
 export { outcomeOf } from './client/index.js';
+// A system of your own (README, "Testing your own system"): the contract, and the runner that drives it.
+export type { NodeContext, NodeLaunch, NodeState, OpOutcome, PeerFront, Readiness, System, SystemClient, SystemOp, SystemWorkload, WorkloadCheck, WorkloadConstraints } from './systems/index.js';
+export type { SystemPlan, SystemPlanConstraints, SystemPlanOp } from './plan/index.js';
+export { defaultSystemPlanConstraints, describeSystemPlan } from './plan/index.js';
+export { systemPlanFor } from './gen/index.js';
+export { defaultSystemRunLimits, loadSystem, runSystemPlan, systemTrial } from './run/index.js';
+export type { SystemRunLimits } from './run/index.js';
+export { writeSystemArtifacts } from './report/index.js';
+export type { SystemRunResult } from './report/index.js';

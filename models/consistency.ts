@@ -1,4 +1,5 @@
-// The consistency a run's history reached, as one rung of a ladder: linearizable, then the four
+// The consistency a run's history reached, as one rung of a ladder: linearizable, sequential (one order
+// that keeps each client's own order, real time aside), then the four
 // session guarantees, then eventually consistent (the replicas converged after the heal), else none;
 // with which session guarantees held and how stale the reads were. A report, not a verdict: the judge
 // decides violations from what a strategy claims.
@@ -9,7 +10,7 @@ import { measureStaleness } from './staleness.js';
 import type { Staleness } from './staleness.js';
 import type { History } from './history.js';
 
-export const consistencyRungs = ['linearizable', 'session', 'eventual', 'none'] as const;
+export const consistencyRungs = ['linearizable', 'sequential', 'session', 'eventual', 'none'] as const;
 export type ConsistencyRung = (typeof consistencyRungs)[number];
 
 export interface ConsistencyReport {
@@ -24,6 +25,8 @@ export interface ConsistencyReport {
 export interface RungEvidence {
   /** The linearizability verdict, when it was checked. */
   linearizable: Verdict | undefined;
+  /** The sequential-consistency verdict, when it was checked (where linearizability failed). */
+  sequential?: Verdict | undefined;
   /** The convergence verdict, when it was checked. */
   converged: Verdict | undefined;
 }
@@ -36,6 +39,7 @@ export function consistencyOf(history: History, evidence: RungEvidence): Consist
   const sessionBroken = Object.fromEntries(sessionGuarantees.filter((guarantee) => session.counts[guarantee] > 0).map((guarantee) => [guarantee, session.counts[guarantee]]));
   let rung: ConsistencyRung = 'none';
   if (evidence.linearizable === 'ok') rung = 'linearizable';
+  else if (evidence.sequential === 'ok') rung = 'sequential';
   else if (session.verdict === 'ok') rung = 'session';
   else if (evidence.converged === 'ok') rung = 'eventual';
   const { stale, ...figures } = staleness;

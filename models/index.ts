@@ -70,6 +70,8 @@ export * from './history.js';
 export * from './judge.js';
 export { checkSessionGuarantees, sessionGuarantees } from './session.js';
 export type { SessionGuarantee, SessionResult, SessionViolation } from './session.js';
+export { checkSequential, checkSequentialOperations, sequentialSeenMaxDefault, sequentialStepsMaxDefault } from './sequential.js';
+export type { SequentialLimits, SequentialResult } from './sequential.js';
 export { measureStaleness } from './staleness.js';
 export type { StaleRead, Staleness } from './staleness.js';
 export { checkCounter } from './counter.js';

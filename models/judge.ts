@@ -7,6 +7,9 @@ import { checkLinearizable } from './checker.js';
 import type { BranchState, History } from './history.js';
 import { checkConservation, checkConvergence, checkExactlyOnce, checkNonNegative } from './invariants.js';
 import { consistencyOf } from './consistency.js';
+import { checkSequential } from './sequential.js';
+import { checkSessionGuarantees } from './session.js';
+import type { SessionGuarantee } from './session.js';
 import type { ConsistencyReport } from './consistency.js';
 import { combineVerdicts } from './model.js';
 import type { Verdict } from './model.js';
@@ -31,9 +34,11 @@ export interface Claims {
    * applied did not happen and may be judged as `fail`.
    */
   resolvesUnknownByAppliedSet: boolean;
+  /** The session guarantees every session keeps (checked by the accounts' versions); none when absent. */
+  session?: readonly SessionGuarantee[];
 }
 
-export const checkKinds = ['linearizability', 'session-guarantees', 'conservation', 'non-negative', 'convergence', 'exactly-once', 'dead-letters', 'liveness', 'lab'] as const;
+export const checkKinds = ['linearizability', 'sequential', 'session-guarantees', 'conservation', 'non-negative', 'convergence', 'exactly-once', 'dead-letters', 'liveness', 'lab'] as const;
 export type CheckKind = (typeof checkKinds)[number];
 
 export interface CheckResult {
@@ -80,6 +85,13 @@ export function judgeInvariants(input: JudgeInput): CheckResult[] {
     return { kind: result.kind, verdict: result.verdict, summary, details: result.details };
   });
   return claims.noDeadLetters ? [...checks, judgeDeadLetters(finalStates)] : checks;
+}
+
+/** The claimed session guarantees: each violation names its two ops; guarantees not claimed are only reported. */
+export function judgeSession(history: History, claimed: readonly SessionGuarantee[]): CheckResult {
+  const broken = checkSessionGuarantees(history).violations.filter((violation) => claimed.includes(violation.guarantee));
+  if (broken.length === 0) return { kind: 'session-guarantees', verdict: 'ok', summary: `${claimed.join(', ')} held in every session` };
+  return { kind: 'session-guarantees', verdict: 'illegal', summary: broken.slice(0, 3).map((violation) => `${violation.guarantee}: ${violation.text}`).join('; '), details: broken };
 }
 
 /** A dead letter means an update was lost. */
@@ -130,11 +142,27 @@ export function judge(input: JudgeInput, limits: JudgeLimits): Judgement {
     const linear = checkLinearizable(bankModel([...input.accounts]), history, { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax });
     checks.push({ kind: 'linearizability', verdict: linear.verdict, summary: linear.reason ?? linear.verdict, details: linear });
   }
+  if (input.claims.session !== undefined && input.claims.session.length > 0) checks.push(judgeSession(input.history, input.claims.session));
   checks.push(...judgeInvariants(input));
   if (input.claims.liveness) checks.push(judgeLiveness(input.finalStates, limits.quiescenceMs));
   const verdictOf = (kind: CheckKind): Verdict | undefined => checks.find((check) => check.kind === kind)?.verdict;
-  const consistency = consistencyOf(input.history, { linearizable: verdictOf('linearizability'), converged: verdictOf('convergence') });
+  const consistency = consistencyOf(input.history, { ...rungEvidence(input, limits, verdictOf('linearizability')), converged: verdictOf('convergence') });
   return { ...judgement(checks), consistency };
+}
+
+/** The sequential search for a run's rung stops here (unknown): a report must not hold the run up. */
+export const rungSequentialStepsMax = 200_000;
+
+/**
+ * Where the strategy claims less than linearizability, the rung still asks how strong the history was:
+ * linearizable, and if not, sequentially consistent. A report only: neither can be a violation here.
+ */
+function rungEvidence(input: JudgeInput, limits: JudgeLimits, claimed: Verdict | undefined): { linearizable: Verdict | undefined; sequential?: Verdict } {
+  const model = bankModel([...input.accounts]);
+  const history = resolveUnknowns(input.history, input.finalStates, input.claims);
+  const linearizable = claimed ?? checkLinearizable(model, history, { timeoutMs: limits.checkerMsMax, cacheEntriesMax: limits.checkerCacheEntriesMax }).verdict;
+  if (linearizable === 'ok') return { linearizable };
+  return { linearizable, sequential: checkSequential(model, history, { stepsMax: rungSequentialStepsMax }).verdict };
 }
 
 /** The judgement of a run whose lab failed before a verdict: unknown, with the reason. */

@@ -38,7 +38,14 @@ function spread(values: number[]): { p50: number; p99: number; max: number } {
   return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
 }
 
-function writesByAccount(history: History, calls: readonly Call[]): Map<string, Ack[]> {
+/** Per account, the acknowledged writes in the order their acks came back, with the running maximum of their versions. */
+interface AckLine {
+  times: number[];
+  /** prefixMax[j]: the newest version among the first j + 1 acks. Never decreases, so it can be searched. */
+  prefixMax: number[];
+}
+
+function writesByAccount(history: History, calls: readonly Call[]): Map<string, AckLine> {
   const acks = new Map<string, Ack[]>();
   for (const call of calls) {
     if (call.completion !== 'ok') continue;
@@ -48,13 +55,32 @@ function writesByAccount(history: History, calls: readonly Call[]): Map<string, 
       acks.get(touch.account)?.push({ version: touch.version, time: timeAt(history, call.return) });
     }
   }
-  return acks;
+  const lines = new Map<string, AckLine>();
+  for (const [account, list] of acks) {
+    list.sort((a, b) => a.time - b.time);
+    const prefixMax: number[] = [];
+    for (const ack of list) prefixMax.push(Math.max(ack.version, prefixMax.at(-1) ?? -Infinity));
+    lines.set(account, { times: list.map((ack) => ack.time), prefixMax });
+  }
+  return lines;
 }
 
-/** Every ok query's lag; reads of a version no acknowledged write had passed are not stale. */
+/** The first position in an ascending list whose value passes `above` (the list's length if none). */
+function firstAbove(sorted: readonly number[], above: (value: number) => boolean, end = sorted.length): number {
+  let low = 0;
+  let high = end;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (above(sorted[middle] as number)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/** Every ok query's lag; reads of a version no acknowledged write had passed are not stale. O(n log n). */
 export function measureStaleness(history: History): Staleness {
   const calls = pairCalls(history);
-  const acks = writesByAccount(history, calls);
+  const lines = writesByAccount(history, calls);
   const stale: StaleRead[] = [];
   let reads = 0;
   for (const call of calls) {
@@ -63,11 +89,13 @@ export function measureStaleness(history: History): Staleness {
     if (touch === undefined) continue;
     reads += 1;
     const invoked = timeAt(history, call.call);
-    const before = (acks.get(touch.account) ?? []).filter((ack) => ack.time < invoked);
-    const newer = before.filter((ack) => ack.version > touch.version);
-    if (newer.length === 0) continue;
-    const newest = Math.max(...newer.map((ack) => ack.version));
-    const firstMissed = Math.min(...newer.map((ack) => ack.time));
+    const line = lines.get(touch.account);
+    if (line === undefined) continue;
+    // The acks that came back before the read was invoked, and among them the first that passed its version.
+    const before = firstAbove(line.times, (time) => time >= invoked);
+    if (before === 0 || (line.prefixMax[before - 1] as number) <= touch.version) continue;
+    const firstMissed = line.times[firstAbove(line.prefixMax, (version) => version > touch.version, before)] as number;
+    const newest = line.prefixMax[before - 1] as number;
     stale.push({ index: call.index, account: touch.account, versionsBehind: newest - touch.version, msBehind: (invoked - firstMissed) / 1e6 });
   }
   const all = (pick: (read: StaleRead) => number): number[] => [...stale.map(pick), ...Array.from({ length: reads - stale.length }, () => 0)];

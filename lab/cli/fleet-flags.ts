@@ -15,6 +15,7 @@ const exitOf: Record<FleetErrorCode, CliError['code']> = {
   'queue-unreachable': 'usage',
   'bad-shard': 'usage',
   'no-campaign': 'usage',
+  cancelled: 'usage',
   'bad-job': 'data',
   'bad-results': 'data',
   'queue-lost': 'internal',

@@ -5,7 +5,7 @@ import type { ShrinkLimits } from '../run/index.js';
 import { choiceFlag, integerFlag, stringFlag } from './args.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 import { usageError } from './exit.js';
-import { bugs, contentions, defaultPlanConstraints, faultLevels, rootSeedMax, rootSeedMin, strategies } from '../plan/index.js';
+import { bugs, contentions, defaultPlanConstraints, faultLevels, isStrategy, rootSeedMax, rootSeedMin, strategies, strategyDeclaration } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
 import { modeFromEnvironment, runModes } from '../run/index.js';
@@ -14,8 +14,11 @@ import type { RunMode } from '../run/index.js';
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
 
 export const labOptionSpecs: OptionSpecs = {
+  /** `bank` (the default) here; any other system goes to verbs/system.ts before these flags are parsed. */
+  system: { type: 'string' },
   mode: { type: 'string' },
   strategy: { type: 'string' },
+  reads: { type: 'string' },
   proxy: { type: 'string' },
   bug: { type: 'string' },
   branches: { type: 'string' },
@@ -102,10 +105,20 @@ function environmentMode(): RunMode {
   return mode;
 }
 
-export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy } = {}): LabFlags {
+const readChoices = ['point', 'local'] as const;
+
+/** `--reads local` is the strategy's replica-read variant: `--strategy lock --reads local` runs `lock:reads=local`. */
+function withReads(strategy: Strategy, reads: (typeof readChoices)[number] | undefined): Strategy {
+  if (reads === undefined || strategyDeclaration(strategy).reads === reads) return strategy;
+  const variant = `${strategy}:reads=${reads}`;
+  if (reads === 'local' && isStrategy(variant)) return variant;
+  throw usageError(`--reads ${reads} has no variant of ${strategy} (replica reads: ${strategies.filter((name) => strategyDeclaration(name).reads === 'local').join('|')})`);
+}
+
+export function labFlags(args: ParsedArgs, defaults: { strategy?: Strategy; mode?: RunMode } = {}): LabFlags {
   return {
-    mode: choiceFlag(args, 'mode', runModes) ?? environmentMode(),
-    strategy: choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free',
+    mode: choiceFlag(args, 'mode', runModes) ?? (process.env.FAULTLINE_MODE === undefined ? defaults.mode : undefined) ?? environmentMode(),
+    strategy: withReads(choiceFlag(args, 'strategy', strategies) ?? defaults.strategy ?? 'lock-free', choiceFlag(args, 'reads', readChoices)),
     proxy: proxyFlag(args),
     bug: choiceFlag(args, 'bug', bugs),
     constraints: constraintsFrom(args),
@@ -133,11 +146,13 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
 
 /** The shared flags, for `--help`. */
 export const labUsage = [
+  '  --system etcd|bank|PATH             the system under test (default bank); see "Testing your own system" in the README',
   '  --mode real|sim                     real node processes behind Toxiproxy, or the same node code in the simulator (FAULTLINE_MODE)',
-  '  --strategy unsafe|lock|lock-free   the strategy every node runs (default lock-free)',
+  `  --strategy NAME                     the strategy every node runs (default lock-free), one of ${strategies.join(', ')}`,
+  '  --reads point|local                 local: the strategy\'s replica-read variant (lock and lock-free)',
   '  --proxy embedded|binary|external|auto  the Toxiproxy backend (default embedded, the seeded one; binary: the real',
   '                                      toxiproxy-server from .tools/bin; external: TOXIPROXY_URL; auto: the first of these)',
-  '  --bug no-dedup|ack-before-apply    a planted bug, passed to every node',
+  '  --bug no-dedup|ack-before-apply|stale-cache   a planted bug, passed to every node',
   '  --branches N | --branches-min N --branches-max N   cluster size, 2 to 5',
   '  --ops N  --accounts N  --clients N  plan limits (defaults 100, 4, 5)',
   '  --contention low|high  --faults none|light|heavy',

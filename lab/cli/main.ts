@@ -20,10 +20,29 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ verb: Verb 
   bank: { summary: 'run a course input file: bank <input.json> [-o output.json]', load: () => import('./verbs/bank.js') },
   toxiproxy: { summary: 'run the embedded, seeded Toxiproxy server on its own', load: () => import('./verbs/toxiproxy.js') },
   worker: { summary: 'take seeded runs from a queue: worker --queue redis://HOST:PORT [--concurrency N]', load: () => import('./verbs/worker.js') },
-  campaign: { summary: 'a campaign on a queue: campaign status|results|cancel <id> --queue URL', load: () => import('./verbs/campaign.js') },
+  campaign: { summary: 'a campaign on a queue: campaign status|results|cancel|retry|delete <id> --queue URL', load: () => import('./verbs/campaign.js') },
   merge: { summary: "merge shards' results into one summary and index: merge DIR...", load: () => import('./verbs/merge.js') },
   dlq: { summary: "list a node's dead letters: dlq --data-dir D", load: () => import('./verbs/dlq.js') },
 };
+
+/** How often faultline checks that the process that started it (a shell, npx, a test) still lives. */
+export const parentCheckMs = 500;
+
+/**
+ * Stops faultline as SIGTERM would (children killed, temporary dirs removed) once the process that
+ * started it is gone: the kernel then gives it a new parent. `node` watches its parent on its own.
+ */
+function stopWithParent(): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.stderr.write('faultline: the process that started it is gone; stopping\n');
+    process.kill(process.pid, 'SIGTERM');
+  }, parentCheckMs);
+  timer.unref();
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(verbs).map((name) => name.length));
@@ -42,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`faultline: unknown verb '${name}' (try: faultline --help)\n`);
     return exitCode.usage;
   }
+  if (name !== 'node') stopWithParent();
   try {
     const { verb } = await entry.load();
     if ((rest.includes('--help') || rest.includes('-h')) && verb.usage !== undefined) {

@@ -1,12 +1,14 @@
 // startCluster against real `faultline node` processes: addresses, process controls, a clean stop,
-// a start that fails without leaving anything behind, and a run interrupted with SIGINT.
+// a start that fails without leaving anything behind, a start that no port thief can break, and a run
+// interrupted with SIGINT.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callUnary, isGone, isListening, listeningAddresses, NodeStartError, processesMentioning, processState, splitAddress, startCluster, waitForSettled } from './index.js';
+import { callUnary, connectedAddresses, isGone, isListening, listeningAddresses, NodeStartError, processesMentioning, processState, splitAddress, startCluster, waitForSettled } from './index.js';
 import type { Cluster } from './index.js';
 import { startProxyBackend } from '../proxy/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
@@ -127,10 +129,14 @@ describe('startCluster with a proxy on every link (embedded Toxiproxy)', () => {
     }
     for (const branch of cluster.branches) {
       expect(cluster.address(branch)).toBe(proxies[`client-${branch}`]?.listen);
-      const commandLine = readFileSync(`/proc/${cluster.pids()[branch] ?? 0}/cmdline`, 'utf8').split('\0');
-      const peers = commandLine[commandLine.indexOf('--peers') + 1]?.split(',').sort();
-      const expected = cluster.branches.filter((peer) => peer !== branch).map((peer) => `${peer}=${proxies[`${branch}-${peer}`]?.listen ?? ''}`);
-      expect(peers, branch).toEqual(expected.sort());
+      // The peers came on stdin (each node bound port 0 first): its streams show where they went.
+      const pid = cluster.pids()[branch] ?? 0;
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--peers-from-stdin');
+      const dialed = new Set(connectedAddresses(pid));
+      for (const peer of cluster.branches.filter((other) => other !== branch)) {
+        expect(dialed.has(proxies[`${branch}-${peer}`]?.listen ?? ''), `${branch} dials ${peer} through its proxy`).toBe(true);
+        expect(dialed.has(cluster.nodeAddress(peer)), `${branch} never dials ${peer} directly`).toBe(false);
+      }
     }
   });
 
@@ -140,6 +146,53 @@ describe('startCluster with a proxy on every link (embedded Toxiproxy)', () => {
     await callUnary(client.deposit.bind(client), { ...identity, account: 'a1', amount: 3 }, 5_000, identity);
     const settled = await waitForSettled(cluster);
     expect(settled.states.map((state) => state.accounts.a1?.balance)).toEqual([3, 3, 3]);
+  });
+
+  it('restarts a killed branch on a port of its own behind the same proxies, though its old port was taken', async () => {
+    const before = (await cluster.snapshot()).map((state) => state.accounts.a1?.balance);
+    const old = splitAddress(cluster.nodeAddress('b1'));
+    await cluster.kill('b1');
+    // What the kernel may do to a port let go of: give it to someone else before the restart.
+    const thief = createServer().listen({ host: old.host, port: old.port });
+    try {
+      await cluster.restart('b1');
+      expect(cluster.nodeAddress('b1')).not.toBe(`${old.host}:${old.port}`);
+      const proxies = await proxy.client.getAll();
+      for (const link of cluster.links.filter((candidate) => candidate.to === 'b1')) {
+        expect(proxies[link.name]?.upstream, link.name).toBe(cluster.nodeAddress('b1'));
+      }
+      const settled = await waitForSettled(cluster);
+      expect(settled.states.map((state) => state.accounts.a1?.balance)).toEqual(before);
+    } finally {
+      thief.close();
+    }
+  });
+});
+
+describe('a cluster started while something takes every port this process lets go of', () => {
+  it('starts all the same: each node binds port 0, so there is no picked port to lose', async () => {
+    // The race of a fresh clone's `npm test`: a port found free and released for a node to bind was
+    // taken in between. Here the taking is certain: every port a server of this process closes is
+    // bound again at once by a thief.
+    const thieves: Server[] = [];
+    const close = Server.prototype.close;
+    Server.prototype.close = function closeThenSteal(this: Server, callback?: (error?: Error) => void): Server {
+      const released = this.address();
+      return close.call(this, (error?: Error) => {
+        if (typeof released === 'object' && released !== null) thieves.push(createServer().listen({ host: released.address, port: released.port }));
+        callback?.(error);
+      });
+    };
+    let cluster: Cluster | undefined;
+    try {
+      cluster = await startCluster({ branches: 2, strategy: 'lock', accounts: [{ account: 'a1', balance: 1 }] });
+      const states = await cluster.snapshot();
+      expect(states.map((state) => state.accounts.a1?.balance)).toEqual([1, 1]);
+    } finally {
+      Server.prototype.close = close;
+      await cluster?.stop();
+      for (const thief of thieves) thief.close();
+    }
   });
 });
 

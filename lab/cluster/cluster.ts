@@ -2,18 +2,16 @@
 // every link, and the controls the lab needs (kill -9, restart, pause, resume, snapshot, reset, stop).
 // Try: `const cluster = await startCluster({ branches: 3, strategy: 'lock' }); ...; await cluster.stop();`
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/index.js';
 import type { BranchClient, NodeStats, Randomness, SnapshotReply } from '../../proto/index.js';
-import type { ProxyBackend } from '../proxy/index.js';
-import { adoptTemporaryDirectory, releaseTemporaryDirectory } from './children.js';
+import { adoptTemporaryDirectory, reclaimTemporaryDirectories, releaseTemporaryDirectory, temporaryDirectoryPrefix } from './children.js';
 import { branchIds, clusterLinks, isBranchId, linkName } from '../plan/index.js';
 import type { BranchId, Link } from '../plan/index.js';
-import { launchNode, strategies } from './node-process.js';
+import { launchNode, listenNode, strategies } from './node-process.js';
 import type { AccountBalance, NodeLaunch, NodeProcess, NodeSettings, Strategy } from './node-process.js';
-import { freeLoopbackPort, loopbackHost } from './ports.js';
+import { loopbackHost } from './ports.js';
 import { branchClient, callUnary, isServiceError } from './rpc.js';
 
 export interface ClusterOptions {
@@ -27,7 +25,7 @@ export interface ClusterOptions {
   /** Every node's tuning flags: SQLite's synchronous, the dedup window, the outbox caps. */
   settings?: NodeSettings | undefined;
   /** Puts a proxy on every link; the caller owns the backend and stops it. */
-  proxy?: ProxyBackend | undefined;
+  proxy?: LinkProxies | undefined;
   startTimeoutMs?: number | undefined;
 }
 
@@ -74,6 +72,20 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/**
+ * What a cluster needs of a Toxiproxy backend (lab/proxy's ProxyBackend is one), said here so that
+ * lab/proxy may use this folder's process registry without an import cycle.
+ */
+export interface LinkProxies {
+  /** True when reseed() makes the proxy's randomness start again from a seed. */
+  readonly seeded: boolean;
+  /** Creates a proxy on a port it binds itself; resolves with host:port. */
+  createProxy(name: string, upstream: string): Promise<string>;
+  /** Points an existing proxy at a new upstream, the node behind it restarted on another port. */
+  setUpstream(name: string, upstream: string): Promise<void>;
+  reseed(seed: number): Promise<boolean>;
+}
+
 export class ClusterOptionsError extends Error {
   readonly code = 'cluster-options';
 }
@@ -96,27 +108,27 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const branches = resolveBranches(options.branches);
   checkOptions(options);
   const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-cluster-'));
+  if (ownsDataDir) reclaimOnce();
+  const dataDir = options.dataDir ?? mkdtempSync(temporaryDirectoryPrefix('cluster'));
   if (ownsDataDir) adoptTemporaryDirectory(dataDir);
-  const launches: NodeLaunch[] = [];
   const timeoutMs = options.startTimeoutMs ?? startTimeoutDefaultMs;
+  const startedAt = performance.now();
   const started: NodeProcess[] = [];
   try {
-    const plan = await planAddresses(branches, options.proxy);
-    for (const branch of branches) {
+    // Each node binds port 0 and says which port it got; the proxies and the peers are set up from those.
+    const listening = await settledAll(branches.map((branch) => {
       const nodeDir = join(dataDir, branch);
       mkdirSync(nodeDir, { recursive: true });
-      const peers = branches.filter((peer) => peer !== branch).map((peer) => ({ id: peer, address: plan.peerAddress(branch, peer) }));
-      launches.push({
-        id: branch, port: plan.ports.get(branch) ?? 0, peers, strategy: options.strategy, dataDir: nodeDir,
-        accounts: options.accounts ?? [], seed: options.seed === undefined ? undefined : String(options.seed), bug: options.bug,
-        settings: options.settings,
-      });
-    }
-    const results = await Promise.allSettled(launches.map((launch) => launchNode(launch, timeoutMs)));
-    for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
-    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failure !== undefined) throw failure.reason;
+      return listenNode({ id: branch, ...launchSettings(options, nodeDir) }, timeoutMs);
+    }), (node) => started.push(node.process));
+    const plan = await planAddresses(branches, new Map(listening.map((node) => [node.process.id, node.port])), options.proxy);
+    const launches: NodeLaunch[] = listening.map((node) => {
+      const id = node.process.id;
+      const peers = branches.filter((peer) => peer !== id).map((peer) => ({ id: peer, address: plan.peerAddress(id, peer) }));
+      return { id, port: node.port, peers, ...launchSettings(options, join(dataDir, id)) };
+    });
+    const remainingMs = Math.max(0, timeoutMs - (performance.now() - startedAt));
+    await settledAll(listening.map((node, index) => node.serve(launches[index]?.peers ?? [], remainingMs)), () => undefined);
     return new LocalCluster({
       branches, strategy: options.strategy, dataDir, ownsDataDir, launches, nodes: started, clientAddresses: plan.clientAddresses, startTimeoutMs: timeoutMs,
       proxy: options.proxy,
@@ -129,6 +141,32 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     throw error;
   }
+}
+
+/** A node's settings from the cluster's options, the same at its start and at every restart. */
+function launchSettings(options: ClusterOptions, dataDir: string): Omit<NodeLaunch, 'id' | 'port' | 'peers'> {
+  return {
+    strategy: options.strategy, dataDir, accounts: options.accounts ?? [],
+    seed: options.seed === undefined ? undefined : String(options.seed), bug: options.bug, settings: options.settings,
+  };
+}
+
+/** Waits for every promise; hands each success to `keep` (so it can be cleaned up), then throws the first failure. */
+async function settledAll<T>(promises: Promise<T>[], keep: (value: T) => void): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  for (const result of results) if (result.status === 'fulfilled') keep(result.value);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
+let reclaimed = false;
+
+/** The first cluster of a process removes the data dirs that processes killed before us left behind. */
+function reclaimOnce(): void {
+  if (reclaimed) return;
+  reclaimed = true;
+  reclaimTemporaryDirectories('cluster');
 }
 
 function resolveBranches(branches: number | BranchId[]): BranchId[] {
@@ -162,15 +200,12 @@ function checkOptions(options: ClusterOptions): void {
 }
 
 interface AddressPlan {
-  ports: Map<BranchId, number>;
   clientAddresses: Map<BranchId, string>;
   peerAddress(from: BranchId, to: BranchId): string;
 }
 
-/** Ports are fixed before any node starts, because each proxy needs its upstream and each node its peers. */
-async function planAddresses(branches: BranchId[], proxy: ProxyBackend | undefined): Promise<AddressPlan> {
-  const ports = new Map<BranchId, number>();
-  for (const branch of branches) ports.set(branch, await freeLoopbackPort());
+/** The nodes' own ports are known (each bound port 0); each proxy binds port 0 too, upstream a node. */
+async function planAddresses(branches: BranchId[], ports: Map<BranchId, number>, proxy: LinkProxies | undefined): Promise<AddressPlan> {
   const direct = (branch: BranchId): string => `${loopbackHost}:${ports.get(branch) ?? 0}`;
   const proxied = new Map<string, string>();
   if (proxy !== undefined) {
@@ -178,7 +213,6 @@ async function planAddresses(branches: BranchId[], proxy: ProxyBackend | undefin
   }
   const viaLink = (from: BranchId | 'client', to: BranchId): string => proxied.get(linkName(from, to)) ?? direct(to);
   return {
-    ports,
     clientAddresses: new Map(branches.map((branch) => [branch, viaLink('client', branch)])),
     peerAddress: viaLink,
   };
@@ -210,7 +244,7 @@ interface ClusterParts {
   nodes: NodeProcess[];
   clientAddresses: Map<BranchId, string>;
   startTimeoutMs: number;
-  proxy: ProxyBackend | undefined;
+  proxy: LinkProxies | undefined;
 }
 
 class LocalCluster implements Cluster {
@@ -226,7 +260,7 @@ class LocalCluster implements Cluster {
   private readonly adminClients = new Map<BranchId, BranchClient>();
   private readonly paused = new Set<BranchId>();
   private readonly startTimeoutMs: number;
-  private readonly proxy: ProxyBackend | undefined;
+  private readonly proxy: LinkProxies | undefined;
   /** The nodes' seed of the latest reset with seeds; a restart launches with it. */
   private nodeSeed: string | undefined;
   private stopping: Promise<void> | undefined;
@@ -371,15 +405,37 @@ class LocalCluster implements Cluster {
    * Same port and data dir; the accounts come from the data dir, so no --accounts is passed again.
    * The seed is the latest reset's, so the restarted node draws as the run's seed says.
    */
+  /**
+   * The same data dir; the accounts come from it, so no --accounts is passed again. The seed is the
+   * latest reset's, so the restarted node draws as the run's seed says. Behind proxies the node binds
+   * port 0 again and every proxy in front of it is pointed at its new port, so no other process can
+   * take its port while it is down; without proxies its peers know only its old port, which it binds again.
+   */
   async restart(branch: BranchId): Promise<void> {
     const node = this.node(branch);
     await terminate(node);
     this.paused.delete(branch);
     const launched = this.launch(branch);
     const launch = { ...launched, accounts: [], seed: this.nodeSeed ?? launched.seed };
-    this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
+    if (this.proxy === undefined) {
+      this.nodes.set(branch, await launchNode(launch, this.startTimeoutMs));
+    } else {
+      await this.restartBehindProxies(launch, this.proxy);
+    }
     await Promise.all([this.clients.get(branch), this.adminClients.get(branch)].map((client) => waitForReady(client)));
     await this.streamsUp();
+  }
+
+  private async restartBehindProxies(launch: NodeLaunch, proxy: LinkProxies): Promise<void> {
+    const listening = await listenNode(launch, this.startTimeoutMs);
+    this.nodes.set(launch.id, listening.process);
+    this.launches.set(launch.id, { ...this.launch(launch.id), port: listening.port });
+    const address = `${loopbackHost}:${listening.port}`;
+    for (const link of this.links.filter((candidate) => candidate.to === launch.id)) await proxy.setUpstream(link.name, address);
+    // The admin channel dialed the old port directly.
+    this.adminClients.get(launch.id)?.close();
+    this.adminClients.delete(launch.id);
+    await listening.serve(launch.peers, this.startTimeoutMs);
   }
 
   pause(branch: BranchId): void {

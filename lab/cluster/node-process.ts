@@ -2,12 +2,11 @@
 // health to say SERVING, keep the tail of its stderr for error messages. Used by cluster.ts.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BranchId } from '../plan/index.js';
-import { strategies as strategyNames } from '../plan/index.js';
+import { packagePath, strategies as strategyNames } from '../plan/index.js';
 import type { Strategy as StrategyName } from '../plan/index.js';
 import { adoptChild } from './children.js';
-import { loopbackHost } from './ports.js';
+import { loopbackHost, splitAddress } from './ports.js';
 import { waitForServing } from './rpc.js';
 
 /** The strategies a node runs, as lab/systems/bank defines them. */
@@ -68,12 +67,19 @@ export class NodeStartError extends Error {
 }
 
 /** The `faultline` command's entry point, run with this same node binary. */
-export const faultlineBinPath = fileURLToPath(new URL('../../bin/faultline.mjs', import.meta.url));
+export const faultlineBinPath = packagePath('bin', 'faultline.mjs');
 const stderrTailCharsMax = 2_000;
 
-export function nodeArguments(launch: NodeLaunch): string[] {
+/** The peers in --peers syntax: `b2=127.0.0.1:P2,b3=127.0.0.1:P3`. */
+function peersText(peers: NodeLaunch['peers']): string {
+  return peers.map((peer) => `${peer.id}=${peer.address}`).join(',');
+}
+
+/** The node's arguments; with peersFromStdin, --peers-from-stdin in place of --peers. */
+export function nodeArguments(launch: NodeLaunch, peersFromStdin = false): string[] {
   const args = ['node', '--id', launch.id, '--listen', `${loopbackHost}:${launch.port}`];
-  if (launch.peers.length > 0) args.push('--peers', launch.peers.map((peer) => `${peer.id}=${peer.address}`).join(','));
+  if (peersFromStdin) args.push('--peers-from-stdin');
+  else if (launch.peers.length > 0) args.push('--peers', peersText(launch.peers));
   args.push('--strategy', launch.strategy, '--data-dir', launch.dataDir);
   if (launch.accounts.length > 0) {
     args.push('--accounts', launch.accounts.map((entry) => `${entry.account}=${entry.balance}`).join(','));
@@ -89,23 +95,63 @@ export function nodeArguments(launch: NodeLaunch): string[] {
   return args;
 }
 
-/** Starts the node and resolves once it serves; on failure it leaves no process behind. */
+/** Starts the node on launch.port and resolves once it serves; on failure it leaves no process behind. */
 export async function launchNode(launch: NodeLaunch, timeoutMs: number): Promise<NodeProcess> {
   const started = performance.now();
-  const node = spawnNode(launch);
-  const giveUp = new AbortController();
-  try {
+  const node = spawnNode(launch, false);
+  return failsAsStartError(launch.id, node, async (giveUp) => {
     const address = await waitForListeningLine(node, timeoutMs);
     const expected = `${loopbackHost}:${launch.port}`;
     if (address !== expected) throw new Error(`it listens on ${address}, not on ${expected}`);
-    const remainingMs = Math.max(0, timeoutMs - (performance.now() - started));
-    await Promise.race([waitForServing(address, remainingMs, giveUp.signal), node.exited.then(describeExit)]);
+    await servingOrExit(node, address, Math.max(0, timeoutMs - (performance.now() - started)), giveUp);
     return node;
+  });
+}
+
+/** A node bound on a port the kernel gave it (port 0), waiting on stdin for its peers. */
+export interface ListeningNode {
+  readonly process: NodeProcess;
+  readonly port: number;
+  /** Sends the peers and resolves once the node serves; on failure it leaves no process behind. */
+  serve(peers: NodeLaunch['peers'], timeoutMs: number): Promise<NodeProcess>;
+}
+
+/**
+ * Starts the node on port 0 and resolves with the port it bound, read from its listening line. Nothing
+ * can take that port between a probe and the bind, as it could when a port was picked for the node.
+ */
+export async function listenNode(launch: Omit<NodeLaunch, 'port' | 'peers'>, timeoutMs: number): Promise<ListeningNode> {
+  const node = spawnNode({ ...launch, port: 0, peers: [] }, true);
+  const address = await failsAsStartError(launch.id, node, async () => {
+    const listening = await waitForListeningLine(node, timeoutMs);
+    if (splitAddress(listening).host !== loopbackHost) throw new Error(`it listens on ${listening}, not on ${loopbackHost}`);
+    return listening;
+  });
+  return {
+    process: node,
+    port: splitAddress(address).port,
+    serve: (peers, serveTimeoutMs) => failsAsStartError(launch.id, node, async (giveUp) => {
+      node.child.stdin?.write(`${peersText(peers)}\n`);
+      await servingOrExit(node, address, serveTimeoutMs, giveUp);
+      return node;
+    }),
+  };
+}
+
+async function servingOrExit(node: NodeProcess, address: string, timeoutMs: number, giveUp: AbortSignal): Promise<void> {
+  await Promise.race([waitForServing(address, timeoutMs, giveUp), node.exited.then(describeExit)]);
+}
+
+/** Runs a step of a node's start; when it fails, kills the node and says why with its stderr. */
+async function failsAsStartError<T>(branch: BranchId, node: NodeProcess, step: (giveUp: AbortSignal) => Promise<T>): Promise<T> {
+  const giveUp = new AbortController();
+  try {
+    return await step(giveUp.signal);
   } catch (error) {
     giveUp.abort();
     node.child.kill('SIGKILL');
     await node.exited;
-    throw new NodeStartError(launch.id, error instanceof Error ? error.message : String(error), node.stderrTail());
+    throw new NodeStartError(branch, error instanceof Error ? error.message : String(error), node.stderrTail());
   }
 }
 
@@ -117,8 +163,8 @@ export function nodeRuntimeFlags(environment: NodeJS.ProcessEnv = process.env): 
   return (environment.FAULTLINE_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 }
 
-function spawnNode(launch: NodeLaunch): NodeProcess & { stdoutLines: AsyncIterable<string> } {
-  const child = spawn(process.execPath, [...nodeRuntimeFlags(), faultlineBinPath, ...nodeArguments(launch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+function spawnNode(launch: NodeLaunch, peersFromStdin: boolean): NodeProcess & { stdoutLines: AsyncIterable<string> } {
+  const child = spawn(process.execPath, [...nodeRuntimeFlags(), faultlineBinPath, ...nodeArguments(launch, peersFromStdin)], { stdio: ['pipe', 'pipe', 'pipe'] });
   adoptChild(child);
   let tail = '';
   child.stderr?.setEncoding('utf8');

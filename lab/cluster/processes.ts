@@ -45,11 +45,37 @@ export function processesMentioning(text: string): number[] {
   return pids;
 }
 
+/** The live (non-zombie) processes whose parent is `pid`, from /proc/<n>/stat (Linux). */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After the command name in parentheses: state, then the parent's pid.
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(parent) === pid && state !== 'Z') children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
 /**
  * The TCP addresses a process listens on ("127.0.0.1:4000", "[::]:4000"), from its socket fds and
  * /proc/net/tcp and tcp6 (state 0A is LISTEN). Linux only; an unreadable process listens on nothing.
  */
 export function listeningAddresses(pid: number): string[] {
+  return tcpSockets(pid).filter((socket) => socket.state === '0A').map((socket) => socket.local);
+}
+
+/** The remote addresses of a process's established TCP connections (state 01), as listeningAddresses reads them. */
+export function connectedAddresses(pid: number): string[] {
+  return tcpSockets(pid).filter((socket) => socket.state === '01').map((socket) => socket.remote);
+}
+
+function tcpSockets(pid: number): { local: string; remote: string; state: string }[] {
   const inodes = new Set<string>();
   let fds: string[];
   try {
@@ -65,16 +91,16 @@ export function listeningAddresses(pid: number): string[] {
       // The fd closed while we looked.
     }
   }
-  const addresses: string[] = [];
+  const sockets: { local: string; remote: string; state: string }[] = [];
   for (const table of ['tcp', 'tcp6']) {
     const lines = readFileSync(`/proc/${pid}/net/${table}`, 'utf8').trim().split('\n').slice(1);
     for (const line of lines) {
       const fields = line.trim().split(/\s+/);
-      const [local, state, inode] = [fields[1] ?? '', fields[3], fields[9] ?? ''];
-      if (state === '0A' && inodes.has(inode)) addresses.push(decodeProcAddress(local));
+      const [local, remote, state, inode] = [fields[1] ?? '', fields[2] ?? '', fields[3] ?? '', fields[9] ?? ''];
+      if (inodes.has(inode)) sockets.push({ local: decodeProcAddress(local), remote: decodeProcAddress(remote), state });
     }
   }
-  return addresses;
+  return sockets;
 }
 
 /** "0100007F:1F90" is 127.0.0.1:8080 (IPv4 bytes little-endian); IPv6 shows as [hex]:port. */

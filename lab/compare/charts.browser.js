@@ -1,4 +1,4 @@
-// Runs inside compare.html (html.ts inlines it after uPlot): draws the latency CDFs and the throughput
+// Runs inside compare.html (html.ts inlines it after uPlot): draws the latency and staleness CDFs and the throughput
 // timelines with their fault intervals shaded, from the JSON in #compare-data. Plain browser JS, no imports.
 (function drawCharts() {
   'use strict';
@@ -17,11 +17,12 @@
     return Math.max(320, Math.min(1100, available));
   }
 
-  function drawLatencyCdf() {
-    const element = document.getElementById('latency-cdf');
-    const drawn = data.latencyCdf.filter((entry) => entry.points.length > 0);
+  /** A CDF per strategy of `entries` into the element `id`: latency of ok ops, or lag of stale reads. */
+  function drawCdf(id, entries, xLabel, yLabel, emptyText) {
+    const element = document.getElementById(id);
+    const drawn = (entries || []).filter((entry) => entry.points.length > 0);
     if (drawn.length === 0) {
-      element.textContent = 'No operation completed ok, so there is no latency to draw.';
+      element.textContent = emptyText;
       return;
     }
     const tables = drawn.map((entry) => [entry.points.map((point) => point[0]), entry.points.map((point) => point[1])]);
@@ -32,7 +33,7 @@
         width: chartWidth(element),
         height: chartHeightPx,
         scales: { x: { time: false, distr: positive ? 3 : 1 }, y: { range: [0, 1] } },
-        axes: [{ label: 'latency (ms)' }, { label: 'fraction of ok ops' }],
+        axes: [{ label: xLabel }, { label: yLabel }],
         // The legend names the series; live values (shown as -- until hovered) would only confuse.
         legend: { live: false },
         series: [
@@ -136,7 +137,8 @@
     if (first !== undefined) drawThroughput(first.index);
   }
 
-  drawLatencyCdf();
+  drawCdf('latency-cdf', data.latencyCdf, 'latency (ms)', 'fraction of ok ops', 'No operation completed ok, so there is no latency to draw.');
+  drawCdf('staleness-cdf', data.stalenessCdf, 'behind the newest acknowledged write (ms)', 'fraction of stale reads', 'No read was stale.');
   seedPicker();
   document.body.dataset.chartsDrawn = 'true';
 })();

@@ -84,7 +84,7 @@ describe('the consistency table', () => {
     };
     const runs = [withConsistency(0, 'linearizable', 0), withConsistency(1, 'eventual', 3), withConsistency(2, 'eventual', 1)];
     const summary = compareDocument({ root: 1, strategies: ['unsafe'], seeds: 3, constraints: handConstraints, proxy: 'embedded' }, runs, 1).summaries[0];
-    expect(summary?.consistency).toMatchObject({ rungs: { linearizable: 1, session: 0, eventual: 2, none: 0 }, sessionBroken: { 'monotonic-reads': 2 }, staleReads: 4, reads: 30, versionsBehindP99: 3 });
-    expect(consistencyRows(summary === undefined ? [] : [summary])[1]).toEqual(['unsafe', '1', '0', '2', '0', 'monotonic-reads 2', '4 of 30', '3', '30.0', '60.0']);
+    expect(summary?.consistency).toMatchObject({ rungs: { linearizable: 1, sequential: 0, session: 0, eventual: 2, none: 0 }, sessionBroken: { 'monotonic-reads': 2 }, staleReads: 4, reads: 30, versionsBehindP99: 3 });
+    expect(consistencyRows(summary === undefined ? [] : [summary])[1]).toEqual(['unsafe', '1', '0', '0', '2', '0', 'monotonic-reads 2', '4 of 30', '3', '30.0', '60.0']);
   });
 });

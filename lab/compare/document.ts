@@ -1,6 +1,6 @@
 // The result of a comparison as one plain value: what compare.json holds, and all that the terminal
 // table and compare.html are drawn from. Built from the paired runs; pure, no I/O.
-import { consistencyRungs } from '../../models/index.js';
+import { consistencyRungs, measureStaleness } from '../../models/index.js';
 import type { ConsistencyRung, SessionGuarantee } from '../../models/index.js';
 import type { PlanConstraints, Strategy } from '../plan/index.js';
 import type { RunResult } from '../report/index.js';
@@ -50,6 +50,8 @@ export interface StrategySummary {
   leaseExpiries: number;
   partitionMs: number;
   blockedMs: number;
+  /** ok ops per second while a partition was in force, over all runs (0 without partitions). */
+  okPerSecondUnderPartition: number;
   /** The consistency the strategy's runs reached: runs per rung, session guarantees broken, staleness. */
   consistency: ConsistencySummary;
 }
@@ -106,6 +108,8 @@ export interface CompareDocument {
   grid: GridRow[];
   runs: RunMetrics[];
   latencyCdf: { strategy: Strategy; points: [number, number][] }[];
+  /** How far behind each stale read was, in ms, as a CDF over the strategy's stale reads of all runs. */
+  stalenessCdf: { strategy: Strategy; points: [number, number][] }[];
   timelines: RunTimeline[];
   seconds: number;
 }
@@ -166,6 +170,7 @@ function summarizeStrategy(strategy: Strategy, metrics: readonly RunMetrics[], r
     leaseExpiries: sum((run) => run.leaseExpiries),
     partitionMs: sum((run) => run.partitionMs),
     blockedMs: sum((run) => run.blockedMs),
+    okPerSecondUnderPartition: sum((run) => run.partitionMs) > 0 ? sum((run) => run.okDuringPartition) / (sum((run) => run.partitionMs) / 1000) : 0,
     consistency: summarizeConsistency(results),
   };
 }
@@ -241,6 +246,9 @@ export function compareDocument(settings: CompareSettings, runs: readonly Paired
     grid: grid(settings, metrics),
     runs: metrics,
     latencyCdf: settings.strategies.map((strategy) => ({ strategy, points: latencyCdf(resultsOf(strategy).flatMap((result) => result.latenciesNs)) })),
+    stalenessCdf: settings.strategies.map((strategy) => ({
+      strategy, points: latencyCdf(resultsOf(strategy).flatMap((result) => measureStaleness(result.history).stale.map((read) => read.msBehind * 1e6))),
+    })),
     timelines: runs.map(timeline),
     seconds,
   };

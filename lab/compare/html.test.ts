@@ -22,6 +22,7 @@ describe('compareHtml', () => {
     const data = JSON.parse(match?.[1] ?? 'null');
     expect(data.timelines).toEqual(document.timelines);
     expect(data.latencyCdf).toEqual(document.latencyCdf);
+    expect(data.stalenessCdf).toEqual(document.stalenessCdf);
   });
 
   it('links every grid cell to a replay command on the page', () => {

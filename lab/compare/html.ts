@@ -5,9 +5,10 @@ import { chartLibrary, chartScripts, documentHead, escapeHtml, scriptJson } from
 import type { CompareDocument, GridCell } from './document.js';
 import { pairedSeedsMin } from './bootstrap.js';
 import { consistencyRows, differenceRows, formatNumber, performanceRows, verdictRows } from './table.js';
+import { packagePath } from '../plan/index.js';
 
 function chartsScript(): string {
-  return readFileSync(new URL('./charts.browser.js', import.meta.url), 'utf8');
+  return readFileSync(packagePath('lab', 'compare', 'charts.browser.js'), 'utf8');
 }
 
 export { escapeHtml };
@@ -55,6 +56,7 @@ function tradeOffHtml(document: CompareDocument): string {
     { label: 'lease expiries / run', value: (summary) => summary.leaseExpiries / Math.max(1, summary.runs) },
     { label: 'blocked in partitions, ms / run', value: (summary) => summary.blockedMs / Math.max(1, summary.runs) },
     { label: 'ok ops/s', value: (summary) => summary.opsPerSecond },
+    { label: 'ok ops/s under partition', value: (summary) => summary.okPerSecondUnderPartition },
   ];
   const head = `<tr><th>strategy</th>${columns.map((column) => `<th>${escapeHtml(column.label)}</th>`).join('')}</tr>`;
   const largest = columns.map((column) => Math.max(...document.summaries.map(column.value), Number.MIN_VALUE));
@@ -111,7 +113,7 @@ ${htmlTable(verdictRows(document.summaries), 'verdicts')}
 <h2>Trade-off at a glance</h2>
 ${tradeOffHtml(document)}
 <h2>Consistency</h2>
-<p>Runs per rung: the strongest each history satisfied (linearizable; the four session guarantees; eventually consistent, the replicas converged after the heal; none). Staleness: reads that missed a write acknowledged before they were invoked.</p>
+<p>Runs per rung: the strongest each history satisfied (linearizable; sequential, one order that keeps each client's own order; the four session guarantees; eventually consistent, the replicas converged after the heal; none). Staleness: reads that missed a write acknowledged before they were invoked.</p>
 ${htmlTable(consistencyRows(document.summaries), 'consistency')}
 <h2>Performance</h2>
 <p>Ops summed over runs; ops/s the mean of runs; latency over all ok ops; node counters summed over runs.</p>
@@ -120,13 +122,16 @@ ${htmlTable(performanceRows(document.summaries), 'performance')}
 ${differencesHtml(document, differenceTable)}
 <h2>Latency CDF (ok ops, all runs)</h2>
 <div id="latency-cdf"></div>
+<h2>Staleness of stale reads (all runs)</h2>
+<p>How far behind the newest acknowledged write each stale read was when it was invoked, in ms.</p>
+<div id="staleness-cdf"></div>
 <h2>Throughput over time</h2>
 <p>ok completions per ${document.timelines[0]?.bucketMs ?? 100} ms, as ops/s; shaded: <span class="legend-partition">partition</span> <span class="legend-other">other fault</span>. <label>Run of <select id="timeline-seed"></select></label></p>
 <div id="throughput"></div>
 <h2>Verdict grid</h2>
 <p>Each cell links to the command that replays that run (hover to read it).</p>
 ${gridHtml(document)}
-<script type="application/json" id="compare-data">${scriptJson({ settings, latencyCdf: document.latencyCdf, timelines: document.timelines, grid: document.grid })}</script>
+<script type="application/json" id="compare-data">${scriptJson({ settings, latencyCdf: document.latencyCdf, stalenessCdf: document.stalenessCdf, timelines: document.timelines, grid: document.grid })}</script>
 ${chartScripts(chartsScript())}
 </body>
 </html>

@@ -5,7 +5,7 @@ export type { Better, PairedDifference } from './bootstrap.js';
 export { cdfPointsMax, compareDocument, latencyCdf, pairedMetrics } from './document.js';
 export type { CompareDocument, CompareSettings, GridCell, GridRow, MetricComparison, PairedMetric, PairedRun, RunTimeline, StrategySummary } from './document.js';
 export { compareHtml, escapeHtml, runAnchor } from './html.js';
-export { blockedMs, faultIntervals, mergeIntervals, nodeCounters, opSpans, replayCommand, runMetrics, throughputBucketMs, throughputBuckets } from './metrics.js';
+export { blockedMs, faultIntervals, mergeIntervals, nodeCounters, okDuringPartition, opSpans, replayCommand, runMetrics, throughputBucketMs, throughputBuckets } from './metrics.js';
 export type { FaultInterval, FaultKind, NodeCounters, OpSpan, RunMetrics } from './metrics.js';
 export { runComparison } from './session.js';
 export type { ComparisonRequest } from './session.js';

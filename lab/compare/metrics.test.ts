@@ -1,7 +1,7 @@
 // Unit tests of the per-run measures: op spans, fault intervals, blocked time, throughput buckets, counters.
 import { describe, expect, it } from 'vitest';
 import type { NemesisEvent } from '../client/index.js';
-import { blockedMs, faultIntervals, mergeIntervals, nodeCounters, opSpans, runMetrics, throughputBuckets } from './metrics.js';
+import { blockedMs, faultIntervals, mergeIntervals, nodeCounters, okDuringPartition, opSpans, runMetrics, throughputBuckets } from './metrics.js';
 import { handRun, latencyFault, partitionFault } from './_testing/runs.js';
 
 const ms = 1e6;
@@ -78,6 +78,21 @@ describe('mergeIntervals and blockedMs', () => {
       { type: 'info' as const, startMs: 600, endMs: 900 },
     ];
     expect(blockedMs(spans, faults)).toBe(150 + 20);
+  });
+
+  it('counts the ok ops that completed while a partition was in force, and only those', () => {
+    const faults = [
+      { kind: 'partition' as const, description: 'p', startMs: 100, endMs: 300 },
+      { kind: 'toxic' as const, description: 't', startMs: 0, endMs: 1000 },
+    ];
+    const spans = [
+      { type: 'ok' as const, startMs: 50, endMs: 150 },
+      { type: 'ok' as const, startMs: 200, endMs: 299 },
+      { type: 'fail' as const, startMs: 120, endMs: 200 },
+      { type: 'ok' as const, startMs: 250, endMs: 300 },
+      { type: 'ok' as const, startMs: 500, endMs: 600 },
+    ];
+    expect(okDuringPartition(spans, faults)).toBe(2);
   });
 });
 

@@ -64,6 +64,8 @@ export interface RunMetrics extends NodeCounters {
   partitionMs: number;
   /** Sum over ops that did not complete ok of the time they were in flight while a partition lasted. */
   blockedMs: number;
+  /** ok operations that completed while a partition was in force: availability under partition. */
+  okDuringPartition: number;
   artifactDir: string | null;
 }
 
@@ -145,6 +147,12 @@ export function blockedMs(spans: readonly OpSpan[], faults: readonly FaultInterv
   return spans.filter((span) => span.type !== 'ok').reduce((total, span) => total + overlapMs(span, partitions), 0);
 }
 
+/** ok ops whose completion came while a partition was in force. */
+export function okDuringPartition(spans: readonly OpSpan[], faults: readonly FaultInterval[]): number {
+  const partitions = mergeIntervals(faults.filter((fault) => fault.kind === 'partition'));
+  return spans.filter((span) => span.type === 'ok' && partitions.some((interval) => span.endMs >= interval.startMs && span.endMs < interval.endMs)).length;
+}
+
 /** ok completions per bucket of `throughputBucketMs`, from time 0 to the last completion. */
 export function throughputBuckets(spans: readonly OpSpan[]): number[] {
   const last = spans.reduce((latest, span) => Math.max(latest, span.endMs), 0);
@@ -172,7 +180,7 @@ export function nodeCounters(nodeStats: readonly Record<string, unknown>[]): Nod
 /** The replay command, naming the proxy backend when the session chose another than run's default (embedded). */
 export function replayCommand(result: RunResult, proxy: string): string {
   // compare generates every plan from its run's seeds, so the command exists.
-  const command = runCommand(result.seeds, result.plan, result.strategy, result.bug) ?? `npx faultline replay ${result.artifactDir ?? '<artifacts>'}`;
+  const command = runCommand(result.seeds, result.plan, result.strategy, result.bug, result.mode) ?? `npx faultline replay ${result.artifactDir ?? '<artifacts>'}`;
   return proxy === 'embedded' ? command : `${command} --proxy ${proxy}`;
 }
 
@@ -206,6 +214,7 @@ export function runMetrics(index: number, result: RunResult, proxy = 'embedded')
     ...nodeCounters(result.nodeStats),
     partitionMs: mergeIntervals(faults.filter((fault) => fault.kind === 'partition')).reduce((total, item) => total + item.endMs - item.startMs, 0),
     blockedMs: blockedMs(spans, faults),
+    okDuringPartition: okDuringPartition(spans, faults),
     artifactDir: result.artifactDir ?? null,
   };
 }

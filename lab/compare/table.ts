@@ -71,7 +71,7 @@ export function performanceRows(summaries: readonly StrategySummary[]): string[]
 /** Per run, what each strategy pays for its kind of serialization: the trade-off at a glance. */
 export function tradeOffLine(summary: StrategySummary): string {
   const perRun = (total: number): string => formatNumber(summary.runs === 0 ? null : total / summary.runs);
-  return `${summary.strategy}: ${perRun(summary.conflictRetries)} conflict retries/run, ${perRun(summary.lockWaits)} lock waits/run (${perRun(summary.lockWaitMs)} ms), ${perRun(summary.leaseExpiries)} lease expiries/run, ${perRun(summary.blockedMs)} ms blocked in partitions/run`;
+  return `${summary.strategy}: ${perRun(summary.conflictRetries)} conflict retries/run, ${perRun(summary.lockWaits)} lock waits/run (${perRun(summary.lockWaitMs)} ms), ${perRun(summary.leaseExpiries)} lease expiries/run, ${perRun(summary.blockedMs)} ms blocked in partitions/run, ${summary.okPerSecondUnderPartition.toFixed(1)} ok ops/s under partition`;
 }
 
 function signed(value: number): string {

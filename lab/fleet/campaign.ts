@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { FleetError } from './errors.js';
 import { jobFormat, jobIdOf } from './job.js';
 import type { CampaignSpec, RunJob } from './job.js';
-import { loadCampaign, markCancelled, saveCampaign } from './queue.js';
+import { forgetCampaign, loadCampaign, markCancelled, saveCampaign } from './queue.js';
 import type { CampaignMeta } from './queue.js';
 import { parseRecord } from './record.js';
 import type { RunRecord } from './record.js';
@@ -143,3 +143,40 @@ export async function cancelCampaign(client: Redis, queue: Queue, id: string): P
   }
   return { meta, removed };
 }
+
+/**
+ * Gives the campaign's failed runs (a job that stalled twice, a worker that threw) their tries again:
+ * each goes back to the waiting jobs under the same id, so it still has at most one result.
+ */
+export async function retryCampaign(client: Redis, queue: Queue, id: string): Promise<{ meta: CampaignMeta; retried: number }> {
+  const meta = await loadCampaign(client, id);
+  if (meta.cancelled) throw new FleetError('cancelled', `campaign '${id}' was cancelled; a cancelled campaign is not retried`);
+  let retried = 0;
+  for (let index = 0; index < meta.runs; index += 1) {
+    const job = await queue.getJob(jobIdOf(id, index));
+    if (job === undefined || job === null || (await job.getState()) !== 'failed') continue;
+    await job.retry('failed');
+    retried += 1;
+  }
+  return { meta, retried };
+}
+
+/**
+ * Deletes the campaign from the queue: every job of it (its stored result with it) and its key. The
+ * one way results leave Redis, since a campaign keeps them all until it is read: run `campaign
+ * results` first. A job a worker holds is left to finish, and counted.
+ */
+export async function deleteCampaign(client: Redis, queue: Queue, id: string): Promise<{ meta: CampaignMeta; deleted: number; running: number }> {
+  const meta = await loadCampaign(client, id);
+  await markCancelled(client, id);
+  let deleted = 0;
+  let running = 0;
+  for (let index = 0; index < meta.runs; index += 1) {
+    const removed = await queue.remove(jobIdOf(id, index));
+    if (removed === 1) deleted += 1;
+    else if ((await queue.getJobState(jobIdOf(id, index))) === 'active') running += 1;
+  }
+  if (running === 0) await forgetCampaign(client, id);
+  return { meta, deleted, running };
+}
+

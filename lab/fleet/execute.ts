@@ -17,7 +17,7 @@ export function planOf(spec: Pick<CampaignSpec, 'constraints'>, seeds: RunSeeds)
 }
 
 export function poolFor(spec: CampaignSpec, announce?: (line: string) => void): ClusterPool {
-  return new ClusterPool({ strategy: spec.strategy, bug: spec.bug ?? undefined, proxy: spec.proxy, reuse: spec.reuse, ...(announce === undefined ? {} : { announce }) });
+  return new ClusterPool({ mode: spec.mode, strategy: spec.strategy, bug: spec.bug ?? undefined, proxy: spec.proxy, reuse: spec.reuse, ...(announce === undefined ? {} : { announce }) });
 }
 
 export interface IndexOutcome {

@@ -1,6 +1,5 @@
 // The one format of a fleet job: everything a worker needs to run one seeded run, and nothing it could
 // derive itself (the seeds and the plan follow from the root seed, the index and the constraints).
-// Simulation plugs in here: a worker that runs `sim` adds it to `supportedModes`.
 import { createHash } from 'node:crypto';
 import { bugs, contentions, faultLevels, runSeeds, strategies } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';

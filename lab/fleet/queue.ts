@@ -123,6 +123,11 @@ export async function loadCampaign(client: Redis, id: string): Promise<CampaignM
   return { id, spec: JSON.parse(fields.spec) as CampaignSpec, runs: Number(fields.runs), createdMs: Number(fields.createdMs ?? 0), cancelled: fields.cancelled !== undefined };
 }
 
+/** Removes the campaign's own key (its spec, run count and cancel mark). */
+export async function forgetCampaign(client: Redis, id: string): Promise<void> {
+  await client.del(campaignKey(id));
+}
+
 export async function markCancelled(client: Redis, id: string): Promise<void> {
   await client.hset(campaignKey(id), 'cancelled', '1');
 }

@@ -19,8 +19,8 @@ import type { RunRecord } from './record.js';
 export const resultBytesMaxDefault = 8 * 1024 * 1024;
 /** How long a job stays locked to a worker that stops renewing it (kill -9, machine lost). */
 export const lockMsDefault = 30_000;
-/** Modes this worker runs; `sim` joins when the simulator lands. */
-export const supportedModes: readonly RunMode[] = ['real'];
+/** Modes this worker runs: real clusters, and the simulator (sim jobs share the process; the runtime guard counts for all of them). */
+export const supportedModes: readonly RunMode[] = ['real', 'sim'];
 
 export interface FleetWorkerOptions {
   address: QueueAddress;

@@ -10,7 +10,7 @@ const depositAmountMax = 30;
 const withdrawAmountMax = 60;
 const retriesMax = 2;
 const faultDurationStepsMax = 8;
-const faultsMaxByLevel = { none: 0, light: 2, heavy: 5 } as const;
+export const faultsMaxByLevel = { none: 0, light: 2, heavy: 5 } as const;
 
 export interface RawOp {
   kind: 'deposit' | 'withdraw' | 'query' | 'transfer';
@@ -80,7 +80,8 @@ function linkToxic(level: PlanConstraints['faults']): fc.Arbitrary<LinkToxic> {
   return fc.oneof(...(level === 'heavy' ? [...mild, ...harsh] : [...mild, ...harsh.slice(0, 1)]));
 }
 
-function rawFault(constraints: PlanConstraints): fc.Arbitrary<RawFault> {
+/** One fault as fast-check draws it; every system's plans draw their faults from here. */
+export function rawFault(constraints: Pick<PlanConstraints, 'faults'>): fc.Arbitrary<RawFault> {
   const processWeight = constraints.faults === 'heavy' ? 2 : 1;
   return fc.record({
     kind: fc.oneof(
@@ -173,7 +174,8 @@ function partitionFault(raw: RawFault, branches: BranchId[]): Fault {
   return { kind: 'partition', mode: raw.mode, from, to, links: partitionLinks(raw.mode, from, to) };
 }
 
-function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {
+/** A raw fault over these nodes: indices taken modulo what exists, so it is always valid. */
+export function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {
   const node = branches[raw.target.node % branches.length] as BranchId;
   switch (raw.kind) {
     case 'kill':

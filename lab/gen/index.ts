@@ -47,3 +47,6 @@ export class NoSuchPathError extends Error {
 export function isNoSuchPath(error: unknown): error is NoSuchPathError {
   return error instanceof NoSuchPathError;
 }
+
+export { systemLinks, systemPlanArbitrary, systemPlanFor, workloadConstraintsOf } from './system-plan.js';
+export type { SystemPlanRequest } from './system-plan.js';

@@ -5,5 +5,7 @@ export * from './plan.js';
 export * from './topology.js';
 export * from './strategies.js';
 export * from './seeds.js';
+export * from './system-plan.js';
 export { describeFault, describeOp, describePlan } from './story.js';
 export * from './story.js';
+export { packagePath, packageRoot } from './package-root.js';

@@ -97,6 +97,10 @@ class ServerBackend implements ProxyBackend {
     return proxy.listen;
   }
 
+  async setUpstream(name: string, upstream: string): Promise<void> {
+    await this.adapter.updateProxy(name, { upstream });
+  }
+
   /** On a server it started, every proxy; on an external one, only the proxies it created. */
   async deleteAllProxies(): Promise<void> {
     const names = this.owned ? (await this.adapter.listProxies()).map((proxy) => proxy.name) : [...this.created];

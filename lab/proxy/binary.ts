@@ -1,11 +1,12 @@
-// Runs the real Shopify toxiproxy-server (put in .tools/bin by `npm run setup:toxiproxy`) on a free
-// loopback port for the length of a run. Try: `const server = await startToxiproxyBinary(path); await server.stop()`.
+// Runs the real Shopify toxiproxy-server (put in .tools/bin by `npm run setup:toxiproxy`) on a loopback
+// port it binds itself (port 0) for the length of a run. Try: `const server = await startToxiproxyBinary(path); await server.stop()`.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { adoptChild, listeningAddresses } from '../cluster/index.js';
+import { packagePath } from '../plan/index.js';
 
 const loopbackHost = '127.0.0.1';
 const startMsMax = 10_000;
@@ -15,7 +16,7 @@ const logTailLinesMax = 20;
 const portAttemptsMax = 3;
 
 /** Where `npm run setup:toxiproxy` installs the server, relative to the repository root. */
-export const installedBinaryPath = fileURLToPath(new URL('../../.tools/bin/toxiproxy-server', import.meta.url));
+export const installedBinaryPath = packagePath('.tools', 'bin', 'toxiproxy-server');
 
 /** .tools/bin first, then toxiproxy-server on PATH; undefined when neither is there. */
 export function findToxiproxyBinary(path = process.env['PATH'] ?? ''): string | undefined {
@@ -37,19 +38,15 @@ export interface RunningBinary {
   stop(): Promise<void>;
 }
 
-// Every server this process started, so none outlives it even when the run is interrupted.
-const liveServers = new Set<ChildProcess>();
-function killLiveServers(): void {
-  for (const child of liveServers) child.kill('SIGKILL');
-}
-
 export async function startToxiproxyBinary(path: string): Promise<RunningBinary> {
+  // Linux shows which port a process listens on, so the server binds port 0 and nothing can take its
+  // port first. Elsewhere a port is probed free and handed over, and a lost race is tried again.
+  if (process.platform === 'linux') return startOnce(path, 0);
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= portAttemptsMax; attempt += 1) {
     try {
       return await startOnce(path, await freeLoopbackPort());
     } catch (error) {
-      // The port picked can be taken before the server binds it: try another.
       lastError = error instanceof Error ? error : new Error(String(error));
     }
   }
@@ -58,15 +55,10 @@ export async function startToxiproxyBinary(path: string): Promise<RunningBinary>
 
 async function startOnce(path: string, port: number): Promise<RunningBinary> {
   const child = spawn(path, ['-host', loopbackHost, '-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-  if (liveServers.size === 0) process.once('exit', killLiveServers);
-  liveServers.add(child);
+  // Killed with this process however it ends, kill -9 included (lab/cluster's lifeline).
+  adoptChild(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => {
-    liveServers.delete(child);
-    if (liveServers.size === 0) process.off('exit', killLiveServers);
-  });
   const tail = keepTail(child);
-  const url = `http://${loopbackHost}:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -75,12 +67,12 @@ async function startOnce(path: string, port: number): Promise<RunningBinary> {
     clearTimeout(timer);
   };
   try {
-    await waitUntilServing(url, child, tail);
+    const url = await waitUntilServing(port, child, tail);
+    return { url, path, pid: child.pid ?? -1, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, path, pid: child.pid ?? -1, stop };
 }
 
 /** The server logs one JSON object a line; the last few explain a failed start. */
@@ -95,21 +87,22 @@ function keepTail(child: ChildProcess): string[] {
   return lines;
 }
 
-async function waitUntilServing(url: string, child: ChildProcess, tail: string[]): Promise<void> {
+/** Resolves with the API's URL once it answers; with port 0, the port is read from /proc first. */
+async function waitUntilServing(port: number, child: ChildProcess, tail: string[]): Promise<string> {
   const deadline = performance.now() + startMsMax;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`toxiproxy-server exited with ${child.exitCode}: ${tail.join(' | ')}`);
     // A failed listen is only logged: the process stays up, so the log is the place to look.
     if (tail.some((line) => line.includes('Server finished with error'))) throw new Error(`toxiproxy-server could not listen: ${tail.join(' | ')}`);
+    const address = port === 0 ? listeningAddresses(child.pid ?? -1)[0] : `${loopbackHost}:${port}`;
     try {
-      const response = await fetch(`${url}/version`);
-      if (response.ok) return;
+      if (address !== undefined && (await fetch(`http://${address}/version`)).ok) return `http://${address}`;
     } catch {
       // Not listening yet.
     }
     await new Promise((resolve) => setTimeout(resolve, startPollMs));
   }
-  throw new Error(`toxiproxy-server did not answer on ${url} within ${startMsMax} ms: ${tail.join(' | ')}`);
+  throw new Error(`toxiproxy-server did not answer within ${startMsMax} ms: ${tail.join(' | ')}`);
 }
 
 function freeLoopbackPort(): Promise<number> {

@@ -20,6 +20,8 @@ export interface ProxyBackend {
   readonly seeded: boolean;
   /** Creates (or replaces) a proxy listening on a free loopback port; returns host:port it listens on. */
   createProxy(name: string, upstream: string): Promise<string>;
+  /** Points an existing proxy at a new upstream (the server restarts its listener on the same port). */
+  setUpstream(name: string, upstream: string): Promise<void>;
   /** Removes every proxy this backend knows of. */
   deleteAllProxies(): Promise<void>;
   /** Re-enables every proxy and removes every toxic (POST /reset). */

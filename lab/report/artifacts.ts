@@ -5,9 +5,9 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BranchState, Claims } from '../../models/index.js';
-import { defaultPlanConstraints, isBug, isStrategy, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
+import { defaultPlanConstraints, isBug, isStrategy, isSystemPlan, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
 import { validatePlan } from './plan-schema.js';
-import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy } from '../plan/index.js';
+import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy, SystemPlan } from '../plan/index.js';
 import type { RunResult } from './outcome.js';
 import { reportFileName, reportHtml } from './html/report.js';
 import { messagesFileName } from './html/messages.js';
@@ -56,11 +56,25 @@ export function constraintFlags(constraints: PlanConstraints): string[] {
  * The `faultline run` command that generates this plan again and runs it with the same seeds; undefined
  * for a plan its seeds did not generate (a scenario, a property's own arbitrary): replay its artifacts.
  */
-export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined): string | undefined {
+export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined, mode?: 'real' | 'sim'): string | undefined {
   if (plan.seed !== seeds.plan) return undefined;
+  // Another system's run, carried in the bank's shape for the report and compare (system-run.ts):
+  // its workload stands where the strategy stands.
+  if (isSystemPlan(plan)) return systemRunCommand(seeds, { ...plan, workload: strategy });
   const words = ['npx faultline run', '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path, '--strategy', strategy, ...constraintFlags(plan.constraints)];
   if (bug !== undefined) words.push('--bug', bug);
+  if (mode === 'sim') words.push('--mode', 'sim');
   return words.join(' ');
+}
+
+/** The `faultline run` command that generates the plan again (the constraints that shape it included). */
+export function systemRunCommand(seeds: RunSeeds, plan: SystemPlan): string {
+  const { constraints } = plan;
+  return [
+    'npx faultline run', '--system', plan.system, '--workload', plan.workload, '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path,
+    '--nodes', String(constraints.nodes), '--ops', String(constraints.opsMax), '--objects', String(constraints.objectsMax),
+    '--clients', String(constraints.clientsMax), '--contention', constraints.contention, '--faults', constraints.faults,
+  ].join(' ');
 }
 
 export function replayCommand(directory: string): string {
@@ -88,7 +102,7 @@ export function claimDirectory(root: string, prefix: string): string {
 }
 
 /** Points root/latest at the directory, replacing the old link in one rename. */
-function pointLatest(root: string, directory: string): void {
+export function pointLatest(root: string, directory: string): void {
   const link = join(root, latestLinkName);
   const temporary = `${link}.${process.pid}.tmp`;
   rmSync(temporary, { force: true });
@@ -106,6 +120,7 @@ export function writeArtifacts(root: string, result: RunResult): string {
   const verdict = {
     runId: result.runId,
     seeds: result.seeds,
+    mode: result.mode ?? 'real',
     strategy: result.strategy,
     bug: result.bug ?? null,
     claims: result.claims,
@@ -121,7 +136,7 @@ export function writeArtifacts(root: string, result: RunResult): string {
     strategy: result.strategy, claims: result.claims, accounts: result.plan.workload.accounts, states: result.finalStates, quiescenceMs: Math.round(result.stats.phasesMs.quiesce),
   };
   writeFileSync(join(directory, finalStatesFileName), `${JSON.stringify(finalStates, null, 2)}\n`);
-  const rerun = runCommand(result.seeds, result.plan, result.strategy, result.bug);
+  const rerun = runCommand(result.seeds, result.plan, result.strategy, result.bug, result.mode);
   const replay = [replayCommand(directory), ...(rerun === undefined ? [] : [rerun]), `npx faultline check ${join(directory, 'history.jsonl')} --model bank`];
   writeFileSync(join(directory, 'replay.txt'), `${replay.join('\n')}\n`);
   if (result.messages !== undefined) writeFileSync(join(directory, messagesFileName), jsonLines(result.messages));
@@ -146,6 +161,8 @@ export interface RecordedRun {
   seedsRecorded: boolean;
   strategy: Strategy;
   bug: Bug | undefined;
+  /** The mode it ran in (verdict.json's `mode`; real where an older verdict says nothing). */
+  mode: 'real' | 'sim';
   violations: string[];
 }
 
@@ -181,12 +198,14 @@ export function readRecordedRun(directory: string): RecordedRun {
   const checked = validatePlan(readJson(directory, 'plan.json'));
   if ('problem' in checked) throw new ArtifactError(`${join(directory, 'plan.json')}: ${checked.problem}`);
   const { plan } = checked;
-  const verdict = readJson(directory, 'verdict.json') as { strategy?: string; bug?: string | null; violations?: string[] };
+  const verdict = readJson(directory, 'verdict.json') as { strategy?: string; bug?: string | null; mode?: string; violations?: string[] };
   if (typeof verdict.strategy !== 'string' || !isStrategy(verdict.strategy) || !Array.isArray(verdict.violations)) {
     throw new ArtifactError(`${join(directory, 'verdict.json')} is not a faultline verdict`);
   }
   const bug = verdict.bug ?? undefined;
   if (bug !== undefined && !isBug(bug)) throw new ArtifactError(`${join(directory, 'verdict.json')} names an unknown bug '${bug}'`);
+  const mode = verdict.mode ?? 'real';
+  if (mode !== 'real' && mode !== 'sim') throw new ArtifactError(`${join(directory, 'verdict.json')} names an unknown mode '${mode}'`);
   const { seeds, recorded } = readSeeds(directory, plan);
-  return { plan, seeds, seedsRecorded: recorded, strategy: verdict.strategy, bug, violations: verdict.violations };
+  return { plan, seeds, seedsRecorded: recorded, strategy: verdict.strategy, bug, mode, violations: verdict.violations };
 }

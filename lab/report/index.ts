@@ -6,6 +6,7 @@ export * from './artifacts.js';
 export * from './recorded.js';
 export * from './summary.js';
 export * from './story.js';
+export * from './system-run.js';
 export { reportFileName, reportHtml } from './html/report.js';
 export { exploreIndexFileName, exploreIndexHtml, writeExploreIndex } from './html/explore-index.js';
 export type { ExploreIndexInput, ExploreRun } from './html/explore-index.js';

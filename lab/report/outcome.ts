@@ -50,7 +50,9 @@ export interface RunResult {
   randomness: RunRandomness;
   latenciesNs: number[];
   artifactDir?: string;
-  /** Messages between the nodes, where the run recorded them (messages.jsonl; no run does yet). */
+  /** 'sim' for a run in the simulator; a real run leaves it out. replay and the rerun command keep it. */
+  mode?: 'sim';
+  /** Messages between the nodes, where the run recorded them (messages.jsonl: simulated runs do). */
   messages?: RecordedMessage[];
 }
 

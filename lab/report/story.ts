@@ -39,7 +39,7 @@ export function reportLines(run: RunResult): string[] {
 /** The commands that replay a run: from its artifacts when it has them, and from its seeds always. */
 export function replayLines(run: RunResult): string[] {
   const lines = run.artifactDir === undefined ? [] : [`replay: ${replayCommand(run.artifactDir)}`];
-  const rerun = runCommand(run.seeds, run.plan, run.strategy, run.bug);
+  const rerun = runCommand(run.seeds, run.plan, run.strategy, run.bug, run.mode);
   if (rerun !== undefined) lines.push(`rerun:  ${rerun}`);
   return lines;
 }

@@ -6,3 +6,6 @@ export * from './session.js';
 export * from './shrink.js';
 export * from './sim-run.js';
 export * from './sim-workers.js';
+export * from './system-run.js';
+export * from './system-session.js';
+export * from './systems.js';

@@ -15,7 +15,7 @@ import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
 import { quiesce } from './quiesce.js';
 import { runSimPlan } from './sim-run.js';
-import { faultSettleMs, runWorkload } from './steps.js';
+import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
 export interface RunLimits {
@@ -59,7 +59,7 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts, seeds);
   lease.driver.beginRun(planHash(plan).slice(0, 12));
   marks.push(performance.now());
-  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId });
+  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId, ...sessionsOf(pool.strategy, seeds) });
   // The last step's updates land before the heal, as at every fault boundary (steps.ts).
   if (plan.faultSchedule.length > 0) await sleep(faultSettleMs);
   await lease.driver.healAll();

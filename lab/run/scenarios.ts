@@ -2,7 +2,7 @@
 // run by properties/scenarios.test.ts under every strategy they name.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSeeds } from '../plan/index.js';
+import { packagePath, runSeeds } from '../plan/index.js';
 import type { Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { validatePlan } from '../report/index.js';
 
@@ -15,7 +15,7 @@ export interface Scenario {
   plan: Plan;
 }
 
-export const scenariosDirectory = join(import.meta.dirname, '..', '..', 'scenarios', 'plans');
+export const scenariosDirectory = packagePath('scenarios', 'plans');
 
 export function loadScenarios(directory = scenariosDirectory): Scenario[] {
   return readdirSync(directory)

@@ -32,7 +32,8 @@ export interface Trial {
 
 /** A crash of the lab during a run carries the command that reruns it, for the one line main prints. */
 function withRerun(error: unknown, plan: Plan, seeds: RunSeeds, pool: ClusterPool): unknown {
-  const rerun = runCommand(seeds, plan, pool.strategy, pool.bug);
+  const command = runCommand(seeds, plan, pool.strategy, pool.bug);
+  const rerun = command === undefined || pool.mode === 'real' ? command : `${command} --mode ${pool.mode}`;
   if (rerun !== undefined && typeof error === 'object' && error !== null && !('rerun' in error)) Object.assign(error, { rerun });
   return error;
 }

@@ -32,21 +32,33 @@ export interface ShrinkOutcome {
   budgetSpent?: 'runs' | 'time' | undefined;
 }
 
+/** What a walk of fast-check's shrink tree reached: the last failing candidate's run and its path. */
+export interface ShrinkWalk<Result> {
+  lastFailing: Result | undefined;
+  /** The path of the smallest failing candidate, when it is not the original's. */
+  path: string | undefined;
+  runs: number;
+  ms: number;
+  budgetSpent: ShrinkOutcome['budgetSpent'];
+}
+
 /**
- * `execute` runs a plan and returns its result; a candidate "fails" when its verdict is illegal.
- * Returns the smallest failing run reached within the budget.
+ * Walks the shrink tree of `arbitrary` from (seed, path): `execute` runs each candidate, which fails
+ * when its verdict is illegal `confirmRuns` times in a row, within the budget in runs and time. The
+ * bank's plans and any other system's share it.
  */
-export async function shrinkFailure(original: RunResult, execute: (plan: Plan) => Promise<RunResult>, limits: ShrinkLimits = defaultShrinkLimits): Promise<ShrinkOutcome> {
+export async function walkShrinkTree<Candidate, Result extends { verdict: string }>(
+  arbitrary: fc.Arbitrary<Candidate>, from: { seed: number; path: string }, execute: (candidate: Candidate) => Promise<Result>, limits: ShrinkLimits,
+): Promise<ShrinkWalk<Result>> {
   const started = performance.now();
   let runs = 0;
-  let smallest = original;
-  let lastFailing: RunResult | undefined;
+  let lastFailing: Result | undefined;
   let budgetSpent: ShrinkOutcome['budgetSpent'];
-  const property = fc.asyncProperty(planArbitrary(original.plan.seed, original.plan.constraints), async (candidate) => {
+  const property = fc.asyncProperty(arbitrary, async (candidate) => {
     if (runs >= limits.shrinkRunsMax) budgetSpent = 'runs';
     else if (performance.now() - started >= limits.shrinkMsMax) budgetSpent = 'time';
     if (budgetSpent !== undefined) return true;
-    let result: RunResult | undefined;
+    let result: Result | undefined;
     for (let confirmation = 0; confirmation < limits.confirmRuns; confirmation += 1) {
       runs += 1;
       result = await execute(candidate);
@@ -55,11 +67,23 @@ export async function shrinkFailure(original: RunResult, execute: (plan: Plan) =
     if (result !== undefined) lastFailing = result;
     return false;
   });
-  const details = await fc.check(property, { seed: original.plan.seed, path: original.plan.path, numRuns: 1 });
+  const details = await fc.check(property, { seed: from.seed, path: from.path, numRuns: 1 });
   // fast-check reports the last failing candidate; the property kept that candidate's run.
-  if (details.failed && details.counterexamplePath !== null && lastFailing !== undefined && details.counterexamplePath !== original.plan.path) {
-    const plan = { ...lastFailing.plan, path: details.counterexamplePath };
+  const shrunk = details.failed && details.counterexamplePath !== null && lastFailing !== undefined && details.counterexamplePath !== from.path;
+  return { lastFailing, path: shrunk ? (details.counterexamplePath ?? undefined) : undefined, runs, ms: performance.now() - started, budgetSpent };
+}
+
+/**
+ * `execute` runs a plan and returns its result; a candidate "fails" when its verdict is illegal.
+ * Returns the smallest failing run reached within the budget.
+ */
+export async function shrinkFailure(original: RunResult, execute: (plan: Plan) => Promise<RunResult>, limits: ShrinkLimits = defaultShrinkLimits): Promise<ShrinkOutcome> {
+  const walk = await walkShrinkTree(planArbitrary(original.plan.seed, original.plan.constraints), original.plan, execute, limits);
+  let smallest = original;
+  if (walk.path !== undefined && walk.lastFailing !== undefined) {
+    const { lastFailing } = walk;
+    const plan = { ...lastFailing.plan, path: walk.path };
     smallest = carryTrace(lastFailing, { ...lastFailing, plan, runId: runIdFor(lastFailing.seeds, plan.path, lastFailing.strategy) });
   }
-  return { smallest, runs, ms: performance.now() - started, budgetSpent };
+  return { smallest, runs: walk.runs, ms: walk.ms, budgetSpent: walk.budgetSpent };
 }

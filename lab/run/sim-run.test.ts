@@ -40,6 +40,16 @@ describe('simulated runs', () => {
     }
   });
 
+  it('record every message between branches for the report, each received after it was sent', async () => {
+    const { result } = await runSimPlan(request(1));
+    const messages = result.messages ?? [];
+    const branches = new Set(result.plan.workload.branches);
+    expect(messages.length).toBeGreaterThan(20);
+    expect(messages.every((message) => branches.has(message.from) && branches.has(message.to) && message.from !== message.to)).toBe(true);
+    expect(messages.every((message) => message.receivedNs === null || message.receivedNs >= message.sentNs)).toBe(true);
+    expect(new Set(messages.map((message) => message.kind))).toContain('propagate');
+  });
+
   it('catch a planted Date.now: the traces differ, the first differing event is named, and the guard counts it', async () => {
     const planted = { ...request(0), runtimeFor: (_branch: string, runtime: NodeRuntime) => drifting(runtime) };
     const first = await runSimPlan(planted);

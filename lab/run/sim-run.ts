@@ -11,11 +11,11 @@ import { deriveSeed, planProblems, strategyDeclaration } from '../plan/index.js'
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import type { GuardReport, Schedule, SimLimits, SimWorld, WorldOptions } from '../sim/index.js';
+import type { GuardReport, Schedule, SimLimits, SimNemesis, SimWorld, WorldOptions } from '../sim/index.js';
 import { defaultRunLimits, runResultOf } from './runner.js';
 import type { Execution, RunLimits } from './runner.js';
 import { quiesce } from './quiesce.js';
-import { faultSettleMs, runWorkload } from './steps.js';
+import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
 export interface SimRunRequest {
@@ -77,14 +77,17 @@ function simulator(): Promise<typeof import('../sim/index.js')> {
   return import('../sim/index.js');
 }
 
-async function simulate(world: SimWorld, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
+/**
+ * The simulated run itself. `nemesis` comes in made: a dynamic import inside the loop can take longer
+ * than the loop's one real turn between events (tsx resolves it on its loader thread), and the loop
+ * then finds nothing scheduled and stalls.
+ */
+async function simulate(world: SimWorld, nemesis: SimNemesis, request: SimRunRequest, limits: RunLimits, runId: string, recorder: Recorder): Promise<Simulated> {
   const { plan } = request;
-  const { SimNemesis } = await simulator();
-  const nemesis = new SimNemesis(world);
   const clock = world.labClock;
   world.startAll();
   await world.streamsUp();
-  const workload = await runWorkload(plan, (branch) => world.client(branch), nemesis, recorder, { ...limits, runId, clock });
+  const workload = await runWorkload(plan, (branch) => world.client(branch), nemesis, recorder, { ...limits, runId, clock, ...sessionsOf(request.strategy, request.seeds) });
   if (plan.faultSchedule.length > 0) await clock.sleep(faultSettleMs);
   await nemesis.healAll();
   recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
@@ -98,7 +101,8 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(seeds, plan.path, strategy);
-  const { installGuard, SimCrashError, SimLimitError, SimWorld } = await simulator();
+  // Loaded before the loop starts: inside it, a module load is real I/O the loop would wait on.
+  const { installGuard, SimCrashError, SimLimitError, SimNemesis, SimWorld } = await simulator();
   const started = performance.now();
   const world = new SimWorld({
     seed: simulatorSeed(seeds), branches: plan.workload.branches, strategy, bug: request.bug, accounts: plan.workload.accounts,
@@ -112,7 +116,8 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   let simulated: Simulated | undefined;
   let failure: Judgement | undefined;
   try {
-    simulated = await world.loop.run(() => simulate(world, request, limits, runId, recorder));
+    const nemesis = new SimNemesis(world);
+    simulated = await world.loop.run(() => simulate(world, nemesis, request, limits, runId, recorder));
   } catch (error) {
     if (error instanceof SimLimitError) failure = labFailureJudgement(error.message);
     else if (error instanceof SimCrashError) failure = crashJudgement(error.message);
@@ -134,7 +139,14 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   };
   const checkedAt = performance.now();
   const phasesMs = { acquire: 0, workload: simulatedAt - started, quiesce: 0, check: checkedAt - simulatedAt };
-  const result = runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs);
+  const result: RunResult = {
+    ...runResultOf({ runId, seeds, plan, strategy, bug: request.bug }, execution, recorder, checkedAt - started, phasesMs),
+    mode: 'sim',
+    messages: world.network.messages.map((message) => ({
+      from: message.from, to: message.to, kind: message.kind, label: message.label,
+      sentNs: Math.round(message.sentMs * 1e6), receivedNs: message.receivedMs === null ? null : Math.round(message.receivedMs * 1e6),
+    })),
+  };
   const sim = { events: world.loop.eventCount, tieDraws: world.loop.tieDraws, virtualMs: world.loop.now, wallMs: checkedAt - started, guard: guard.report() };
   const trace = world.loop.trace.list();
   traces.set(result, trace);

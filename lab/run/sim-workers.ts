@@ -50,6 +50,11 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
+/** Compiled, the worker's own .js; from the sources, an .mjs that loads them through tsx first. */
+function workerEntry(): URL {
+  return new URL(import.meta.url.endsWith('.js') ? './sim-worker.js' : './sim-worker.mjs', import.meta.url);
+}
+
 export class SimWorkers {
   private readonly idle: Worker[] = [];
   private readonly queue: { task: SimTask; waiting: Waiting }[] = [];
@@ -58,7 +63,7 @@ export class SimWorkers {
 
   constructor(count: number) {
     for (let index = 0; index < count; index += 1) {
-      const worker = new Worker(new URL('./sim-worker.mjs', import.meta.url));
+      const worker = new Worker(workerEntry());
       worker.on('message', (message: SimTaskOutcome | { id: number; error: string }) => this.answered(worker, message));
       worker.on('error', (error) => this.busy.get(worker)?.reject(error));
       this.all.push(worker);

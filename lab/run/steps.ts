@@ -2,10 +2,11 @@
 // applied, then the step's ops go out together, in client order, and the next step waits for all of them.
 import type { BranchClient } from '../../proto/index.js';
 import type { BranchId } from '../plan/index.js';
-import { describeFault } from '../plan/index.js';
-import type { FaultStep, Plan } from '../plan/index.js';
+import { describeFault, strategyDeclaration } from '../plan/index.js';
+import type { FaultStep, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import type { Nemesis } from '../nemesis/index.js';
-import { inputValue, perform } from '../client/index.js';
+import { inputValue, perform, sessionsFor } from '../client/index.js';
+import type { ClientSessions } from '../client/index.js';
 import { realClock } from '../systems/index.js';
 import type { Clock } from '../systems/index.js';
 import type { Recorder } from '../client/index.js';
@@ -45,6 +46,10 @@ export interface StepLimits {
   workloadMsMax: number;
   /** Every wait of the steps, and the workload's time bound; the simulator passes its virtual clock. */
   clock?: Clock;
+  /** The clients' sessions (min_version, conditional writes), where the strategy asks for them. */
+  sessions?: ClientSessions;
+  /** Resend a request to the branch that first took it, where the strategy says so (crdt). */
+  retrySameBranch?: boolean;
 }
 
 export interface WorkloadResult {
@@ -53,7 +58,8 @@ export interface WorkloadResult {
   truncated: boolean;
 }
 
-async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock): Promise<number> {
+/** Heals and applies the faults due at a step boundary (every system's runner uses it); returns how many applied. */
+export async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock): Promise<number> {
   let applied = 0;
   if (step > 0 && faultsChangeAt(step, schedule)) await clock.sleep(faultSettleMs);
   let healed = 0;
@@ -74,6 +80,16 @@ async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesi
   return applied;
 }
 
+/**
+ * What a strategy asks of its clients beyond the plan: sessions (seeded from the run's `clients`
+ * seed) and where retries go. Nothing for the plain strategies, whose runs stay as they were.
+ */
+export function sessionsOf(strategy: Strategy, seeds: RunSeeds): { sessions?: ClientSessions; retrySameBranch?: boolean } {
+  const sessions = sessionsFor(strategy, seeds.clients);
+  const sameBranch = strategyDeclaration(strategy).retries === 'same-branch';
+  return { ...(sessions === undefined ? {} : { sessions }), ...(sameBranch ? { retrySameBranch: true } : {}) };
+}
+
 export async function runWorkload(
   plan: Plan,
   clientFor: (branch: BranchId) => BranchClient,
@@ -84,7 +100,11 @@ export async function runWorkload(
   const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false };
   const clock = limits.clock ?? realClock;
   const started = clock.monotonicMs();
-  const context = { clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId, ...(limits.clock === undefined ? {} : { clock }) };
+  const context = {
+    clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId,
+    ...(limits.clock === undefined ? {} : { clock }), ...(limits.sessions === undefined ? {} : { sessions: limits.sessions }),
+    ...(limits.retrySameBranch === true ? { retrySameBranch: true } : {}),
+  };
   for (const [step, ops] of plan.workload.steps.entries()) {
     if (clock.monotonicMs() - started > limits.workloadMsMax) {
       result.truncated = true;

@@ -54,6 +54,10 @@ export function simBranchClient(endpoints: Endpoints, from: string, to: string):
     if (definition.requestStream && definition.responseStream) {
       client[name] = (metadata?: Metadata, options?: { deadline?: Deadline }) =>
         new SimClientStream(endpoints, link, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline));
+    } else if (!definition.requestStream && definition.responseStream) {
+      // Server streaming (Watch): the request rides with the stream's opening.
+      client[name] = (request: unknown, metadata?: Metadata, options?: { deadline?: Deadline }) =>
+        new SimClientStream(endpoints, link, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline), { request });
     } else if (!definition.requestStream && !definition.responseStream) {
       client[name] = (request: unknown, metadata: Metadata, options: { deadline?: Deadline }, callback: (error: ServiceError | null, reply?: unknown) => void) =>
         unary(endpoints, link, name, definition, request, metadata, deadlineDelayMs(endpoints.loop, options.deadline), callback);
@@ -146,12 +150,16 @@ function unary(
   return { cancel: () => finish(serviceError(status.CANCELLED, 'Cancelled on client')) };
 }
 
-/** The server's side of a bidi stream, as a handler sees it. */
+/** The server's side of a bidi or server-streaming call, as a handler sees it. */
 class SimServerStream extends EventEmitter implements Rider {
   cancelled = false;
   private closed = false;
 
-  constructor(readonly owner: SimProcess, readonly metadata: Metadata, private readonly peer: SimClientStream) {
+  constructor(
+    readonly owner: SimProcess, readonly metadata: Metadata, private readonly peer: SimClientStream,
+    /** A server-streaming call's request; undefined on a bidi stream. */
+    readonly request: unknown = undefined, private readonly deadline: number = Infinity, private readonly path = '',
+  ) {
     super();
     // As grpc-js: an 'error' emitted on a server stream ends it with that status.
     this.on('error', (error: Partial<StatusObject>) => this.close(error.code ?? status.UNKNOWN, error.details ?? ''));
@@ -165,6 +173,14 @@ class SimServerStream extends EventEmitter implements Rider {
 
   end(): void {
     this.close(status.OK, 'OK');
+  }
+
+  getDeadline(): Deadline {
+    return this.deadline;
+  }
+
+  getPath(): string {
+    return this.path;
   }
 
   connectionLost(): void {
@@ -194,15 +210,19 @@ class SimClientStream extends EventEmitter implements Rider {
   private server: SimServerStream | undefined;
   private readonly pending: (() => void)[] = [];
   private connection: Connection;
+  private readonly deadline: number;
   readonly owner: SimProcess | undefined;
 
   constructor(
     private readonly endpoints: Endpoints, private readonly link: Link, private readonly name: MethodName,
     private readonly definition: Definition, private readonly metadata: Metadata, deadlineMs: number | undefined,
+    /** A server-streaming call's one request, sent with the opening. */
+    private readonly initial?: { request: unknown },
   ) {
     super();
     this.owner = endpoints.caller;
     this.connection = link.connection;
+    this.deadline = deadlineMs === undefined ? Infinity : simEpochMs + endpoints.loop.now + deadlineMs;
     if (deadlineMs !== undefined) {
       endpoints.loop.at(deadlineMs, endpoints.caller, '', () => this.finish(status.DEADLINE_EXCEEDED, 'Deadline exceeded', true));
     }
@@ -252,10 +272,12 @@ class SimClientStream extends EventEmitter implements Rider {
     this.connection.riders.add(this);
     const target = this.endpoints.handlers(this.link.to);
     const metadata = this.metadata.clone();
-    network.send(this.link, this.connection, 'up', 64, target?.process, `open ${this.link.name} ${this.name}`, () => {
+    const request = this.initial === undefined ? undefined : this.definition.requestSerialize(this.initial.request as never);
+    network.send(this.link, this.connection, 'up', 64 + (request?.length ?? 0), target?.process, `open ${this.link.name} ${this.name}`, () => {
       const host = this.endpoints.handlers(this.link.to);
       if (this.finished || host === undefined) return;
-      this.server = new SimServerStream(host.process, metadata, this);
+      const decoded = request === undefined ? undefined : this.definition.requestDeserialize(request);
+      this.server = new SimServerStream(host.process, metadata, this, decoded, this.deadline, this.definition.path);
       this.connection.riders.add(this.server);
       (host.handlers[this.name] as unknown as (call: SimServerStream) => void)(this.server);
     });

@@ -23,8 +23,30 @@ function fromLab(stack: string): boolean {
 
 type Patch = [target: object, key: string, name: string];
 
+/** The reports of the guards now on. Several simulated runs can share a process (a fleet worker's jobs). */
+const active = new Set<GuardReport>();
+let restore: (() => void) | undefined;
+
+/**
+ * Patches the globals while at least one guard is on, and restores them when the last is removed, in
+ * whatever order guards come and go. A call made while several runs are simulated counts in each of
+ * them: the stack cannot tell whose node code made it, and a count may only be too high, never too low.
+ */
 export function installGuard(): Guard {
   const report: GuardReport = { calls: 0, first: undefined };
+  if (active.size === 0) restore = patchGlobals();
+  active.add(report);
+  return {
+    report: () => ({ ...report }),
+    remove: () => {
+      if (!active.delete(report) || active.size > 0) return;
+      restore?.();
+      restore = undefined;
+    },
+  };
+}
+
+function patchGlobals(): () => void {
   const patches: Patch[] = [
     [Date, 'now', 'Date.now'], [performance, 'now', 'performance.now'], [Math, 'random', 'Math.random'],
     [globalThis, 'setTimeout', 'setTimeout'], [globalThis, 'setInterval', 'setInterval'], [globalThis, 'setImmediate', 'setImmediate'],
@@ -36,18 +58,17 @@ export function installGuard(): Guard {
     (target as Record<string, unknown>)[key] = function guarded(this: unknown, ...parameters: unknown[]): unknown {
       const stack = new Error().stack ?? '';
       if (fromLab(stack)) {
-        report.calls += 1;
-        report.first ??= { name, stack };
+        for (const report of active) {
+          report.calls += 1;
+          report.first ??= { name, stack };
+        }
       }
       return original.apply(this, parameters);
     };
   });
-  return {
-    report: () => ({ ...report }),
-    remove: () => {
-      patches.forEach(([target, key], index) => {
-        (target as Record<string, unknown>)[key] = originals[index];
-      });
-    },
+  return () => {
+    patches.forEach(([target, key], index) => {
+      (target as Record<string, unknown>)[key] = originals[index];
+    });
   };
 }

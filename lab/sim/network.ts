@@ -18,6 +18,21 @@ export const refusedConnectMs = 1;
 
 export type Direction = 'up' | 'down';
 
+/** Messages between branches a run keeps for its report's diagram; the rest are counted, not kept. */
+export const networkMessagesMax = 5_000;
+
+/** One message between two branches, on the loop's clock (ms); `receivedMs` null: it never arrived. */
+export interface NetworkMessage {
+  from: string;
+  to: string;
+  /** The call or stream it belongs to (propagate, read, ...). */
+  kind: string;
+  /** What it was: a call, a write on a stream, a reply, data back, a status. */
+  label: string;
+  sentMs: number;
+  receivedMs: number | null;
+}
+
 /** What rides on a connection: told when the connection ends under it. */
 export interface Rider {
   /** The process that hears of it (undefined: the lab's customers). */
@@ -73,6 +88,10 @@ export interface Hosts {
 export class Network {
   private readonly links = new Map<string, Link>();
   private connections = 0;
+  /** The first networkMessagesMax messages between branches, in the order they were sent. */
+  readonly messages: NetworkMessage[] = [];
+  /** Messages between branches sent in all, kept or not. */
+  messagesSent = 0;
 
   constructor(private readonly loop: SimLoop, private readonly draw: () => number, private readonly hosts: Hosts) {}
 
@@ -101,6 +120,29 @@ export class Network {
    * connection ended or the link held them meanwhile. Returns false when they were dropped at once.
    */
   send(
+    link: Link, connection: Connection, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void,
+  ): boolean {
+    const message = this.record(link, direction, label);
+    const delivered = message === undefined ? deliver : (): void => {
+      message.receivedMs = this.loop.now;
+      deliver();
+    };
+    return this.transmit(link, connection, direction, bytes, receiver, label, delivered);
+  }
+
+  /** Keeps a labelled message between two branches (a customer's calls are the history's, not the diagram's). */
+  private record(link: Link, direction: Direction, label: string): NetworkMessage | undefined {
+    if (label === '' || link.from === 'client') return undefined;
+    this.messagesSent += 1;
+    if (this.messages.length >= networkMessagesMax) return undefined;
+    const [what = '', , kind = ''] = label.split(' ');
+    const [from, to] = direction === 'up' ? [link.from, link.to] : [link.to, link.from];
+    const message: NetworkMessage = { from, to, kind, label: what, sentMs: this.loop.now, receivedMs: null };
+    this.messages.push(message);
+    return message;
+  }
+
+  private transmit(
     link: Link, connection: Connection, direction: Direction, bytes: number, receiver: SimProcess | undefined, label: string, deliver: () => void,
   ): boolean {
     // Bytes of a call or stream ride its own connection: once that one ended, they go nowhere, even
@@ -167,7 +209,7 @@ export class Network {
   private flowHeld(link: Link): void {
     const connection = link.connection;
     if (!connection.alive) return;
-    for (const entry of connection.held.splice(0)) this.send(link, connection, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
+    for (const entry of connection.held.splice(0)) this.transmit(link, connection, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
   }
 
   addToxic(link: Link, id: number, toxic: LinkToxic, stream: ToxicStream, toxicity: number): void {

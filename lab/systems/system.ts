@@ -2,7 +2,7 @@
 // links exist between them, its workload (an arbitrary of its own ops and a client that performs one),
 // and its judge (a model, its final states, the claims that apply). The bank is the first system, etcd
 // the first outside one; a user's is a module path. The runner, nemesis, shrinker, replay, compare and
-// report will know nothing else of a system. (This is the contract; the runner adopts it next.)
+// report know nothing else of a system (lab/run/system-run.ts drives it; README: "Testing your own system").
 import type fc from 'fast-check';
 import type { AnyModel, Claims, History, Verdict } from '../../models/index.js';
 
@@ -12,7 +12,10 @@ export interface NodeContext {
   id: string;
   /** Where the node listens for clients, on loopback (the client link's proxy points here). */
   listen: { host: string; port: number };
-  /** Where the node listens for its peers, when the system has peer traffic apart from client traffic. */
+  /**
+   * Where the node listens for its peers: given to a system with a peer front (etcd's raft port). Any
+   * other system's peers dial the node's client address, through the proxy of the pair.
+   */
   peerListen?: { host: string; port: number };
   /**
    * The address peers dial to reach this node, for a system whose nodes announce it to each other
@@ -27,6 +30,8 @@ export interface NodeContext {
   seed: number;
   /** The first start of this node in the run, or a restart after a kill. */
   start: 'first' | 'restart';
+  /** The workload of the run, for a system whose variants start their nodes differently (the bank's strategies). */
+  workload?: string;
 }
 
 /** How one node runs: an OS process the lab starts, signals and stops. */

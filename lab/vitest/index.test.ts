@@ -2,13 +2,18 @@
 // the suite seed honours FAULTLINE_SEED. (properties/lab-lock.test.ts runs labProperty for real.)
 import { describe, expect, it } from 'vitest';
 import { handRun } from '../compare/_testing/runs.js';
-import { expectOk, suiteRuns, suiteSeed } from './index.js';
+import { expectOk, suiteRuns, suiteSeed, testTimeoutMs } from './index.js';
 
 describe('faultline/vitest', () => {
   it('fails a run that is not ok with its story, its SEED= line and the command that reruns it', () => {
     const { result } = handRun({ index: 2, strategy: 'unsafe', verdict: 'illegal', violations: ['linearizability'], ops: [] });
     expect(() => expectOk(result)).toThrow(/VIOLATION linearizability[\s\S]*SEED=1 index=2[\s\S]*rerun: {2}npx faultline run --seed 1 --index 2/);
     expect(() => expectOk({ ...result, verdict: 'ok', violations: [] })).not.toThrow();
+  });
+
+  it("gives each test a timeout from the run's limits, not vitest's 5 s, which one run on a busy machine outlasts", () => {
+    expect(testTimeoutMs()).toBeGreaterThan(60_000);
+    expect(testTimeoutMs({ workloadMsMax: 120_000 }) - testTimeoutMs()).toBe(60_000);
   });
 
   it('takes FAULTLINE_SEED and FAULTLINE_RUNS', () => {

@@ -10,7 +10,7 @@ import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
 import { failureStory } from '../report/index.js';
 import type { RunResult } from '../report/index.js';
-import { ClusterPool, trial } from '../run/index.js';
+import { ClusterPool, defaultRunLimits, trial } from '../run/index.js';
 import type { RunLimits } from '../run/index.js';
 
 /** The suite seed in CI, where every run must be the same as the last. */
@@ -45,6 +45,22 @@ export interface LabPropertyConstraints {
   artifactsRoot?: string;
   /** The run's own root seed (default suiteSeed()). */
   seed?: number;
+  /** Each test's timeout (default: a cluster's start plus the run's limits, see testTimeoutMs). */
+  timeoutMs?: number;
+}
+
+/** What a cluster may take to start before the first run, as startCluster allows by default. */
+const clusterStartMsMax = 20_000;
+/** Artifacts, the heal and the pool's reset, on a busy machine. */
+const runOverheadMsMax = 10_000;
+
+/**
+ * A test's timeout: the longest a run may take by its limits, and a cluster's start. vitest's default
+ * (5 s) is shorter than one run on a busy machine, and a timeout would hide the run's own verdict.
+ */
+export function testTimeoutMs(limits: Partial<RunLimits> = {}): number {
+  const { workloadMsMax, quiescenceMsMax, checkerMsMax } = { ...defaultRunLimits, ...limits };
+  return clusterStartMsMax + workloadMsMax + quiescenceMsMax + checkerMsMax + runOverheadMsMax;
 }
 
 /** Runs k of the root seed, one test each; a run passes when `check` does (default: its verdict is ok). */
@@ -60,7 +76,7 @@ export function labProperty(title: string, options: LabPropertyConstraints, chec
         const plan = planFor(seeds.plan, '0', constraints);
         const { result } = await trial(plan, seeds, { pool, limits: options.limits ?? {}, artifactsRoot: options.artifactsRoot ?? 'artifacts/properties', shrink: false });
         check(result);
-      });
+      }, options.timeoutMs ?? testTimeoutMs(options.limits));
     }
   });
 }

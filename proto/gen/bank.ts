@@ -12,8 +12,10 @@ import {
   Client,
   type ClientDuplexStream,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   type handleBidiStreamingCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -80,6 +82,8 @@ export interface DepositRequest {
   requestId: string;
   account: string;
   amount: number;
+  /** A conditional write: applied only while the account is at this version, else ABORTED (definite). */
+  expectedVersion?: number | undefined;
 }
 
 export interface DepositReply {
@@ -92,6 +96,8 @@ export interface WithdrawRequest {
   requestId: string;
   account: string;
   amount: number;
+  /** As on DepositRequest. */
+  expectedVersion?: number | undefined;
 }
 
 /** applied is false when funds did not suffice; nothing changed then. */
@@ -104,9 +110,28 @@ export interface WithdrawReply {
 export interface QueryRequest {
   clientId: string;
   account: string;
+  /**
+   * Read your writes: answer with a state at or after this version. A branch whose replica is behind
+   * waits for it until the deadline (DEADLINE_EXCEEDED), or, with refuse_if_behind, refuses at once
+   * with FAILED_PRECONDITION so that the client polls. Negative is INVALID_ARGUMENT.
+   */
+  minVersion?: number | undefined;
+  refuseIfBehind?: boolean | undefined;
 }
 
 export interface QueryReply {
+  balance: number;
+  version: number;
+}
+
+export interface WatchRequest {
+  clientId: string;
+  account: string;
+  /** Negative is INVALID_ARGUMENT. */
+  minVersion: number;
+}
+
+export interface WatchReply {
   balance: number;
   version: number;
 }
@@ -117,6 +142,9 @@ export interface TransferRequest {
   fromAccount: string;
   toAccount: string;
   amount: number;
+  /** As on DepositRequest, one for each account. */
+  expectedFromVersion?: number | undefined;
+  expectedToVersion?: number | undefined;
 }
 
 export interface TransferReply {
@@ -330,7 +358,7 @@ export interface ResetReply {
 }
 
 function createBaseDepositRequest(): DepositRequest {
-  return { clientId: "", requestId: "", account: "", amount: 0 };
+  return { clientId: "", requestId: "", account: "", amount: 0, expectedVersion: undefined };
 }
 
 export const DepositRequest: MessageFns<DepositRequest> = {
@@ -346,6 +374,9 @@ export const DepositRequest: MessageFns<DepositRequest> = {
     }
     if (message.amount !== 0) {
       writer.uint32(32).int64(message.amount);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(40).int64(message.expectedVersion);
     }
     return writer;
   },
@@ -395,6 +426,14 @@ export const DepositRequest: MessageFns<DepositRequest> = {
             message.amount = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -421,6 +460,11 @@ export const DepositRequest: MessageFns<DepositRequest> = {
         : "",
       account: isSet(object.account) ? globalThis.String(object.account) : "",
       amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
     };
   },
 
@@ -438,6 +482,9 @@ export const DepositRequest: MessageFns<DepositRequest> = {
     if (message.amount !== 0) {
       obj.amount = Math.round(message.amount);
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
     return obj;
   },
 
@@ -450,6 +497,7 @@ export const DepositRequest: MessageFns<DepositRequest> = {
     message.requestId = object.requestId ?? "";
     message.account = object.account ?? "";
     message.amount = object.amount ?? 0;
+    message.expectedVersion = object.expectedVersion ?? undefined;
     return message;
   },
 };
@@ -540,7 +588,7 @@ export const DepositReply: MessageFns<DepositReply> = {
 };
 
 function createBaseWithdrawRequest(): WithdrawRequest {
-  return { clientId: "", requestId: "", account: "", amount: 0 };
+  return { clientId: "", requestId: "", account: "", amount: 0, expectedVersion: undefined };
 }
 
 export const WithdrawRequest: MessageFns<WithdrawRequest> = {
@@ -556,6 +604,9 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
     }
     if (message.amount !== 0) {
       writer.uint32(32).int64(message.amount);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(40).int64(message.expectedVersion);
     }
     return writer;
   },
@@ -605,6 +656,14 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
             message.amount = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -631,6 +690,11 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
         : "",
       account: isSet(object.account) ? globalThis.String(object.account) : "",
       amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
     };
   },
 
@@ -648,6 +712,9 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
     if (message.amount !== 0) {
       obj.amount = Math.round(message.amount);
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
     return obj;
   },
 
@@ -660,6 +727,7 @@ export const WithdrawRequest: MessageFns<WithdrawRequest> = {
     message.requestId = object.requestId ?? "";
     message.account = object.account ?? "";
     message.amount = object.amount ?? 0;
+    message.expectedVersion = object.expectedVersion ?? undefined;
     return message;
   },
 };
@@ -766,7 +834,7 @@ export const WithdrawReply: MessageFns<WithdrawReply> = {
 };
 
 function createBaseQueryRequest(): QueryRequest {
-  return { clientId: "", account: "" };
+  return { clientId: "", account: "", minVersion: undefined, refuseIfBehind: undefined };
 }
 
 export const QueryRequest: MessageFns<QueryRequest> = {
@@ -776,6 +844,12 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     }
     if (message.account !== "") {
       writer.uint32(18).string(message.account);
+    }
+    if (message.minVersion !== undefined) {
+      writer.uint32(24).int64(message.minVersion);
+    }
+    if (message.refuseIfBehind !== undefined) {
+      writer.uint32(32).bool(message.refuseIfBehind);
     }
     return writer;
   },
@@ -809,6 +883,22 @@ export const QueryRequest: MessageFns<QueryRequest> = {
             message.account = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minVersion = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.refuseIfBehind = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -829,6 +919,16 @@ export const QueryRequest: MessageFns<QueryRequest> = {
         ? globalThis.String(object.client_id)
         : "",
       account: isSet(object.account) ? globalThis.String(object.account) : "",
+      minVersion: isSet(object.minVersion)
+        ? globalThis.Number(object.minVersion)
+        : isSet(object.min_version)
+        ? globalThis.Number(object.min_version)
+        : undefined,
+      refuseIfBehind: isSet(object.refuseIfBehind)
+        ? globalThis.Boolean(object.refuseIfBehind)
+        : isSet(object.refuse_if_behind)
+        ? globalThis.Boolean(object.refuse_if_behind)
+        : undefined,
     };
   },
 
@@ -840,6 +940,12 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     if (message.account !== "") {
       obj.account = message.account;
     }
+    if (message.minVersion !== undefined) {
+      obj.minVersion = Math.round(message.minVersion);
+    }
+    if (message.refuseIfBehind !== undefined) {
+      obj.refuseIfBehind = message.refuseIfBehind;
+    }
     return obj;
   },
 
@@ -850,6 +956,8 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     const message = createBaseQueryRequest();
     message.clientId = object.clientId ?? "";
     message.account = object.account ?? "";
+    message.minVersion = object.minVersion ?? undefined;
+    message.refuseIfBehind = object.refuseIfBehind ?? undefined;
     return message;
   },
 };
@@ -939,8 +1047,210 @@ export const QueryReply: MessageFns<QueryReply> = {
   },
 };
 
+function createBaseWatchRequest(): WatchRequest {
+  return { clientId: "", account: "", minVersion: 0 };
+}
+
+export const WatchRequest: MessageFns<WatchRequest> = {
+  encode(message: WatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.clientId !== "") {
+      writer.uint32(10).string(message.clientId);
+    }
+    if (message.account !== "") {
+      writer.uint32(18).string(message.account);
+    }
+    if (message.minVersion !== 0) {
+      writer.uint32(24).int64(message.minVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minVersion = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRequest {
+    return {
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      minVersion: isSet(object.minVersion)
+        ? globalThis.Number(object.minVersion)
+        : isSet(object.min_version)
+        ? globalThis.Number(object.min_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: WatchRequest): unknown {
+    const obj: any = {};
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.minVersion !== 0) {
+      obj.minVersion = Math.round(message.minVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchRequest>): WatchRequest {
+    return WatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchRequest>): WatchRequest {
+    const message = createBaseWatchRequest();
+    message.clientId = object.clientId ?? "";
+    message.account = object.account ?? "";
+    message.minVersion = object.minVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchReply(): WatchReply {
+  return { balance: 0, version: 0 };
+}
+
+export const WatchReply: MessageFns<WatchReply> = {
+  encode(message: WatchReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.balance !== 0) {
+      writer.uint32(8).int64(message.balance);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int64(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.balance = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchReply {
+    return {
+      balance: isSet(object.balance) ? globalThis.Number(object.balance) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+    };
+  },
+
+  toJSON(message: WatchReply): unknown {
+    const obj: any = {};
+    if (message.balance !== 0) {
+      obj.balance = Math.round(message.balance);
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchReply>): WatchReply {
+    return WatchReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchReply>): WatchReply {
+    const message = createBaseWatchReply();
+    message.balance = object.balance ?? 0;
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
 function createBaseTransferRequest(): TransferRequest {
-  return { clientId: "", requestId: "", fromAccount: "", toAccount: "", amount: 0 };
+  return {
+    clientId: "",
+    requestId: "",
+    fromAccount: "",
+    toAccount: "",
+    amount: 0,
+    expectedFromVersion: undefined,
+    expectedToVersion: undefined,
+  };
 }
 
 export const TransferRequest: MessageFns<TransferRequest> = {
@@ -959,6 +1269,12 @@ export const TransferRequest: MessageFns<TransferRequest> = {
     }
     if (message.amount !== 0) {
       writer.uint32(40).int64(message.amount);
+    }
+    if (message.expectedFromVersion !== undefined) {
+      writer.uint32(48).int64(message.expectedFromVersion);
+    }
+    if (message.expectedToVersion !== undefined) {
+      writer.uint32(56).int64(message.expectedToVersion);
     }
     return writer;
   },
@@ -1016,6 +1332,22 @@ export const TransferRequest: MessageFns<TransferRequest> = {
             message.amount = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedFromVersion = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expectedToVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1051,6 +1383,16 @@ export const TransferRequest: MessageFns<TransferRequest> = {
         ? globalThis.String(object.to_account)
         : "",
       amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      expectedFromVersion: isSet(object.expectedFromVersion)
+        ? globalThis.Number(object.expectedFromVersion)
+        : isSet(object.expected_from_version)
+        ? globalThis.Number(object.expected_from_version)
+        : undefined,
+      expectedToVersion: isSet(object.expectedToVersion)
+        ? globalThis.Number(object.expectedToVersion)
+        : isSet(object.expected_to_version)
+        ? globalThis.Number(object.expected_to_version)
+        : undefined,
     };
   },
 
@@ -1071,6 +1413,12 @@ export const TransferRequest: MessageFns<TransferRequest> = {
     if (message.amount !== 0) {
       obj.amount = Math.round(message.amount);
     }
+    if (message.expectedFromVersion !== undefined) {
+      obj.expectedFromVersion = Math.round(message.expectedFromVersion);
+    }
+    if (message.expectedToVersion !== undefined) {
+      obj.expectedToVersion = Math.round(message.expectedToVersion);
+    }
     return obj;
   },
 
@@ -1084,6 +1432,8 @@ export const TransferRequest: MessageFns<TransferRequest> = {
     message.fromAccount = object.fromAccount ?? "";
     message.toAccount = object.toAccount ?? "";
     message.amount = object.amount ?? 0;
+    message.expectedFromVersion = object.expectedFromVersion ?? undefined;
+    message.expectedToVersion = object.expectedToVersion ?? undefined;
     return message;
   },
 };
@@ -4341,6 +4691,19 @@ export const BranchService = {
     responseSerialize: (value: TransferReply): Buffer => Buffer.from(TransferReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): TransferReply => TransferReply.decode(value),
   },
+  /**
+   * Push instead of polling: the account's state from this branch's replica as soon as it reaches
+   * min_version (at once if it has), then every newer state, until the caller cancels or its deadline.
+   */
+  watch: {
+    path: "/faultline.bank.v1.Branch/Watch" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRequest): Buffer => Buffer.from(WatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
+    responseSerialize: (value: WatchReply): Buffer => Buffer.from(WatchReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchReply => WatchReply.decode(value),
+  },
   /** Branch to branch: a long-lived bidi stream of updates one way and acks the other. */
   propagate: {
     path: "/faultline.bank.v1.Branch/Propagate" as const,
@@ -4442,6 +4805,11 @@ export interface BranchServer extends UntypedServiceImplementation {
   withdraw: handleUnaryCall<WithdrawRequest, WithdrawReply>;
   query: handleUnaryCall<QueryRequest, QueryReply>;
   transfer: handleUnaryCall<TransferRequest, TransferReply>;
+  /**
+   * Push instead of polling: the account's state from this branch's replica as soon as it reaches
+   * min_version (at once if it has), then every newer state, until the caller cancels or its deadline.
+   */
+  watch: handleServerStreamingCall<WatchRequest, WatchReply>;
   /** Branch to branch: a long-lived bidi stream of updates one way and acks the other. */
   propagate: handleBidiStreamingCall<PropagateMessage, PropagateAck>;
   /** Serialization point (lock strategy): a lease with a fencing token per account. */
@@ -4524,6 +4892,12 @@ export interface BranchClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: TransferReply) => void,
   ): ClientUnaryCall;
+  /**
+   * Push instead of polling: the account's state from this branch's replica as soon as it reaches
+   * min_version (at once if it has), then every newer state, until the caller cancels or its deadline.
+   */
+  watch(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchReply>;
+  watch(request: WatchRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<WatchReply>;
   /** Branch to branch: a long-lived bidi stream of updates one way and acks the other. */
   propagate(): ClientDuplexStream<PropagateMessage, PropagateAck>;
   propagate(options: Partial<CallOptions>): ClientDuplexStream<PropagateMessage, PropagateAck>;

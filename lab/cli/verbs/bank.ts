@@ -10,7 +10,7 @@ import {
 } from '../../cluster/index.js';
 import type { Cluster, CourseInput, CourseOutputEntry, Strategy } from '../../cluster/index.js';
 
-const usage = 'usage: faultline bank <input.json> [--strategy unsafe|lock|lock-free] [-o output.json]';
+const usage = 'usage: faultline bank <input.json> [--strategy S] [-o output.json]   (S: any strategy of `faultline run --help`)';
 const defaultStrategy: Strategy = 'lock';
 const convergenceTimeoutMs = 10_000;
 

@@ -5,7 +5,7 @@ import { exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
 import type { LabFlags } from '../lab-flags.js';
 import { fleetCall, printSession, progressLine, queueFlag, sayer } from '../fleet-flags.js';
-import { campaignCounts, campaignIdOf, campaignIdPattern, cancelCampaign, enqueueCampaign, finishCampaign, loadCampaign, openQueue, probeQueue, redisClient, watchCampaign } from '../../fleet/index.js';
+import { campaignCounts, campaignIdOf, campaignIdPattern, cancelCampaign, deleteCampaign, enqueueCampaign, finishCampaign, loadCampaign, openQueue, probeQueue, redisClient, retryCampaign, watchCampaign } from '../../fleet/index.js';
 import type { CampaignMeta, CampaignOutput, CampaignSpec, CampaignState, QueueAddress } from '../../fleet/index.js';
 
 /** How often a campaign reads its jobs back. */
@@ -74,17 +74,19 @@ function statusLine(meta: CampaignMeta, state: CampaignState, waiting: number): 
 }
 
 export const verb: Verb = {
-  summary: 'a campaign on a queue: campaign status|results|cancel <id> --queue URL',
+  summary: 'a campaign on a queue: campaign status|results|cancel|retry|delete <id> --queue URL',
   usage: [
     '  status <id>    runs done, running, waiting and failed, and why each failed one failed',
     '  results <id>   the summary table and index of the runs done so far, failures\' artifacts unpacked',
     '  cancel <id>    workers refuse its jobs from now on; the jobs not yet taken are removed',
+    '  retry <id>     its failed runs (stalled twice, or a worker error) go back to the queue for two more tries',
+    '  delete <id>    removes its jobs and stored results from Redis (read them with results first)',
     '  --queue redis://HOST:PORT (required)  --artifacts DIR (default artifacts)  --json',
   ].join('\n'),
   async run(argv) {
     const args = parseFlags(argv, { queue: { type: 'string' }, artifacts: { type: 'string' }, json: { type: 'boolean' } }, true);
     const [action, id, ...rest] = args.positionals;
-    if (action === undefined || !['status', 'results', 'cancel'].includes(action) || id === undefined || rest.length > 0) throw usageError('usage: faultline campaign status|results|cancel <id> --queue redis://HOST:PORT');
+    if (action === undefined || !['status', 'results', 'cancel', 'retry', 'delete'].includes(action) || id === undefined || rest.length > 0) throw usageError('usage: faultline campaign status|results|cancel|retry|delete <id> --queue redis://HOST:PORT');
     const address = await queueFlag(args);
     if (address === undefined) throw usageError('campaign needs --queue redis://HOST:PORT');
     const json = args.values.json === true;
@@ -92,6 +94,17 @@ export const verb: Verb = {
       if (action === 'cancel') {
         const { meta, removed } = await cancelCampaign(client, queue, id);
         process.stdout.write(`campaign ${meta.id}: cancelled; ${removed} jobs not yet taken were removed\n`);
+        return exitCode.ok;
+      }
+      if (action === 'retry') {
+        const { meta, retried } = await retryCampaign(client, queue, id);
+        process.stdout.write(`campaign ${meta.id}: ${retried} failed runs are back in the queue\n`);
+        return exitCode.ok;
+      }
+      if (action === 'delete') {
+        const { meta, deleted, running } = await deleteCampaign(client, queue, id);
+        const left = running === 0 ? '' : `; ${running} running jobs finish first (delete again to remove them)`;
+        process.stdout.write(`campaign ${meta.id}: deleted ${deleted} jobs and their results${left}\n`);
         return exitCode.ok;
       }
       const meta = await loadCampaign(client, id);

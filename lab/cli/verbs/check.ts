@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { checkSessionGuarantees, combineVerdicts, historyFormats, judgeInvariants, judgeLiveness, measureStaleness, modelNames, orderRules, resolveUnknowns, sessionGuarantees } from '../../../models/index.js';
+import { checkSequential, checkSessionGuarantees, combineVerdicts, historyFormats, judgeInvariants, judgeLiveness, measureStaleness, modelNames, orderRules, resolveUnknowns, sessionGuarantees } from '../../../models/index.js';
 import type { FormatChoice, History, HistoryFormat, LinearizabilityResult, ModelName, Verdict, Witness } from '../../../models/index.js';
 import { booleanFlag, choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { ParsedArgs } from '../args.js';
@@ -40,7 +40,7 @@ function usageText(): string {
   return `usage: faultline check FILE... | DIR [--recursive] [--model ${modelNames.join('|')}]
        [--initial VALUE] [--format ${formatChoices.join('|')}] [--jobs N]
        [--timeout-ms N] [--memory-mb N] [--cache-entries-max N] [--json]
-       [--consistency linearizable|session|eventual]
+       [--consistency linearizable|sequential|session|eventual]
 
 One file: its verdict, explained (--json: one JSON object). Several files or a folder (its
 ${historyExtensions.join(' ')} files; --recursive: its subfolders too): one line a file, then a summary
@@ -56,7 +56,8 @@ table (--json: one JSON object a line, the summary last). A bad file is reported
         shared among the cores, now ${defaultMemoryMb()}).
 --cache-entries-max: a cap on one partition's cache entries (default: none; the memory budget rules).
 When a budget runs out the verdict is unknown, saying which budget and how far the search got.
---consistency: the rung one bank history is judged for (default linearizable): session checks
+--consistency: the rung one bank history is judged for (default linearizable): sequential searches
+        for one order that keeps each process's own order, real time aside; session checks
         read-your-writes, monotonic reads and writes and writes-follow-reads by the accounts'
         versions; eventual checks convergence from the final-states.json beside it; both print the
         staleness of the reads.
@@ -83,7 +84,7 @@ const options = {
 } as const;
 
 /** The rungs `--consistency` judges a bank history for; linearizable is the default search. */
-const rungChoices = ['linearizable', 'session', 'eventual'] as const;
+const rungChoices = ['linearizable', 'sequential', 'session', 'eventual'] as const;
 type Rung = (typeof rungChoices)[number];
 
 interface Settings {
@@ -252,16 +253,20 @@ async function checkOne(file: string, settings: Settings): Promise<number> {
 }
 
 /**
- * A bank history judged for a rung weaker than linearizable: `session` checks the four session
+ * A bank history judged for a rung weaker than linearizable: `sequential` searches for one order that
+ * keeps each process's own order (real time aside), `session` checks the four session
  * guarantees by the accounts' versions, `eventual` the replicas' convergence after the heal (from the
  * run's final states beside the history); either with the run's invariants where they are beside it.
  */
 async function checkRung(file: string, rung: Exclude<Rung, 'linearizable'>, settings: Settings): Promise<number> {
-  const { history, modelName } = loadHistory(file, settings);
+  const { history, modelName, spec } = loadHistory(file, settings);
   if (modelName !== 'bank') throw usageError(`--consistency judges bank histories; ${file} reads as ${modelName}`);
   const beside = await runBeside(file, history);
   const checks: CheckResult[] = [...beside.invariants];
-  if (rung === 'session') {
+  if (rung === 'sequential') {
+    const sequential = checkSequential(modelFromSpec(spec), beside.history);
+    checks.unshift({ kind: 'sequential', verdict: sequential.verdict, summary: sequential.reason ?? `one order keeps every process's own order (${sequential.deepest} ops)`, details: sequential });
+  } else if (rung === 'session') {
     const session = checkSessionGuarantees(history);
     const summary = session.violations.length === 0 ? `every session kept ${sessionGuarantees.join(', ')}` : session.violations.slice(0, 3).map((violation) => `${violation.guarantee}: ${violation.text}`).join('; ');
     checks.unshift({ kind: 'session-guarantees', verdict: session.verdict, summary, details: session });

@@ -9,6 +9,7 @@ import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
+import { otherSystem, systemCompare } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { seedLine, strategies } from '../../plan/index.js';
 import type { Strategy } from '../../plan/index.js';
@@ -20,7 +21,7 @@ export const seedsMax = 10_000;
 const defaultSeeds = 10;
 
 /** Flags of a single-strategy run that mean nothing here: compare never shrinks and reuses its clusters. */
-const foreignFlags = ['strategy', 'no-shrink', 'fresh-cluster', 'artifacts'];
+const foreignFlags = ['strategy', 'reads', 'no-shrink', 'fresh-cluster', 'artifacts'];
 
 const compareOptionSpecs: OptionSpecs = {
   ...Object.fromEntries(Object.entries(labOptionSpecs).filter(([name]) => !foreignFlags.includes(name))),
@@ -48,18 +49,20 @@ function exitFor(document: CompareDocument): number {
 
 /** The shared lab flags that apply here (not those of single-strategy runs). */
 const sharedUsage = labUsage.split('\n')
-  .filter((line) => !/^ {2}--(strategy|artifacts|fresh-cluster) /.test(line))
+  .filter((line) => !/^ {2}--(strategy|reads|artifacts|fresh-cluster) /.test(line))
   .map((line) => line.replace('--no-shrink  --json', '--json'));
 
 export const verb: Verb = {
   summary: 'paired runs of several strategies on the same seeds',
   usage: [
-    '  --strategies A,B[,C]   two or more of unsafe|lock|lock-free (default lock,lock-free), run alternately on each plan',
+    `  --strategies A,B[,C]   two or more of ${strategies.join(', ')} (default lock,lock-free), run alternately on each plan`,
     `  --seeds N  --seed ROOT   how many plans (default ${defaultSeeds}), and the root seed they derive from (default: random, printed)`,
     '  --out DIR              where compare.json and compare.html go (default artifacts/compare-ROOT)',
+    '  --system S --workloads A,B   another system\'s variants (for etcd: register,serializable-reads) on the same seeds',
     ...sharedUsage,
   ].join('\n'),
   async run(argv) {
+    if (otherSystem(argv) !== undefined) return systemCompare(argv);
     const args = parseFlags(argv, compareOptionSpecs);
     const flags = labFlags(args);
     const chosen = strategiesFlag(stringFlag(args, 'strategies'));

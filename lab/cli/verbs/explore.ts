@@ -8,6 +8,7 @@ import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
+import { otherSystem, systemExplore, systemUsage } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, seedFlag } from '../lab-flags.js';
 import type { LabFlags } from '../lab-flags.js';
 import { fleetCall, printSession, progressLine, queueFlag, sayer, specOf } from '../fleet-flags.js';
@@ -72,8 +73,10 @@ export const verb: Verb = {
     '  --check-determinism                 (--mode sim) run each seed twice and name the first trace event that differs',
     '  --queue-down-s N                    how long a campaign waits for a queue that stops answering (default 60)',
     labUsage,
+    systemUsage,
   ].join('\n'),
   async run(argv) {
+    if (otherSystem(argv) !== undefined) return systemExplore(argv);
     const extra = {
       seed: { type: 'string' }, runs: { type: 'string' }, minutes: { type: 'string' }, shard: { type: 'string' }, queue: { type: 'string' }, campaign: { type: 'string' },
       'queue-down-s': { type: 'string' }, workers: { type: 'string' }, 'check-determinism': { type: 'boolean' },
@@ -94,7 +97,6 @@ export const verb: Verb = {
     if (address !== undefined && shardText !== undefined) throw usageError('--shard is for runs without a queue; a campaign shares its seeds among the workers itself');
     if (address === undefined && (args.values.campaign !== undefined || args.values['queue-down-s'] !== undefined)) throw usageError('--campaign and --queue-down-s go with --queue');
     if (address !== undefined && minutes !== undefined) throw usageError('--minutes is for a local explore; a campaign runs its --runs seeds (campaign cancel stops it)');
-    if (mode === 'sim' && shardText !== undefined) throw usageError('--shard runs real clusters; the simulator spreads seeds over --workers');
     const shard = shardText === undefined ? null : await fleetCall(() => parseShard(shardText));
     const interactive = process.stderr.isTTY === true && !flags.json;
     const spec = specOf(flags, root, mode);
@@ -104,7 +106,7 @@ export const verb: Verb = {
       return exploreOnQueue({ address, spec, runs, campaign: stringFlag(args, 'campaign'), flags, interactive, queueDownMs: queueDownS * 1000 });
     }
     const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
-    if (mode === 'sim') return exploreSim({ root, flags, runs, stopAt, workerCount, checking });
+    if (mode === 'sim') return exploreSim({ root, spec, flags, runs, shard, stopAt, workerCount, checking });
     return exploreLocally({ spec, flags, runs, shard, stopAt, interactive });
   },
 };

@@ -1,6 +1,6 @@
 // replay refuses, in one line and before starting anything, what it cannot run: a plan.json that the
 // plan schema refuses (exit 65, naming the first offending path) and flags that shape generated plans (64).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,5 +41,17 @@ describe('faultline replay on bad input', () => {
   it('refuses a flag that shapes generated plans', async () => {
     expect(await main(['replay', artifactDir(plan), '--faults', 'heavy'])).toBe(exitCode.usage);
     expect(output.stderr).toMatch(/--faults does not apply/);
+  });
+
+  it('replays a simulated run in the simulator unless --mode says otherwise, and its rerun command says --mode sim', async () => {
+    const root = mkdtempSync(join(scratch, 'sim-'));
+    const args = ['--seed', '34', '--index', '10', '--strategy', 'unsafe', '--branches-max', '2', '--ops', '8', '--no-shrink'];
+    expect(await main(['run', ...args, '--mode', 'sim', '--artifacts', root])).toBe(exitCode.violation);
+    const directory = join(root, 's34-k10-p0-unsafe');
+    expect(JSON.parse(readFileSync(join(directory, 'verdict.json'), 'utf8'))).toMatchObject({ mode: 'sim' });
+    expect(readFileSync(join(directory, 'replay.txt'), 'utf8')).toContain(`npx faultline run ${args.slice(0, 4).join(' ')} --path 0 --strategy unsafe --branches-max 2 --ops 8 --mode sim\n`);
+    output.stdout = '';
+    expect(await main(['replay', directory, '--times', '2', '--json'])).toBe(exitCode.violation);
+    expect(JSON.parse(output.stdout)).toMatchObject({ times: 2, mode: 'sim', reproduced: 2 });
   });
 });

@@ -4,9 +4,10 @@
 import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../main.js';
+import { systemReplay } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
 import { seedLine } from '../../plan/index.js';
-import { isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
+import { holdsSystemRun, isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
 import type { RecordedRun, RunRandomness } from '../../report/index.js';
 import { ClusterPool, runOnce } from '../../run/index.js';
 
@@ -31,8 +32,10 @@ function readRun(directory: string): RecordedRun {
 
 export const verb: Verb = {
   summary: 're-run a recorded plan with its seeds: replay <artifact-dir> [--times N]',
-  usage: `  replay <artifact-dir> [--times N]   (strategy and bug default to the recorded ones)\n${labUsage}`,
+  usage: `  replay <artifact-dir> [--times N]   (strategy, bug and mode default to the recorded ones)\n${labUsage}`,
   async run(argv) {
+    const systemRun = argv.find((word) => !word.startsWith('-') && holdsSystemRun(word));
+    if (systemRun !== undefined) return systemReplay(systemRun, argv);
     const args = parseFlags(argv, { ...labOptionSpecs, times: { type: 'string' } }, true);
     const [directory, ...extra] = args.positionals;
     if (directory === undefined || extra.length > 0) throw usageError('replay takes one artifact directory');
@@ -40,7 +43,7 @@ export const verb: Verb = {
     const generation = planFlags.find((name) => args.values[name] !== undefined);
     if (generation !== undefined) throw usageError(`replay runs the recorded plan: --${generation} does not apply (run --seed S --index K takes it)`);
     const recorded = readRun(directory);
-    const flags = labFlags(args, { strategy: recorded.strategy });
+    const flags = labFlags(args, { strategy: recorded.strategy, mode: recorded.mode });
     const bug = flags.bug ?? recorded.bug;
     const note = recorded.seedsRecorded ? '' : ' (no seeds.json: derived from the plan seed)';
     process.stderr.write(`${seedLine(recorded.seeds)}${note}\n`);
@@ -60,7 +63,7 @@ export const verb: Verb = {
       await pool.close();
     }
     const expected = recorded.violations.length === 0 ? 'a pass' : `the violation (${recorded.violations.join(', ')})`;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ times, reproduced: same, expected: recorded.violations, seeds: recorded.seeds, verdicts, randomness })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ times, mode: flags.mode, reproduced: same, expected: recorded.violations, seeds: recorded.seeds, verdicts, randomness })}\n`);
     else process.stdout.write(`reproduced ${expected} in ${same} of ${times} replays (${((100 * same) / times).toFixed(0)} %)\n`);
     return replayExit(recorded, same, verdicts);
   },

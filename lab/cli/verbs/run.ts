@@ -5,6 +5,7 @@ import { integerFlag, parseFlags } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../main.js';
+import { otherSystem, systemRun, systemUsage } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { isNoSuchPath, planFor } from '../../gen/index.js';
 import { describePlan, planHash, planJson, runSeeds, seedLine } from '../../plan/index.js';
@@ -39,8 +40,9 @@ export function bothReplays(run: RunResult, schedule?: ScheduleShrink): string {
 
 export const verb: Verb = {
   summary: 'one run from --seed (and --index, --path), real or simulated (--mode)',
-  usage: `  --seed S (required)  --index K (default 0: the run explore numbers K)  --path P (default 0)  --dry-run (print the plan only)\n  --schedule-ties N   (--mode sim) draw N of the scheduler's choices, FIFO after: a shrunk schedule\n${labUsage}`,
+  usage: `  --seed S (required)  --index K (default 0: the run explore numbers K)  --path P (default 0)  --dry-run (print the plan only)\n  --schedule-ties N   (--mode sim) draw N of the scheduler's choices, FIFO after: a shrunk schedule\n${labUsage}\n${systemUsage}`,
   async run(argv) {
+    if (otherSystem(argv) !== undefined) return systemRun(argv);
     const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, index: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'schedule-ties': { type: 'string' } });
     const randomTiesMax = integerFlag(args, 'schedule-ties', 0, Number.MAX_SAFE_INTEGER);
     const root = seedFlag(args);

@@ -1,6 +1,6 @@
 // messages.jsonl: the one definition of the messages a run may record between its nodes (the
 // propagation stream's updates and acks, every message in sim mode), and their Lamport diagram.
-// Runs do not write this file yet; the report draws it when it is there.
+// A simulated run records every message between branches (lab/sim/network.ts); a real run records none.
 import type { FaultInterval } from './faults.js';
 import { escapeHtml } from './escape.js';
 

@@ -34,12 +34,20 @@ function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
 }
 
+/** The bank's ops; any other system's are labelled from their own fields. */
+const bankFunctions = new Set(['deposit', 'withdraw', 'query', 'transfer']);
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function text(value: unknown): string {
   return value === undefined ? '?' : String(value);
 }
 
 /** The op's call form: `transfer(a1→a2, 10)`, `deposit(a1, 5)`, `query(a1)`. */
 export function callText(f: string, input: unknown): string {
+  if (!bankFunctions.has(f)) return `${f}(${Object.values(typeof input === 'object' && input !== null ? input : {}).map(show).join(', ')})`;
   if (f === 'transfer') return `transfer(${text(field(input, 'from'))}→${text(field(input, 'to'))}, ${text(field(input, 'amount'))})`;
   if (f === 'query') return `query(${text(field(input, 'account'))})`;
   const amount = field(input, 'amount');
@@ -51,6 +59,11 @@ export function returnText(call: Call): string {
   if (call.completion === 'open' || call.completion === 'info') return 'info';
   if (call.completion === 'fail') return 'fail';
   const { value } = call;
+  if (!bankFunctions.has(call.f)) {
+    // Another system's op: what the reply added to the input (`ok, value 3`).
+    const added = Object.entries(typeof value === 'object' && value !== null ? value : {}).filter(([name]) => field(call.invoke, name) === undefined);
+    return added.length === 0 ? 'ok' : `ok, ${added.map(([name, each]) => `${name} ${show(each)}`).join(', ')}`;
+  }
   if (field(value, 'applied') === false) return 'ok, refused';
   if (call.f === 'transfer') return `ok, ${text(field(call.invoke, 'from'))} ${text(field(value, 'fromBalance'))}, ${text(field(call.invoke, 'to'))} ${text(field(value, 'toBalance'))}`;
   return `ok, balance ${text(field(value, 'balance'))}`;

@@ -6,12 +6,13 @@ import { escapeHtml, linkOps, scriptJson } from './escape.js';
 import { lamportSvg, messagesFileName } from './messages.js';
 import { reportStyle } from './style.js';
 import type { ReportView } from './view.js';
+import { packagePath } from '../../plan/index.js';
 
 /** The drawing script of report.html, read once per process: a session writes a report for every run it keeps. */
 let drawing: string | undefined;
 
 function drawingScript(): string {
-  drawing ??= readFileSync(new URL('./report.browser.js', import.meta.url), 'utf8');
+  drawing ??= readFileSync(packagePath('lab', 'report', 'html', 'report.browser.js'), 'utf8');
   return drawing;
 }
 

@@ -73,7 +73,7 @@ export function reportView(run: RunResult, messages: RecordedMessage[] | null = 
   const { intervals, marks } = faultViews(run.nemesis, nemesisRows, rows);
   const accounts = accountRows(run.plan.workload.accounts, ops, calls, run.finalStates);
   const invariantBroken = run.violations.some((kind) => kind !== 'linearizability');
-  const rerun = runCommand(run.seeds, run.plan, run.strategy, run.bug);
+  const rerun = runCommand(run.seeds, run.plan, run.strategy, run.bug, run.mode);
   const commands = [...(run.artifactDir === undefined ? [] : [replayCommand(run.artifactDir)]), ...(rerun === undefined ? [] : [rerun])];
   return {
     title: `faultline report: ${run.runId}`,

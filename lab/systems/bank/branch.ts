@@ -4,10 +4,11 @@
 import { status } from '@grpc/grpc-js';
 import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../../proto/index.js';
 import { strategyDeclaration } from '../../plan/index.js';
+import type { BaseStrategy } from '../../plan/index.js';
 import { channelOptions } from '../../../proto/index.js';
 import type { Timer } from '../index.js';
 import { isAccountName } from './config.js';
-import type { NodeConfig, StrategyName } from './config.js';
+import type { NodeConfig } from './config.js';
 import { statusError } from './errors.js';
 import { LeaseTable } from './leases.js';
 import { receivePropagation, refuseStream } from './propagation/receiver.js';
@@ -25,6 +26,9 @@ import { clearStats, emptyStats } from './stats.js';
 import type { ReplicaPolicy, Store } from './store.js';
 import { lockFreeStrategy } from './strategies/lock-free.js';
 import { lockStrategy } from './strategies/lock.js';
+import { crdtStrategy, foldedAccount, isTotalName, withTotals } from './strategies/crdt.js';
+import { queryReader } from './strategies/reads.js';
+import type { QueryReader } from './strategies/reads.js';
 import type { Strategy, StrategyDependencies } from './strategies/types.js';
 import { unsafeStrategy } from './strategies/unsafe.js';
 
@@ -33,7 +37,7 @@ export const dedupPurgeEveryMsMax = 10_000;
 /** ...this many keys per transaction, yielding between them, so a purge never holds the event loop long. */
 export const dedupPurgeRowsMax = 5_000;
 
-const strategies: Record<StrategyName, (dependencies: StrategyDependencies) => Strategy> = {
+const strategies: Record<Exclude<BaseStrategy, 'crdt'>, (dependencies: StrategyDependencies) => Strategy> = {
   unsafe: unsafeStrategy,
   lock: lockStrategy,
   'lock-free': lockFreeStrategy,
@@ -45,6 +49,10 @@ export class Branch {
   readonly random: NodeRandom;
   readonly sequencer: Sequencer;
   readonly strategy: Strategy;
+  /** Every query: at the point or the replica, as the strategy declares, with min_version and the cache. */
+  readonly query: QueryReader;
+  /** crdt keeps each account as totals per branch: Snapshot and Reset fold and unfold them. */
+  private readonly crdt: boolean;
   private readonly leases: LeaseTable;
   private readonly replication: Replication;
   private readonly remotePoints = new Map<string, { client: BranchStub; point: RemotePoint }>();
@@ -73,10 +81,21 @@ export class Branch {
       self: config.id, store, leases: this.leases, replication: this.replication, stats: this.stats, bug: config.bug,
       outbox: { rowsMax: config.outboxRowsMax, bytesMax: config.outboxBytesMax },
     });
-    this.strategy = strategies[config.strategy]({
+    const declaration = strategyDeclaration(config.strategy);
+    const dependencies: StrategyDependencies = {
       self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
       epoch, stats: this.stats, random: this.random, bug: config.bug, clock,
-    });
+    };
+    this.crdt = declaration.base === 'crdt';
+    this.strategy = declaration.base === 'crdt'
+      ? crdtStrategy({ ...dependencies, branches: this.branches, escrow: declaration.escrow === true })
+      : strategies[declaration.base](dependencies);
+    // A new crdt store holds every branch's totals beside each account, at 0, before anything is written.
+    if (this.crdt && store.created) store.reset(withTotals(store.accounts(), this.branches), store.epoch());
+    this.query = queryReader(
+      { store, clock, reads: declaration.reads, cache: declaration.cache, bug: config.bug },
+      (account, context) => this.strategy.query(account, context),
+    );
   }
 
   start(): void {
@@ -168,8 +187,7 @@ export class Branch {
   snapshot(): SnapshotReply {
     return {
       branch: this.config.id,
-      accounts: this.store.accounts(),
-      applied: this.store.appliedKeys(),
+      ...this.ledger(),
       deadLetters: this.store.deadLetterCount(),
       outbox: this.store.outbox(this.config.peers.map((peer) => peer.id)),
       stats: { ...this.stats },
@@ -198,12 +216,21 @@ export class Branch {
     this.replication.stop();
     for (const call of this.incoming) refuseStream(call, status.FAILED_PRECONDITION, 'the branch was reset');
     this.incoming.clear();
-    this.store.reset(request.accounts, request.epoch);
+    this.store.reset(this.crdt ? withTotals(request.accounts, this.branches) : request.accounts, request.epoch);
     clearStats(this.stats);
     // After the streams stopped and before they start: no draw of the old run lands in the new one.
     this.random.reseed(request.seed === '' ? this.config.seed : request.seed);
     this.replication.start();
     return { epoch: request.epoch };
+  }
+
+  /** Every account and applied key; crdt's totals folded into their accounts, as the customers see them. */
+  private ledger(): Pick<SnapshotReply, 'accounts' | 'applied'> {
+    if (!this.crdt) return { accounts: this.store.accounts(), applied: this.store.appliedKeys() };
+    const accounts = this.store.accounts().filter((state) => !isTotalName(state.account))
+      .map((state) => foldedAccount(this.store, state.account, this.branches) ?? state);
+    const applied = this.store.appliedKeys().map((key) => ({ ...key, account: key.account.split('.crdt.')[0] ?? key.account }));
+    return { accounts, applied };
   }
 
   private replicaPolicy(): ReplicaPolicy {

@@ -31,9 +31,9 @@ describe('node config', () => {
 
   it('takes the propagation limits as whole numbers in range, with defaults', () => {
     const base = ['--id', 'b1', '--listen', '127.0.0.1:0', '--strategy', 'lock', '--data-dir', '/tmp/unused'];
-    expect(parseNodeArgs(base)).toMatchObject({ dedupWindowMs: dedupWindowMsDefault, outboxRowsMax: outboxRowsMaxDefault, outboxBytesMax: outboxBytesMaxDefault });
+    expect(parseNodeArgs(base)).toMatchObject({ config: { dedupWindowMs: dedupWindowMsDefault, outboxRowsMax: outboxRowsMaxDefault, outboxBytesMax: outboxBytesMaxDefault } });
     expect(parseNodeArgs([...base, '--dedup-window-ms', '60000', '--outbox-max', '3', '--outbox-bytes-max', '150']))
-      .toMatchObject({ dedupWindowMs: 60_000, outboxRowsMax: 3, outboxBytesMax: 150 });
+      .toMatchObject({ config: { dedupWindowMs: 60_000, outboxRowsMax: 3, outboxBytesMax: 150 } });
     for (const flags of [['--dedup-window-ms', '10'], ['--outbox-max', '0'], ['--outbox-bytes-max', 'lots']]) {
       expect(() => parseNodeArgs([...base, ...flags]), flags.join(' ')).toThrow(/must be from|whole number/);
     }
@@ -41,8 +41,8 @@ describe('node config', () => {
 
   it('syncs SQLite as normal unless told full, and refuses anything else', () => {
     const base = ['--id', 'b1', '--listen', '127.0.0.1:0', '--strategy', 'lock', '--data-dir', '/tmp/unused'];
-    expect(parseNodeArgs(base)).toMatchObject({ synchronous: 'normal' });
-    expect(parseNodeArgs([...base, '--synchronous', 'full'])).toMatchObject({ synchronous: 'full' });
+    expect(parseNodeArgs(base)).toMatchObject({ config: { synchronous: 'normal' }, peersFromStdin: false });
+    expect(parseNodeArgs([...base, '--synchronous', 'full'])).toMatchObject({ config: { synchronous: 'full' } });
     expect(() => parseNodeArgs([...base, '--synchronous', 'off'])).toThrow(/synchronous/);
   });
 });

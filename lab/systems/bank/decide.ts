@@ -5,10 +5,14 @@
 import type { DepositReply, TransferReply, WithdrawReply } from '../../../proto/index.js';
 import type { AccountRecord, Update } from './store.js';
 
-export type Operation =
+export type Operation = (
   | { kind: 'deposit'; account: string; amount: number }
   | { kind: 'withdraw'; account: string; amount: number }
-  | { kind: 'transfer'; from: string; to: string; amount: number };
+  | { kind: 'transfer'; from: string; to: string; amount: number }
+) & {
+  /** A conditional write: the version each of these accounts must be at when it is decided. */
+  expected?: readonly { account: string; version: number }[];
+};
 
 export type Reply = DepositReply | WithdrawReply | TransferReply;
 
@@ -65,6 +69,15 @@ function stateOf(states: readonly AccountRecord[], account: string): AccountReco
   // The caller looked every account up first; a missing one is a programming error.
   if (state === undefined) throw new Error(`decide: no state for account ${account}`);
   return state;
+}
+
+/** Why a conditional write must not apply on these states (an account moved past the version it expected), or undefined. */
+export function expectationProblem(operation: Operation, states: readonly AccountRecord[]): string | undefined {
+  for (const expected of operation.expected ?? []) {
+    const state = stateOf(states, expected.account);
+    if (state.version !== expected.version) return `${expected.account} is at version ${state.version}, the write expected ${expected.version}`;
+  }
+  return undefined;
 }
 
 /**

@@ -19,3 +19,4 @@ export * from './node.js';
 export * from './propagation/replication.js';
 export * from './store.js';
 export * from './strategies/unsafe.js';
+export { bankSystem } from './system.js';

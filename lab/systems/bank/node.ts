@@ -1,13 +1,14 @@
-// Starts and stops one branch node in this process: opens its store, builds its server, binds it
-// on 127.0.0.1, reports SERVING and starts propagation. `faultline node` is a thin shell around it.
+// Starts and stops one branch node in this process: binds its server on 127.0.0.1, opens its store,
+// adds its services, reports SERVING and starts propagation. `faultline node` is a thin shell around it.
 // Try it: `const node = await startNode(config, console.error); ...; await node.stop()`.
-import { ServerCredentials } from '@grpc/grpc-js';
-import type { Server } from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Branch } from './branch.js';
-import type { NodeConfig } from './config.js';
+import type { NodeConfig, Peer } from './config.js';
+import { serverOptions } from '../../../proto/index.js';
 import { describeCall } from './recent-calls.js';
 import { realRuntime } from './runtime.js';
 import { branchServiceName, createBranchServer } from './server.js';
+import type { BranchServerParts } from './server.js';
 import { Store } from './store.js';
 
 /** In-flight calls get this long to finish at shutdown before they are cut. */
@@ -33,18 +34,26 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(config: NodeConfig, log: (line: string) => void): Promise<RunningNode> {
-  const store = Store.open(config.dataDir, config.accounts, config.synchronous, realRuntime.clock);
-  const branch = new Branch(config, store, log, realRuntime);
-  const { server, health, recentCalls } = createBranchServer(branch, log);
+/**
+ * What happens between the bind and the start: told the bound address (port 0 binds any free port),
+ * it may return the peers to start with instead of config.peers, which a cluster can only know once
+ * every node's port is known. Until it resolves, the server answers every call UNIMPLEMENTED.
+ */
+export type OnBound = (address: string) => Promise<Peer[] | undefined>;
+
+export async function startNode(config: NodeConfig, log: (line: string) => void, onBound: OnBound = async () => undefined): Promise<RunningNode> {
+  const server = new Server(serverOptions);
   let port: number;
+  let opened: OpenedBranch;
   try {
     port = await bind(server, config.host, config.port);
+    const peers = (await onBound(`${config.host}:${port}`)) ?? config.peers;
+    opened = await openBranch({ ...config, peers }, log, server);
   } catch (error) {
     server.forceShutdown();
-    store.close();
     throw error;
   }
+  const { store, branch, health, recentCalls } = opened;
   branch.start();
   let stopped = false;
   void branch.whenConnected(readyWaitMsMax).then((connected) => {
@@ -73,6 +82,23 @@ export async function startNode(config: NodeConfig, log: (line: string) => void)
     },
     stop: () => (stopping ??= stop()),
   };
+}
+
+interface OpenedBranch extends BranchServerParts {
+  store: Store;
+  branch: Branch;
+}
+
+/** The store, the branch over it and its services on `server`; the store is closed again on failure. */
+async function openBranch(config: NodeConfig, log: (line: string) => void, server: Server): Promise<OpenedBranch> {
+  const store = Store.open(config.dataDir, config.accounts, config.synchronous, realRuntime.clock);
+  try {
+    const branch = new Branch(config, store, log, realRuntime);
+    return { store, branch, ...(await createBranchServer(branch, log, server)) };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }
 
 function bind(server: Server, host: string, port: number): Promise<number> {

@@ -2,7 +2,7 @@
 // ring of recent calls. The node logs a call that ended INTERNAL with
 // its ids, and dumps the ring on SIGUSR2. Try it: `kill -USR2 <node pid>` and read its stderr.
 import { status } from '@grpc/grpc-js';
-import type { Metadata, ServerDuplexStream } from '@grpc/grpc-js';
+import type { Metadata, ServerDuplexStream, ServerWritableStream } from '@grpc/grpc-js';
 import { metadataKeys } from '../../../proto/index.js';
 import { realClock } from '../index.js';
 import type { Clock } from '../index.js';
@@ -73,7 +73,7 @@ export class CallRecorder {
   }
 
   /** A stream is recorded when it opens, and finished when it ends, however it ends. */
-  stream(method: string, call: ServerDuplexStream<unknown, unknown>): void {
+  stream(method: string, call: ServerDuplexStream<unknown, unknown> | ServerWritableStream<unknown, unknown>): void {
     const record = this.start(method, call.metadata);
     call.once('finish', () => this.finish(record, status.OK, ''));
     call.once('cancelled', () => this.finish(record, status.CANCELLED, 'cancelled by the caller'));

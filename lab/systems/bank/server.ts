@@ -2,18 +2,16 @@
 // grpc-js Server, with the call-recording interceptor. `createBranchServer` returns it unbound, so a
 // test can bind it wherever it likes. Try it: `npx faultline node --id b1 --listen 127.0.0.1:0 ...`.
 import { Server, status } from '@grpc/grpc-js';
-import type { handleBidiStreamingCall, Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import type { handleBidiStreamingCall, Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { fileURLToPath } from 'node:url';
+import type { ReflectionService } from '@grpc/reflection';
+import type { HealthImplementation } from 'grpc-health-check';
 import { BranchService } from '../../../proto/index.js';
 import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
   DepositReply, DepositRequest, PointAnswers, PointCalls, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
   ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, SnapshotReply, SnapshotRequest, TransferReply,
-  TransferRequest, WithdrawReply, WithdrawRequest,
+  TransferRequest, WatchReply, WatchRequest, WithdrawReply, WithdrawRequest,
 } from '../../../proto/index.js';
 import type { Branch } from './branch.js';
 import type { Store } from './store.js';
@@ -25,17 +23,25 @@ import { incomingDeadline } from './deadline.js';
 import { statusError, toStatus } from './errors.js';
 import { CallRecorder, RecentCalls } from './recent-calls.js';
 import type { PointContext } from './sequencer.js';
+import { watchAccount } from './strategies/reads.js';
 import type { OperationContext } from './strategies/types.js';
+import { packagePath } from '../../plan/index.js';
 
 export const branchServiceName = 'faultline.bank.v1.Branch';
-const bankProtoPath = fileURLToPath(new URL('../../../proto/bank.proto', import.meta.url));
+const bankProtoPath = packagePath('proto', 'bank.proto');
 
 let reflectionDefinition: PackageDefinition | undefined;
 
-/** The protos reflection describes, loaded once per process. */
-function reflectionPackage(): PackageDefinition {
-  reflectionDefinition ??= loadSync([bankProtoPath, healthProtoPath], { keepCase: true, longs: String, enums: String, defaults: true });
-  return reflectionDefinition;
+/**
+ * grpc.health.v1 and reflection, loaded when a server is made, not when this module is: both parse
+ * their protos with protobufjs, about a third of a node's start-up, which then comes after the node
+ * bound its port and printed it. The simulator, which takes only branchHandlers, never loads them.
+ */
+async function healthAndReflection(): Promise<{ Health: typeof HealthImplementation; reflection: ReflectionService }> {
+  const [health, { ReflectionService }, { loadSync }] = await Promise.all([import('grpc-health-check'), import('@grpc/reflection'), import('@grpc/proto-loader')]);
+  // The protos reflection describes, loaded once per process.
+  reflectionDefinition ??= loadSync([bankProtoPath, health.protoPath], { keepCase: true, longs: String, enums: String, defaults: true });
+  return { Health: health.HealthImplementation, reflection: new ReflectionService(reflectionDefinition) };
 }
 
 export interface BranchServerParts {
@@ -44,13 +50,14 @@ export interface BranchServerParts {
   recentCalls: RecentCalls;
 }
 
-export function createBranchServer(branch: Branch, log: (line: string) => void): BranchServerParts {
+/** The services on a new Server, or on `server` (one already bound, whose port was needed first). */
+export async function createBranchServer(branch: Branch, log: (line: string) => void, server = new Server(serverOptions)): Promise<BranchServerParts> {
   const recentCalls = new RecentCalls();
-  const server = new Server(serverOptions);
   server.addService(BranchService, branchHandlers(branch, new CallRecorder(recentCalls, log, branch.runtime.clock)));
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
+  const { Health, reflection } = await healthAndReflection();
+  const health = new Health({ '': 'NOT_SERVING', [branchServiceName]: 'NOT_SERVING' });
   health.addToServer(server);
-  new ReflectionService(reflectionPackage()).addToServer(server);
+  reflection.addToServer(server);
   return { server, health, recentCalls };
 }
 
@@ -138,6 +145,17 @@ function checkAmount(amount: number): void {
   }
 }
 
+/** A version a request names (min_version, expected_version): a whole number of at least 0, when given. */
+function checkVersion(name: string, version: number | undefined): void {
+  if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
+    throw statusError(status.INVALID_ARGUMENT, `${name} must be a whole number of at least 0, got ${version}`);
+  }
+}
+
+function withExpected(operation: Operation, expected: Operation['expected']): Operation {
+  return expected === undefined ? operation : { ...operation, expected };
+}
+
 function checkRequestId(requestId: string): void {
   if (requestId === '') throw statusError(status.INVALID_ARGUMENT, 'a mutating request needs a request_id');
 }
@@ -148,6 +166,7 @@ function checkRequestId(requestId: string): void {
  */
 export function branchHandlers(branch: Branch, recorder: CallRecorder): BranchServer {
   const { strategy, sequencer } = branch;
+  const conditional = (account: string, version: number | undefined): Operation['expected'] => (version === undefined ? undefined : [{ account, version }]);
   const { clock } = branch.runtime;
   const context: AnswerContext = { store: branch.store, recorder };
 
@@ -157,35 +176,55 @@ export function branchHandlers(branch: Branch, recorder: CallRecorder): BranchSe
 
   return {
     deposit: function deposit(call: ServerUnaryCall<DepositRequest, DepositReply>, callback: sendUnaryData<DepositReply>) {
-      const { account, amount, clientId, requestId } = call.request;
+      const { account, amount, clientId, requestId, expectedVersion } = call.request;
       return answer(context, call, callback, () => {
-        checkAccount(account); checkAmount(amount); checkRequestId(requestId);
-        return execute<DepositReply>({ kind: 'deposit', account, amount }, operationContext(clock, call, clientId, requestId));
+        checkAccount(account); checkAmount(amount); checkRequestId(requestId); checkVersion('expected_version', expectedVersion);
+        const operation = withExpected({ kind: 'deposit', account, amount }, conditional(account, expectedVersion));
+        return execute<DepositReply>(operation, operationContext(clock, call, clientId, requestId));
       });
     },
     withdraw: function withdraw(call: ServerUnaryCall<WithdrawRequest, WithdrawReply>, callback: sendUnaryData<WithdrawReply>) {
-      const { account, amount, clientId, requestId } = call.request;
+      const { account, amount, clientId, requestId, expectedVersion } = call.request;
       return answer(context, call, callback, () => {
-        checkAccount(account); checkAmount(amount); checkRequestId(requestId);
-        return execute<WithdrawReply>({ kind: 'withdraw', account, amount }, operationContext(clock, call, clientId, requestId));
+        checkAccount(account); checkAmount(amount); checkRequestId(requestId); checkVersion('expected_version', expectedVersion);
+        const operation = withExpected({ kind: 'withdraw', account, amount }, conditional(account, expectedVersion));
+        return execute<WithdrawReply>(operation, operationContext(clock, call, clientId, requestId));
       });
     },
     query: function query(call: ServerUnaryCall<QueryRequest, QueryReply>, callback: sendUnaryData<QueryReply>) {
-      const { account, clientId } = call.request;
+      const { account, clientId, minVersion, refuseIfBehind } = call.request;
       return answer(context, call, callback, async () => {
-        checkAccount(account);
-        const state = await strategy.query(account, operationContext(clock, call, clientId, ''));
+        checkAccount(account); checkVersion('min_version', minVersion);
+        const options = { refuseIfBehind: refuseIfBehind === true, ...(minVersion === undefined ? {} : { minVersion }) };
+        const state = await branch.query(account, operationContext(clock, call, clientId, ''), options);
         return { balance: state.balance, version: state.version };
       });
     },
     transfer: function transfer(call: ServerUnaryCall<TransferRequest, TransferReply>, callback: sendUnaryData<TransferReply>) {
-      const { fromAccount, toAccount, amount, clientId, requestId } = call.request;
+      const { fromAccount, toAccount, amount, clientId, requestId, expectedFromVersion, expectedToVersion } = call.request;
       return answer(context, call, callback, () => {
         checkAccount(fromAccount); checkAccount(toAccount); checkAmount(amount); checkRequestId(requestId);
+        checkVersion('expected_from_version', expectedFromVersion); checkVersion('expected_to_version', expectedToVersion);
         if (fromAccount === toAccount) throw statusError(status.INVALID_ARGUMENT, 'a transfer needs two different accounts');
-        const operation: Operation = { kind: 'transfer', from: fromAccount, to: toAccount, amount };
+        const expected = [...(conditional(fromAccount, expectedFromVersion) ?? []), ...(conditional(toAccount, expectedToVersion) ?? [])];
+        const operation = withExpected({ kind: 'transfer', from: fromAccount, to: toAccount, amount }, expected.length > 0 ? expected : undefined);
         return execute<TransferReply>(operation, operationContext(clock, call, clientId, requestId));
       });
+    },
+    watch: function watch(call: ServerWritableStream<WatchRequest, WatchReply>) {
+      const { account, minVersion } = call.request;
+      recorder.stream('/faultline.bank.v1.Branch/Watch', call);
+      try {
+        checkAccount(account); checkVersion('min_version', minVersion);
+        if (branch.store.account(account) === undefined) throw statusError(status.NOT_FOUND, `no account ${account}`);
+      } catch (error) {
+        call.emit('error', toStatus(error));
+        return;
+      }
+      const stop = watchAccount(branch.store, account, minVersion, (state) => call.write({ balance: state.balance, version: state.version }));
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('error', stop);
     },
     propagate: function propagate(call: Parameters<handleBidiStreamingCall<PropagateMessage, PropagateAck>>[0]) {
       recorder.stream('/faultline.bank.v1.Branch/Propagate', call);

@@ -123,6 +123,8 @@ export class Store {
   private retained: OutboxUsage = { rows: 0, bytes: 0 };
   /** Every account's state as this connection sees it (committed or in the open group). */
   private cachedAccounts = new Map<string, AccountRecord>();
+  /** Told every account state this store writes (a commit, a replica's apply, a reset): the query cache's invalidation. */
+  private readonly writeListeners = new Set<(account: string | undefined) => void>();
   /** Mirrors of meta rows only this store writes, read on every operation. */
   private cachedEpoch: number;
   private cachedSequence: number;
@@ -234,6 +236,12 @@ export class Store {
 
   epoch(): number {
     return this.cachedEpoch;
+  }
+
+  /** Calls `listener` with the account of every state written from now on (undefined: all of them, after a reset or a rollback). Returns the unsubscribe. */
+  onWrite(listener: (account: string | undefined) => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
   }
 
   account(account: string): AccountRecord | undefined {
@@ -424,10 +432,12 @@ export class Store {
     this.statements.upsertAccount.run(update.account, update.balance, update.version);
     this.statements.insertApplied.run(requestId, update.account, update.delta, update.version);
     this.cachedAccounts.set(update.account, { account: update.account, balance: update.balance, version: update.version });
+    for (const listener of this.writeListeners) listener(update.account);
   }
 
   private loadAccounts(): void {
     this.cachedAccounts = new Map((this.statements.allAccounts.all() as AccountRecord[]).map((state) => [state.account, state]));
+    for (const listener of this.writeListeners) listener(undefined);
   }
 
   private meta(key: string): number {

@@ -60,7 +60,7 @@ export function errorText(code: status, details: string): string {
   return details.length > 0 ? `${name}: ${details}` : name;
 }
 
-export type EtcdErrorCode = 'etcd-op-unencodable' | 'etcd-not-found' | 'etcd-no-peer-address' | 'etcd-exited' | 'etcd-not-ready';
+export type EtcdErrorCode = 'etcd-op-unencodable' | 'etcd-not-found' | 'etcd-no-peer-address';
 
 /** An error of the etcd system itself (bad input, a member that does not start); one line, a literal code. */
 export class EtcdSystemError extends Error {

@@ -1,16 +1,16 @@
 // How an etcd member starts: where the binary is (.tools/bin, then PATH) and its flags, with every
 // advertised address the proxy in front of it, so that the lab's partitions cut raft.
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { NodeContext, NodeLaunch } from '../index.js';
 import { EtcdSystemError } from './errors.js';
+import { packagePath } from '../../plan/index.js';
 
 // etcd's own defaults (100 ms, 1 s), kept on purpose: loopback is fast, but this machine is shared
 // and a 50 ms heartbeat missed under load starts elections that no fault caused.
 export const heartbeatIntervalMs = 100;
 export const electionTimeoutMs = 1_000;
 
-const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..');
 
 function executable(path: string): boolean {
   try {
@@ -23,7 +23,7 @@ function executable(path: string): boolean {
 
 /** The etcd binary `npm run setup:etcd` installed, or one on PATH; undefined when there is none. */
 export function findEtcdBinary(path = process.env['PATH'] ?? ''): string | undefined {
-  const candidates = [join(repositoryRoot, '.tools', 'bin', 'etcd'), ...path.split(delimiter).filter((dir) => dir.length > 0).map((dir) => join(dir, 'etcd'))];
+  const candidates = [packagePath('.tools', 'bin', 'etcd'), ...path.split(delimiter).filter((dir) => dir.length > 0).map((dir) => join(dir, 'etcd'))];
   return candidates.find(executable);
 }
 

@@ -41,7 +41,8 @@ function registerOps(serializable: boolean) {
       fc.tuple(key, value).map(([k, v]) => ({ f: 'write', input: { key: k, value: v } })),
       fc.tuple(key, fc.option(value, { nil: null }), value).map(([k, expected, v]) => ({ f: 'cas', input: { key: k, expected, value: v } })),
     );
-    return fc.array(op, { minLength: 1, maxLength: opsPerClient(constraints) });
+    // size 'max': a client's share of --ops is drawn evenly up to its maximum, not biased to a handful.
+    return fc.array(op, { minLength: 1, maxLength: opsPerClient(constraints), size: 'max' });
   };
 }
 

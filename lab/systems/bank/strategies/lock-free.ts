@@ -4,7 +4,7 @@
 // conflict retries with seeded, jittered exponential backoff, a bounded number of times. No lock is
 // held across a network call. Replies once the point committed.
 import { status } from '@grpc/grpc-js';
-import { accountsOf, decide } from '../decide.js';
+import { accountsOf, decide, expectationProblem } from '../decide.js';
 import type { Operation, Reply } from '../decide.js';
 import { remainingMs } from '../deadline.js';
 import { failedBeforeCommit, failedDuringCommit, statusError } from '../errors.js';
@@ -71,6 +71,9 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
   async function swap(
     operation: Operation, states: AccountRecord[], point: SerializationPoint, context: OperationContext,
   ): Promise<{ reply: Reply } | { current: AccountRecord[] }> {
+    // Decided on the point's states (a conditional write never guesses), so a mismatch is final.
+    const mismatch = expectationProblem(operation, states);
+    if (mismatch !== undefined) throw statusError(status.ABORTED, `conditional write refused: ${mismatch}`);
     const decision = decide(operation, states);
     const answer = await point.compareAndSet({
       requestId: context.requestId, clientId: context.clientId, updates: decision.updates, expected: states,
@@ -108,7 +111,10 @@ export function lockFreeStrategy(dependencies: StrategyDependencies): Strategy {
         // A guess needs no round trip: the newest versions this branch knows (its replica, or what
         // the point last told it). At the sequencer they are the point's own; elsewhere they are
         // current unless an update is still on its way. Only an account never heard of needs a read.
-        const states = guessStates(accounts) ?? await readStates(point, accounts, context);
+        // A conditional write reads at the point: its request id may be decided already (the reply
+        // wins over the check), and a guess that is merely behind must not fail the expectation.
+        const guess = operation.expected === undefined ? guessStates(accounts) : undefined;
+        const states = guess ?? await readStates(point, accounts, context);
         if (!Array.isArray(states)) return states.reply;
         const first = await swap(operation, states, point, context);
         if ('reply' in first) return first.reply;

@@ -3,7 +3,7 @@
 // replica acked, release. Linearizable; blocks while a replica is cut off.
 import { status } from '@grpc/grpc-js';
 import type { CommitReply } from '../../../../proto/index.js';
-import { accountsOf, decide } from '../decide.js';
+import { accountsOf, decide, expectationProblem } from '../decide.js';
 import type { Decision, Operation, Reply } from '../decide.js';
 import { failedBeforeCommit, failedDuringCommit, statusError } from '../errors.js';
 import type { PointContext, SerializationPoint } from '../sequencer.js';
@@ -47,6 +47,11 @@ export function lockStrategy(dependencies: StrategyDependencies): Strategy {
         throw failedBeforeCommit('Acquire', error);
       });
       if (grant.previousReply !== '') return JSON.parse(grant.previousReply) as Reply;
+      const mismatch = expectationProblem(operation, grant.accounts);
+      if (mismatch !== undefined) {
+        point.release({ token: grant.token, accounts: [] }, { ...pointContext(context, false), deadline: dependencies.clock.now() + releaseMsMax }).catch(() => undefined);
+        throw statusError(status.ABORTED, `conditional write refused: ${mismatch}`);
+      }
       const decision = decide(operation, grant.accounts);
       const committed = await commit(point, grant.token, decision, context);
       if (committed.replicasAcked < replication.peerCount) {

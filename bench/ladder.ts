@@ -1,0 +1,97 @@
+// bench/ladder: issue 14's acceptance runs. Every strategy of the consistency ladder (and the planted
+// stale-cache) on the same seeded plans with heavy faults: the rung each run reached, the stale reads
+// it made (and in how many of the seeds with a partition), the session guarantees broken, and whether
+// the verdict matches what the strategy declares (ok for the honest ones, illegal for the planted bug).
+// Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --accounts 4 --only lock,lock-free]
+import { parseArgs } from 'node:util';
+import { checkConvergence, checkNonNegative } from '../models/index.js';
+import { planFor } from '../lab/gen/index.js';
+import { defaultPlanConstraints, runSeeds, strategyDeclaration } from '../lab/plan/index.js';
+import type { Bug, Plan, Strategy } from '../lab/plan/index.js';
+import type { RunResult } from '../lab/report/index.js';
+import { percentile, table } from '../lab/report/index.js';
+import { ClusterPool, trial } from '../lab/run/index.js';
+import type { RunMode } from '../lab/run/index.js';
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '20' }, root: { type: 'string', default: '1' }, mode: { type: 'string', default: 'sim' },
+    ops: { type: 'string', default: '100' }, only: { type: 'string' }, contention: { type: 'string', default: 'low' }, accounts: { type: 'string', default: '4' },
+  },
+});
+const mode = values.mode as RunMode;
+const constraints = { ...defaultPlanConstraints, opsMax: Number(values.ops), accountsMax: Number(values.accounts), faults: 'heavy' as const, contention: values.contention === 'high' ? 'high' as const : 'low' as const };
+const root = Number(values.root);
+const seedCount = Number(values.seeds);
+
+interface Subject { strategy: Strategy; bug?: Bug; expect: 'ok' | 'caught' }
+const ladder: Subject[] = [
+  { strategy: 'lock', expect: 'ok' },
+  { strategy: 'lock-free', expect: 'ok' },
+  { strategy: 'lock:reads=local', expect: 'ok' },
+  { strategy: 'lock-free:reads=local', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+min-version', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+poll', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+push', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+conditional', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+min-version+cache', expect: 'ok' },
+  { strategy: 'lock-free:reads=local+min-version+cache', bug: 'stale-cache', expect: 'caught' },
+  { strategy: 'crdt', expect: 'ok' },
+  { strategy: 'crdt:escrow', expect: 'ok' },
+];
+const subjects = ladder.filter((subject) => values.only === undefined || values.only.split(',').includes(subject.strategy));
+
+const hasPartition = (plan: Plan): boolean => plan.faultSchedule.some((step) => step.fault.kind === 'partition');
+
+async function runs(subject: Subject): Promise<{ plan: Plan; result: RunResult }[]> {
+  const pool = new ClusterPool({ mode, strategy: subject.strategy, bug: subject.bug, proxy: 'embedded', reuse: true, announce: () => undefined });
+  const out: { plan: Plan; result: RunResult }[] = [];
+  try {
+    for (let index = 0; index < seedCount; index += 1) {
+      const seeds = runSeeds(root, index);
+      const plan = planFor(seeds.plan, '0', constraints);
+      const { result } = await trial(plan, seeds, { pool, limits: {}, artifactsRoot: null, shrink: false });
+      out.push({ plan, result });
+    }
+  } finally {
+    await pool.close();
+  }
+  return out;
+}
+
+const rows: string[][] = [];
+const started = performance.now();
+for (const subject of subjects) {
+  const results = await runs(subject);
+  const rungs = new Map<string, number>();
+  for (const { result } of results) rungs.set(result.consistency?.rung ?? 'lab failed', (rungs.get(result.consistency?.rung ?? 'lab failed') ?? 0) + 1);
+  const partitioned = results.filter(({ plan }) => hasPartition(plan));
+  const staleWithPartition = partitioned.filter(({ result }) => (result.consistency?.staleness.staleReads ?? 0) > 0).length;
+  const staleMs = results.flatMap(({ result }) => (result.consistency === undefined ? [] : [result.consistency.staleness.msBehind.p99])).sort((a, b) => a - b);
+  const broken = new Map<string, number>();
+  for (const { result } of results) for (const [guarantee, count] of Object.entries(result.consistency?.sessionBroken ?? {})) broken.set(guarantee, (broken.get(guarantee) ?? 0) + (count ?? 0));
+  const illegal = results.filter(({ result }) => result.verdict === 'illegal');
+  const unknown = results.filter(({ result }) => result.verdict === 'unknown').length;
+  const violations = [...new Set(illegal.flatMap(({ result }) => result.violations))];
+  // Non-negative is checked here for every strategy, claimed or not: crdt's overdrafts under partition are the point.
+  const overdrawn = results.filter(({ result }) => checkNonNegative(result.history, result.finalStates).verdict === 'illegal');
+  const overdrawnPartitioned = overdrawn.filter(({ plan }) => hasPartition(plan)).length;
+  const converged = results.filter(({ result }) => checkConvergence(result.finalStates).verdict === 'ok').length;
+  const matches = subject.expect === 'ok' ? illegal.length === 0 : illegal.length > 0;
+  rows.push([
+    `${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}`,
+    [...rungs].map(([rung, count]) => `${rung} ${count}`).join(', '),
+    `${staleWithPartition}/${partitioned.length}`,
+    `${percentile(staleMs, 0.5).toFixed(0)}/${percentile(staleMs, 0.99).toFixed(0)}`,
+    [...broken].map(([guarantee, count]) => `${guarantee} ${count}`).join(', ') || 'none',
+    (strategyDeclaration(subject.strategy).claims.session ?? []).join(',') || '-',
+    `${illegal.length} ${violations.join(',')}`.trim(),
+    String(unknown),
+    `${overdrawn.length} (${overdrawnPartitioned} partitioned)`,
+    `${converged}/${results.length}`,
+    matches ? 'yes' : 'NO',
+  ]);
+  process.stderr.write(`${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}: done\n`);
+}
+process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, ${constraints.opsMax} ops max, contention ${constraints.contention}, ${constraints.accountsMax} accounts max, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'overdrawn runs', 'converged', 'as declared'], ...rows])}\n`);

@@ -1,0 +1,108 @@
+// Plans for a system other than the bank: each client's ops from the workload's own arbitrary, sent one
+// a step, and the bank's fault arbitrary over the system's node ids. `systemPlanFor(seed, path, ...)` is
+// the plan fast-check reaches at that path, the same bytes on every machine.
+import fc from 'fast-check';
+import { clusterLinks } from '../plan/index.js';
+import type { Fault, FaultStep, SystemPlan, SystemPlanConstraints, SystemPlanOp } from '../plan/index.js';
+import type { System, SystemWorkload, WorkloadConstraints } from '../systems/index.js';
+import { faultsMaxByLevel, normalizeFault, rawFault } from './arbitrary.js';
+import type { RawFault } from './arbitrary.js';
+import { NoSuchPathError } from './index.js';
+
+/** A client's first node is its index plus this shift, so clients spread over the nodes. */
+const nodeShiftMax = 7;
+
+type ClientOps = { ops: Omit<SystemPlanOp, 'client' | 'node' | 'retries'>[]; shift: number };
+
+interface RawSystemPlan {
+  clients: ClientOps[];
+  faults: RawFault[];
+}
+
+/** The links a system's cluster has: a client link per node, and the pairs when nodes talk through the lab. */
+export function systemLinks(system: Pick<System, 'peerLinks'>, nodes: readonly string[]): Set<string> {
+  const links = clusterLinks(nodes).filter((link) => system.peerLinks === 'pair' || link.from === 'client');
+  return new Set(links.map((link) => link.name));
+}
+
+export function workloadConstraintsOf(constraints: SystemPlanConstraints, nodes: number): WorkloadConstraints {
+  return { nodes, clients: constraints.clientsMax, opsMax: constraints.opsMax, objectsMax: constraints.objectsMax, contention: constraints.contention };
+}
+
+/** A fault kept to the links that exist: a system without peer links has only its client links to cut. */
+function withinLinks(fault: Fault, links: ReadonlySet<string>, nodes: readonly string[]): Fault {
+  if (fault.kind === 'kill' || fault.kind === 'pause') return fault;
+  const kept = fault.links.filter((link) => links.has(link));
+  if (kept.length > 0) return { ...fault, links: kept };
+  const node = fault.kind === 'partition' ? (fault.from[0] ?? nodes[0]) : nodes[0];
+  return { ...fault, links: [`client-${node}`] };
+}
+
+function normalizeSystemPlan(raw: RawSystemPlan, system: System, constraints: SystemPlanConstraints): Pick<SystemPlan, 'nodes' | 'clients' | 'steps' | 'faultSchedule'> {
+  const nodes = system.nodeIds(constraints.nodes);
+  const links = systemLinks(system, nodes);
+  const steps: SystemPlanOp[][] = [];
+  let total = 0;
+  const longest = Math.max(...raw.clients.map((client) => client.ops.length));
+  for (let step = 0; step < longest && total < constraints.opsMax; step += 1) {
+    const ops: SystemPlanOp[] = [];
+    for (const [client, { ops: clientOps, shift }] of raw.clients.entries()) {
+      const op = clientOps[step];
+      if (op === undefined || total >= constraints.opsMax) continue;
+      ops.push({ client, node: nodes[(client + shift) % nodes.length] as string, retries: 0, f: op.f, input: op.input });
+      total += 1;
+    }
+    if (ops.length > 0) steps.push(ops);
+  }
+  const faultSchedule: FaultStep[] = raw.faults.map((fault) => {
+    const atStep = fault.atStep % steps.length;
+    return { atStep, healAtStep: Math.min(atStep + fault.duration, steps.length), fault: withinLinks(normalizeFault(fault, nodes), links, nodes) };
+  });
+  faultSchedule.sort((left, right) => left.atStep - right.atStep);
+  return { nodes, clients: raw.clients.length, steps, faultSchedule };
+}
+
+export interface SystemPlanRequest {
+  system: System;
+  /** How the plan names the system: etcd, or the user's module path as given. */
+  systemName: string;
+  workload: string;
+  constraints: SystemPlanConstraints;
+}
+
+function workloadOf(request: SystemPlanRequest): SystemWorkload {
+  const workload = request.system.workloads[request.workload];
+  if (workload === undefined) throw new Error(`${request.systemName} has no workload '${request.workload}'`);
+  return workload;
+}
+
+export function systemPlanArbitrary(seed: number, request: SystemPlanRequest): fc.Arbitrary<SystemPlan> {
+  const { constraints, system } = request;
+  const clientOps = workloadOf(request).ops(workloadConstraintsOf(constraints, constraints.nodes));
+  const raw = fc.record({
+    clients: fc.array(fc.record({ ops: clientOps, shift: fc.nat({ max: nodeShiftMax }) }), { minLength: 1, maxLength: constraints.clientsMax, size: 'max' }),
+    faults: fc.array(rawFault(constraints), { maxLength: faultsMaxByLevel[constraints.faults] }),
+  });
+  return raw.map((value) => ({
+    version: 1 as const,
+    kind: 'system' as const,
+    system: request.systemName,
+    workload: request.workload,
+    seed,
+    path: '',
+    constraints,
+    ...normalizeSystemPlan(value, system, constraints),
+  }));
+}
+
+/** The plan at (seed, path), as planFor gives the bank's; NoSuchPathError when the path does not exist. */
+export function systemPlanFor(seed: number, path: string, request: SystemPlanRequest): SystemPlan {
+  let captured: SystemPlan | undefined;
+  const property = fc.property(systemPlanArbitrary(seed, request), (plan) => {
+    captured = plan;
+    return false;
+  });
+  fc.check(property, { seed, path, numRuns: Number(path.split(':')[0]) + 1, endOnFailure: true });
+  if (captured === undefined) throw new NoSuchPathError(`no plan at seed ${seed} path '${path}'`);
+  return { ...captured, path };
+}
