@@ -3,6 +3,7 @@
 // while it is fresh. Run by `npm run build` after tsc; try it: `node scripts/bundle-check.mjs`.
 // esbuild does the bundling (already installed with tsx); the bundle keeps npm packages external, and
 // splits what check loads only for bank histories (the report and plan modules) into chunks of their own.
+// It reports on stderr: `npm pack --json` runs it through prepare, and stdout there is JSON.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ try {
   esbuild = await import('esbuild');
 } catch {
   // Without esbuild the launcher runs dist/ from tsc (or the sources): slower to start, same answers.
-  console.log('bundle-check: esbuild is not installed; check runs from the tsc build');
+  console.error('bundle-check: esbuild is not installed; check runs from the tsc build');
   process.exit(0);
 }
 
@@ -43,4 +44,4 @@ const result = await esbuild.build({
 });
 const inputs = Object.keys(result.metafile.inputs).sort();
 writeFileSync(join(outdir, inputsFile), `${JSON.stringify({ inputs }, null, 1)}\n`);
-console.log(`bundle-check: ${Object.keys(result.metafile.outputs).length} files in dist/check from ${inputs.length} sources`);
+console.error(`bundle-check: ${Object.keys(result.metafile.outputs).length} files in dist/check from ${inputs.length} sources`);
