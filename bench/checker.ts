@@ -2,7 +2,8 @@
 // etcd and kv logs as one batch (wall time with process start, per-file verdicts), every Knossos
 // history in its data folder, and hard register histories (bench/checker-histories.ts). Porcupine runs
 // as a Go build of bench/porcupine-reference (go and its module proxy needed); without Go the batch is
-// compared with Porcupine's published timings.
+// compared with Porcupine's published timings. Where valgrind is installed the batch is also counted
+// in instructions, a figure the load of a shared machine leaves alone.
 // Run: `npm run bench:checker -- --porcupine DIR --knossos DIR` where DIR are checkouts of
 // github.com/anishathalye/porcupine (test_data/) and github.com/jepsen-io/knossos (data/); each also
 // defaults to $FAULTLINE_PORCUPINE_DIR / $FAULTLINE_KNOSSOS_DIR. A section whose data is absent is skipped.
@@ -31,6 +32,9 @@ const hardRatioMax = 2;
 /** Etcd log 95 is not in Porcupine's own tests: its cluster failed to start. */
 const skippedEtcdLogs: ReadonlySet<string> = new Set(['etcd_095.log']);
 const timeBinary = '/usr/bin/time';
+const timeoutBinary = '/usr/bin/timeout';
+/** timeout(1)'s exit status when it killed the process with SIGKILL: 128 + 9. */
+const killedByTimeout = 137;
 
 interface Timed {
   ms: number;
@@ -42,15 +46,20 @@ interface Timed {
 }
 
 function timed(command: string, args: readonly string[], timeoutMs = 600_000): Timed {
-  const measured = existsSync(timeBinary);
-  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M cpu-s %U %S', command, ...args]] : [command, [...args]];
+  const measured = existsSync(timeBinary) && existsSync(timeoutBinary);
+  // /usr/bin/time does not pass a signal on: killed at the time limit, it left the measured process
+  // running on, reparented to init (Porcupine on a hard history, for ever). timeout(1) under it kills
+  // the process itself; spawnSync's limit stays as a backstop a little later.
+  const limit = ['--signal=KILL', `${Math.ceil(timeoutMs / 1000)}s`, command, ...args];
+  const [file, argv] = measured ? [timeBinary, ['-f', 'rss-kb %M cpu-s %U %S', timeoutBinary, ...limit]] : [command, [...args]];
   const started = performance.now();
-  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs), maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(file, argv, { encoding: 'utf8', timeout: Math.round(timeoutMs) + (measured ? 5_000 : 0), maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
+  const killed = result.signal !== null || (measured && result.status === killedByTimeout);
   const rss = /rss-kb (\d+)/.exec(result.stderr ?? '')?.[1];
   const cpu = /cpu-s ([\d.]+) ([\d.]+)/.exec(result.stderr ?? '');
   const cpuMs = cpu === null ? undefined : (Number(cpu[1]) + Number(cpu[2])) * 1000;
-  return { ms, rssKb: rss === undefined ? undefined : Number(rss), cpuMs, stdout: result.stdout ?? '', status: result.signal === null ? result.status : null };
+  return { ms, rssKb: rss === undefined ? undefined : Number(rss), cpuMs, stdout: result.stdout ?? '', status: killed ? null : result.status };
 }
 
 function median(values: readonly number[]): number {
@@ -142,10 +151,36 @@ function batch(directory: string, porcupine: string | undefined): void {
   const cpu = (runs: Timed[]) => Math.min(...runs.map((run) => run.cpuMs ?? Infinity));
   if (porcupine !== undefined && Number.isFinite(cpu(ours))) console.log(`  CPU (user + system, all threads), least of the runs: faultline ${cpu(ours).toFixed(0)} ms, Porcupine ${cpu(theirs).toFixed(0)} ms, ratio ${(cpu(ours) / cpu(theirs)).toFixed(2)}`);
   if (porcupine === undefined) return;
+  instructions(files, porcupine);
   const theirVerdicts = verdictsOfPorcupine(best(theirs).stdout);
   const differing = files.filter((file) => ourVerdicts.get(file) !== theirVerdicts.get(file));
   const tally = (verdict: string) => files.filter((file) => ourVerdicts.get(file) === verdict).length;
   console.log(`  verdicts: ${tally('ok')} ok, ${tally('illegal')} illegal, ${tally('unknown')} unknown; ${differing.length === 0 ? 'identical to Porcupine on every file' : `DIFFERENT on ${differing.map((file) => relative(directory, file)).join(', ')}`}`);
+}
+
+/** Instructions one run executes, all threads, counted by valgrind's cachegrind; undefined without valgrind. */
+function instructionCount(command: string, args: readonly string[]): number | undefined {
+  const result = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', command, ...args], { encoding: 'utf8', timeout: 900_000, maxBuffer: 256 * 1024 * 1024 });
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(result.stderr ?? '')?.[1];
+  return refs === undefined ? undefined : Number(refs.replaceAll(',', ''));
+}
+
+/**
+ * The same batch counted in instructions: on a shared machine wall and CPU times follow the load (the
+ * ratio moved from 1.05 to 2.41 between two runs at load 20-27), while the work each tool does does
+ * not. Not a time (Go and V8 retire instructions at different rates), but a figure that any load
+ * leaves alone.
+ */
+function instructions(files: readonly string[], porcupine: string): void {
+  const ours = instructionCount('node', [faultline, 'check', ...files, '--json']);
+  const oneThread = instructionCount('node', [faultline, 'check', ...files, '--json', '--jobs', '1']);
+  const theirs = instructionCount(porcupine, files);
+  if (ours === undefined || oneThread === undefined || theirs === undefined) {
+    console.log('  instructions: valgrind is not installed (apt-get install valgrind); skipped');
+    return;
+  }
+  const giga = (count: number) => `${(count / 1e9).toFixed(2)} G`;
+  console.log(`  instructions (valgrind, all threads; load-independent): faultline ${giga(ours)} (--jobs 1: ${giga(oneThread)}), Porcupine ${giga(theirs)}, ratio ${(ours / theirs).toFixed(2)} (--jobs 1: ${(oneThread / theirs).toFixed(2)})`);
 }
 
 /**

@@ -164,3 +164,15 @@ describe('detectFormat', () => {
     expect(() => detectFormat('hello')).toThrow(HistoryError);
   });
 });
+
+describe('integers beyond 2^53', () => {
+  it('are refused with their line, never rounded, in JSONL and EDN; 2^53 - 1 and floats are read', () => {
+    const jsonlText = '{"process":0,"type":"invoke","f":"write","value":null}\n{"process":0,"type":"ok","f":"write","value":[1,{"x":-9007199254740993}]}';
+    expect(lineOfError(jsonlText, 'jsonl')).toMatchObject({ line: 2, detail: expect.stringContaining('-9007199254740993 is an integer beyond 2^53') });
+    expect(lineOfError('{"process":0,"type":"invoke","f":"write","value":1e300}', 'jsonl')).toMatchObject({ line: 1, detail: expect.stringContaining('1e300') });
+    expect(lineOfError('{:process 0, :type :invoke, :f :write, :value 9007199254740992N}', 'edn')).toMatchObject({ line: 1, detail: expect.stringContaining('beyond 2^53') });
+    const safe = parseHistory('{"process":0,"type":"invoke","f":"write","value":9007199254740991,"time":0.5e3}', 'jsonl');
+    expect(safe[0]).toMatchObject({ value: 9007199254740991, time: 500 });
+    expect(parseHistory('{:process 0, :type :invoke, :f :write, :value 1.5e300}', 'edn')[0]?.value).toBe(1.5e300);
+  });
+});

@@ -66,10 +66,31 @@ function readJsonl(text: string): History {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new HistoryError(line, 'malformed JSON: an event must be an object');
     }
+    if (mayHoldInexactNumber.test(raw)) refuseInexactNumbers(record, raw, line);
     const event = eventFrom(record as Record<string, unknown>, line, events);
     if (event !== undefined) events.push(event);
   });
   return events;
+}
+
+/**
+ * JSON.parse rounds an integer beyond 2^53 to the nearest double, so a write of ...999 and a read of
+ * ...998 would compare equal. Such a number is refused (exit 65), never rounded silently. Only lines
+ * with 16 digits in a row or an exponent can hold one, so only those are walked.
+ */
+const mayHoldInexactNumber = /\d{16}|\d[eE]/;
+const longNumberPattern = /-?\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|-?\d+(?:\.\d+)?[eE][+-]?\d+/;
+
+function refuseInexactNumbers(record: unknown, raw: string, line: number): void {
+  if (!hasInexactInteger(record)) return;
+  const literal = longNumberPattern.exec(raw)?.[0] ?? 'a number';
+  throw new HistoryError(line, `${literal} is an integer beyond 2^53, where a double no longer holds every integer exactly; faultline refuses it rather than compare rounded values`);
+}
+
+function hasInexactInteger(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return (Array.isArray(value) ? value : Object.values(value)).some(hasInexactInteger);
 }
 
 function isNemesis(process: unknown): boolean {
@@ -111,8 +132,7 @@ function readEdnHistory(text: string, kvShaped: boolean): History {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new HistoryError(line, `expected an op map such as {:process 0, :type :invoke, ...}, got ${JSON.stringify(record)}`);
     }
-    const fields: Record<string, unknown> = { ...record };
-    if (kvShaped) fields.value = kvValue(record, line);
+    const fields: Record<string, unknown> = kvShaped ? { ...record, value: kvValue(record, line) } : record;
     const event = eventFrom(fields, line, events);
     if (event !== undefined) events.push(event);
   }

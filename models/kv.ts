@@ -7,15 +7,20 @@ import { illegalStep, partitionBy, stepFromNext } from './model.js';
 import type { Decoded, IllegalStep, Model } from './model.js';
 
 /**
- * The keys written so far and their values (a key not there holds the initial value), with a hash kept
- * up to date on every write, so that the checker's cache never hashes or compares long strings. Small
- * parallel arrays, because a partition holds one key.
+ * The keys written so far and their values (a key not there holds the initial value), as a persistent
+ * list, newest-written key first, each key once. The checker searches one key at a time (the model
+ * partitions by key), so a write there makes one small object: no arrays copied, little for the GC.
+ * Each entry keeps its value's hash, and the head the hash of the whole state, so the checker's cache
+ * never hashes or compares long strings. The initial state is an entry with no key.
  */
 export interface KvState {
-  readonly keys: readonly string[];
-  readonly values: readonly string[];
-  /** The polynomial hash of each value. */
-  readonly valueHashes: readonly number[];
+  /** undefined only in the initial state, which holds no key. */
+  readonly key: string | undefined;
+  readonly value: string;
+  /** The polynomial hash of the value. */
+  readonly valueHash: number;
+  /** The other keys written, or undefined. */
+  readonly rest: KvState | undefined;
   /** XOR over written keys of pairHash(key, value) ^ pairHash(key, initial): unwritten and initial agree. */
   readonly hash: number;
 }
@@ -24,6 +29,10 @@ export interface KvInput {
   f: 'get' | 'put' | 'append';
   key: string;
   value: string;
+  /** Hashes decode computes once per op (the key's, the value's, and the base to the value's length); computed when absent. */
+  keyHash?: number;
+  valueHash?: number;
+  valueScale?: number;
 }
 
 /** What a get returned; undefined for put and append, and for an unknown outcome. */
@@ -42,6 +51,8 @@ const noOutput: KvOutput = { value: undefined };
 const kvFunctions: ReadonlySet<string> = new Set(['get', 'put', 'append']);
 
 const hashBase = 0x01000193;
+/** The polynomial hash of "". */
+const emptyHash = 0;
 
 /** A polynomial string hash, and the base raised to the string's length, to extend hashes of appends. */
 function polynomialHash(text: string): { hash: number; scale: number } {
@@ -78,25 +89,25 @@ function decode(call: Call): Decoded<KvInput, KvOutput> | undefined {
   const invoke = recordOf(call, call.invoke, call.line);
   const key = stringField(call, invoke, 'key', call.line);
   if (call.completion === 'fail') return undefined;
-  if (f !== 'get') return { input: { f, key, value: stringField(call, invoke, 'value', call.line) }, output: noOutput };
+  const keyHash = polynomialHash(key).hash;
+  if (f !== 'get') {
+    const value = stringField(call, invoke, 'value', call.line);
+    const { hash, scale } = polynomialHash(value);
+    return { input: { f, key, value, keyHash, valueHash: hash, valueScale: scale }, output: noOutput };
+  }
   if (call.completion !== 'ok') return undefined;
   const line = call.completionLine ?? call.line;
   const returned = recordOf(call, call.value, line).value;
   if (returned === null || returned === undefined) return undefined;
   if (typeof returned !== 'string') throw new HistoryError(line, `get: value must be a string, got ${JSON.stringify(returned)}`);
-  return { input: { f, key, value: '' }, output: { value: returned, hash: polynomialHash(returned).hash } };
+  return { input: { f, key, value: '', keyHash, valueHash: emptyHash, valueScale: 1 }, output: { value: returned, hash: polynomialHash(returned).hash } };
 }
 
 export function kvModel(constraints: KvConstraints = {}): Model<KvState, KvInput, KvOutput> {
   const initial = constraints.initial ?? '';
   const initialHash = polynomialHash(initial).hash;
-  const empty: KvState = Object.freeze({ keys: [], values: [], valueHashes: [], hash: 0 });
-  const current = (state: KvState, key: string) => {
-    const slot = state.keys.indexOf(key);
-    return slot === -1 ? initial : (state.values[slot] as string);
-  };
-  // Each op's value is hashed once, not at every step the search takes with it (V8 keeps a string's
-  // own hash, so the lookup does not walk the string).
+  const empty: KvState = { key: undefined, value: initial, valueHash: initialHash, rest: undefined, hash: 0 };
+  // Ops that decode did not make (a caller's own inputs) have their strings hashed once, here.
   const hashCache = new Map<string, { hash: number; scale: number }>();
   const hashOf = (text: string) => {
     let known = hashCache.get(text);
@@ -106,37 +117,53 @@ export function kvModel(constraints: KvConstraints = {}): Model<KvState, KvInput
     }
     return known;
   };
-  const contribution = (key: string, valueHash: number) => pairHash(hashOf(key).hash, valueHash) ^ pairHash(hashOf(key).hash, initialHash);
+  const contribution = (keyHash: number, valueHash: number) => pairHash(keyHash, valueHash) ^ pairHash(keyHash, initialHash);
+
+  function find(state: KvState, key: string): KvState | undefined {
+    for (let entry: KvState | undefined = state; entry !== undefined; entry = entry.rest) if (entry.key === key) return entry;
+    return undefined;
+  }
+
+  /** The list without the entry of `key`, copying only the entries before it (several keys only). */
+  function without(list: KvState | undefined, key: string): KvState | undefined {
+    if (list === undefined) return undefined;
+    if (list.key === key) return list.rest;
+    const rest = without(list.rest, key);
+    const entryKey = list.key as string;
+    return { key: entryKey, value: list.value, valueHash: list.valueHash, rest, hash: (rest?.hash ?? 0) ^ contribution(hashOf(entryKey).hash, list.valueHash) };
+  }
 
   function write(state: KvState, input: KvInput): KvState {
-    const slot = state.keys.indexOf(input.key);
-    const before = slot === -1 ? initial : (state.values[slot] as string);
-    const beforeHash = slot === -1 ? initialHash : (state.valueHashes[slot] as number);
-    const appended = hashOf(input.value);
+    const { key } = input;
+    const found = find(state, key);
+    const beforeHash = found === undefined ? initialHash : found.valueHash;
+    const valueHash = input.valueHash ?? hashOf(input.value).hash;
     const put = input.f === 'put';
-    const afterHash = put ? appended.hash : (Math.imul(beforeHash, appended.scale) + appended.hash) | 0;
-    const keys = slot === -1 ? [...state.keys, input.key] : state.keys;
-    const values = state.values.slice();
-    const valueHashes = state.valueHashes.slice();
-    const at = slot === -1 ? keys.length - 1 : slot;
-    values[at] = put ? input.value : before + input.value;
-    valueHashes[at] = afterHash;
-    return { keys, values, valueHashes, hash: state.hash ^ contribution(input.key, beforeHash) ^ contribution(input.key, afterHash) };
+    const afterHash = put ? valueHash : (Math.imul(beforeHash, input.valueScale ?? hashOf(input.value).scale) + valueHash) | 0;
+    const value = put ? input.value : (found === undefined ? initial : found.value) + input.value;
+    const list = state.key === undefined ? undefined : state;
+    const rest = found === undefined ? list : found === state ? state.rest : without(list, key);
+    const keyHash = input.keyHash ?? hashOf(key).hash;
+    return { key, value, valueHash: afterHash, rest, hash: (rest?.hash ?? 0) ^ contribution(keyHash, afterHash) };
   }
 
   // A get matches when its value equals the key's; the hashes rule most states out cheaply.
   function read(state: KvState, key: string, output: KvOutput): boolean {
-    const slot = state.keys.indexOf(key);
-    const valueHash = slot === -1 ? initialHash : (state.valueHashes[slot] as number);
+    const found = find(state, key);
+    const valueHash = found === undefined ? initialHash : found.valueHash;
     if (output.hash !== undefined && output.hash !== valueHash) return false;
-    return output.value === (slot === -1 ? initial : state.values[slot]);
+    return output.value === (found === undefined ? initial : found.value);
   }
 
   function equal(a: KvState, b: KvState): boolean {
     if (a === b) return true;
     if (a.hash !== b.hash) return false;
-    for (const [slot, key] of a.keys.entries()) if (a.values[slot] !== current(b, key)) return false;
-    for (const [slot, key] of b.keys.entries()) if (!a.keys.includes(key) && b.values[slot] !== initial) return false;
+    for (let entry: KvState | undefined = a; entry !== undefined && entry.key !== undefined; entry = entry.rest) {
+      if (entry.value !== (find(b, entry.key)?.value ?? initial)) return false;
+    }
+    for (let entry: KvState | undefined = b; entry !== undefined && entry.key !== undefined; entry = entry.rest) {
+      if (find(a, entry.key) === undefined && entry.value !== initial) return false;
+    }
     return true;
   }
 
@@ -160,7 +187,9 @@ export function kvModel(constraints: KvConstraints = {}): Model<KvState, KvInput
       return `${input.f}(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
     },
     describeState(state) {
-      const pairs = state.keys.map((key, slot) => ({ key, value: state.values[slot] as string })).sort((a, b) => (a.key < b.key ? -1 : 1));
+      const pairs: { key: string; value: string }[] = [];
+      for (let entry: KvState | undefined = state; entry !== undefined && entry.key !== undefined; entry = entry.rest) pairs.push({ key: entry.key, value: entry.value });
+      pairs.sort((a, b) => (a.key < b.key ? -1 : 1));
       return pairs.length === 0 ? `every key ${JSON.stringify(initial)}` : pairs.map(({ key, value }) => `${key}=${JSON.stringify(value)}`).join(' ');
     },
     decode,

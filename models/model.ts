@@ -34,8 +34,8 @@ export interface Decoded<Input, Output> {
 }
 
 /**
- * `step` returns whether `output` is a legal answer to `input` in `state`, and the state after it; it
- * never mutates. An operation whose outcome is unknown (info, or no completion) must be legal in every
+ * A plain object of pure functions, each called without `this`. `step` returns whether `output` is a
+ * legal answer to `input` in `state`, and the state after it; it never mutates. An operation whose outcome is unknown (info, or no completion) must be legal in every
  * state, so that the checker may leave it out: it then takes effect after everything else, or never.
  */
 export interface Model<State, Input, Output> {

@@ -84,6 +84,19 @@ describe('kv model', () => {
     expect(model.hash?.(put(model.init(), 'k', ''))).toBe(model.hash?.(model.init()));
     expect(model.equal?.(put(model.init(), 'k', 'x'), put(model.init(), 'j', 'x'))).toBe(false);
   });
+
+  it('keeps several keys apart, whatever the order of their writes', () => {
+    const get = (state: KvState, key: string, value: string) => model.step(state, { f: 'get', key, value: '' }, { value }).ok;
+    // k1 then k2 then k1 again (the entry of k1 moves to the front), against k2 then k1 in one go.
+    const interleaved = append(append(append(put(model.init(), 'k1', 'a'), 'k2', 'x'), 'k1', 'b'), 'k3', '');
+    const direct = put(put(model.init(), 'k2', 'x'), 'k1', 'ab');
+    expect(model.equal?.(interleaved, direct)).toBe(true);
+    expect(model.hash?.(interleaved)).toBe(model.hash?.(direct));
+    expect([get(interleaved, 'k1', 'ab'), get(interleaved, 'k2', 'x'), get(interleaved, 'k3', ''), get(interleaved, 'k1', 'a')]).toEqual([true, true, true, false]);
+    expect(model.describeState?.(interleaved)).toBe('k1="ab" k2="x" k3=""');
+    expect(model.equal?.(put(direct, 'k2', 'y'), direct)).toBe(false);
+    expect(model.equal?.(put(put(direct, 'k2', 'y'), 'k2', 'x'), direct)).toBe(true);
+  });
 });
 
 describe('partitions', () => {

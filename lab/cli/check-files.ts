@@ -72,11 +72,33 @@ export function readHistoryFile(file: string, format: FormatChoice): { history: 
   } catch {
     throw dataError(`${file}: not UTF-8 text, so not a history`);
   }
+  let parsed: { history: History; format: HistoryFormat };
   try {
     const resolved = format === 'auto' ? detectFormat(text) : format;
-    return { history: parseHistory(text, resolved), format: resolved };
+    parsed = { history: parseHistory(text, resolved), format: resolved };
   } catch (error) {
     if (isHistoryError(error)) throw dataError(`${file}: ${error.message}`);
     throw error;
   }
+  if (parsed.history.length === 0 && !holdsRecords(text, parsed.format)) throw dataError(`${file}: ${nothingToCheck(text, parsed.format)}`);
+  return parsed;
+}
+
+/**
+ * Whether the text held records though no event was kept: then every record was the nemesis's (the
+ * readers refuse anything else that is not an event), a history in which no client ran, which Knossos
+ * decides valid (its data has one). An empty file, or one in which nothing is in the format, is bad
+ * data instead: a Porcupine etcd log skips lines that are not Jepsen's, so garbage read as one would
+ * otherwise check ok.
+ */
+function holdsRecords(text: string, format: HistoryFormat): boolean {
+  if (format === 'porcupine-etcd') return text.includes('jepsen.util');
+  if (format === 'jsonl') return text.trim() !== '';
+  return text.includes('{');
+}
+
+function nothingToCheck(text: string, format: HistoryFormat): string {
+  if (text.trim() === '') return 'an empty file: no operations to check';
+  if (format === 'porcupine-etcd') return "no line reads 'INFO jepsen.util - PROCESS :TYPE :F VALUE', so nothing in it is a Porcupine etcd log";
+  return `no operations to check (read as ${format}: nothing in it but comments or an empty list)`;
 }

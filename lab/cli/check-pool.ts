@@ -9,7 +9,7 @@ import { resultFromOutcomes } from '../../models/index.js';
 import type { AnyModel, LinearizabilityResult, Operation, SearchOutcome } from '../../models/index.js';
 import type { ModelSpec } from './check-model.js';
 import type { LoadSettings } from './check-load.js';
-import { runFile, runPartition } from './check-worker.js';
+import { lowerIllegalAt, runFile, runPartition } from './check-worker.js';
 import type { BudgetLimits, FileAnswer, WorkerTask } from './check-worker.js';
 
 export interface Budget {
@@ -61,12 +61,14 @@ const noneIllegal = 0x7fffffff;
 export const spreadOpsMin = 1_000;
 
 /**
- * The worker's entry: its compiled .js beside this one; or, when this file runs as TypeScript, a
+ * The worker's entry: its compiled .js beside this one (tsc's dist/), or its bundle beside the chunk
+ * this code sits in (dist/check, scripts/bundle-check.mjs); or, when this file runs as TypeScript, a
  * two-line script that registers tsx in the worker (hooks registered here do not reach workers on
  * Node 20) and imports the .ts.
  */
 function workerEntry(): { entry: string | URL; eval: boolean } {
   if (import.meta.url.endsWith('.js')) return { entry: new URL('./check-worker.js', import.meta.url), eval: false };
+  if (import.meta.url.endsWith('.mjs')) return { entry: new URL('./check-worker.mjs', import.meta.url), eval: false };
   // The ESM build of tsx's API: import.meta.resolve where the loader offers it, else beside its CJS build.
   const tsx = import.meta.resolve?.('tsx/esm/api') ?? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const worker = new URL('./check-worker.ts', import.meta.url).href;
@@ -209,7 +211,7 @@ export class CheckPool {
     if (outcome !== undefined && position < file.illegalAt) file.outcomes.set(position, outcome);
     if (outcome?.verdict === 'illegal' && position < file.illegalAt) {
       file.illegalAt = position;
-      Atomics.store(file.cancel, 0, position);
+      lowerIllegalAt(file.cancel, position);
       for (const later of [...file.outcomes.keys()].filter((key) => key > position)) file.outcomes.delete(later);
     }
     if (file.settled === file.partitions.length) this.finishFile(file);

@@ -52,7 +52,19 @@ function deadlineOf(limits: BudgetLimits): number {
 export function runPartition(model: AnyModel, partition: readonly Operation[], limits: BudgetLimits, cancel?: { flag: Int32Array; position: number }): SearchOutcome {
   const constraints = { cacheEntriesMax: limits.cacheEntriesMax, memoryBytesMax: limits.memoryBytesMax, now: () => performance.now() };
   const cancelled = cancel === undefined ? undefined : () => Atomics.load(cancel.flag, 0) < cancel.position;
-  return searchPartition(model, partition, constraints, deadlineOf(limits), cancelled);
+  const outcome = searchPartition(model, partition, constraints, deadlineOf(limits), cancelled);
+  // Said here, not when the answer reaches the main thread: that thread may be busy with a file of its
+  // own, while the searches of later partitions (one of Porcupine's c50-bad takes 16 s) run on for nothing.
+  if (cancel !== undefined && outcome.verdict === 'illegal') lowerIllegalAt(cancel.flag, cancel.position);
+  return outcome;
+}
+
+/** Lowers the shared first illegal partition to `position`, never raises it, whichever thread comes first. */
+export function lowerIllegalAt(flag: Int32Array, position: number): void {
+  for (;;) {
+    const current = Atomics.load(flag, 0);
+    if (current <= position || Atomics.compareExchange(flag, 0, current, position) === current) return;
+  }
 }
 
 /**

@@ -184,6 +184,77 @@ describe('faultline check of many files', () => {
   });
 });
 
+/** Bytes 1 to 127 from a fixed linear congruential sequence: no NUL and valid UTF-8, so no binary probe catches them. */
+function controlGarbage(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed;
+  for (let position = 0; position < length; position += 1) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    bytes[position] = 1 + ((state >>> 16) % 127);
+  }
+  return bytes;
+}
+
+describe('faultline check refuses what holds nothing to check (issue 18, item 6)', () => {
+  it('exits 65 on garbage read as a Porcupine etcd log, where no line is one', async () => {
+    const garbage = write('garbage.log', '');
+    writeFileSync(garbage, controlGarbage(4096, 18));
+    expect(await main(['check', garbage, '--format', 'porcupine-etcd'])).toBe(65);
+    expect(output.stderr).toContain("no line reads 'INFO jepsen.util - PROCESS :TYPE :F VALUE'");
+    expect(output.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 65 on an empty file, a blank one and an empty list, in any format', async () => {
+    const empty = write('empty.jsonl', '');
+    const blank = write('blank.edn', '\n  \n; a comment\n');
+    const emptyList = write('empty-list.edn', '[]\n');
+    for (const [file, format] of [[empty, 'auto'], [empty, 'porcupine-kv'], [blank, 'edn'], [emptyList, 'auto']] as const) {
+      output.stderr = '';
+      expect(await main(['check', file, '--format', format])).toBe(65);
+      expect(output.stderr).toMatch(/an empty file|no operations to check/);
+    }
+  });
+
+  it('decides a history of the nemesis alone ok, as Knossos does (its data has one)', async () => {
+    const nemesis = write('nemesis.edn', '[{:process :nemesis, :type :info, :f :kill, :value nil}\n {:process :nemesis, :type :info, :f :recover, :value nil}]\n');
+    expect(await main(['check', nemesis, '--model', 'cas-register'])).toBe(0);
+    const log = write('nemesis.log', 'INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n');
+    expect(await main(['check', log, '--model', 'register'])).toBe(0);
+  });
+
+  it('reports an empty file in a batch as an error line and checks the rest', async () => {
+    const empty = write('empty-in-batch.log', '');
+    const code = await main(['check', empty, join(fixturesDirectory, 'register-ok.log'), '--json']);
+    const records = output.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.slice(0, 2).map((record) => [record.verdict, record.exit])).toEqual([['error', 65], ['ok', 0]]);
+    expect(code).toBe(65);
+  });
+
+  it('refuses integers beyond 2^53 (a write of ...999 then a read of ...998 must not pass) in JSONL, EDN and etcd logs', async () => {
+    // Written as text: JSON.stringify could not even hold these numbers.
+    const big = write('big.jsonl', [
+      '{"process":0,"type":"invoke","f":"write","value":12345678901234567999,"time":1}',
+      '{"process":0,"type":"ok","f":"write","value":12345678901234567999,"time":2}',
+      '{"process":0,"type":"invoke","f":"read","value":null,"time":3}',
+      '{"process":0,"type":"ok","f":"read","value":12345678901234567998,"time":4}',
+    ].join('\n'));
+    expect(await main(['check', big, '--model', 'register'])).toBe(65);
+    expect(output.stderr).toContain('line 1: 12345678901234567999 is an integer beyond 2^53');
+    const edn = write('big.edn', '{:process 0, :type :invoke, :f :write, :value 12345678901234567999}\n{:process 0, :type :ok, :f :write, :value 12345678901234567999}\n');
+    expect(await main(['check', edn])).toBe(65);
+    expect(output.stderr).toContain('the integer 12345678901234567999 is beyond 2^53');
+    const etcd = write('big.log', 'INFO  jepsen.util - 0\t:invoke\t:write\t9007199254740993\nINFO  jepsen.util - 0\t:ok\t:write\t9007199254740993\n');
+    expect(await main(['check', etcd])).toBe(65);
+    expect(output.stderr).toContain('9007199254740993 is beyond 2^53');
+    // The largest exact integer is still read.
+    const safe = write('safe.jsonl', jsonl([
+      { process: 0, type: 'invoke', f: 'write', value: Number.MAX_SAFE_INTEGER, time: 1 },
+      { process: 0, type: 'ok', f: 'write', value: Number.MAX_SAFE_INTEGER, time: 2 },
+    ]));
+    expect(await main(['check', safe, '--model', 'register'])).toBe(0);
+  });
+});
+
 describe('faultline check of a large file whose partitions are spread over workers', () => {
   it('gives the same verdict and witness at --jobs 1 and 2 when two partitions are illegal', async () => {
     const events: object[] = [];
