@@ -75,6 +75,8 @@ describe('planted propagation bugs are caught', () => {
       pool: poolWith('lock', 'ack-before-apply'), limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: false,
     });
     expect(result.verdict, caughtMessage(result)).toBe('illegal');
-    expect(result.violations, caughtMessage(result)).toEqual(expect.arrayContaining(['exactly-once', 'convergence']));
+    // The lost update always leaves b2 short of b1 (convergence); whether the exactly-once check also
+    // sees it hangs on when the kill lands against b2's ack (both, or convergence alone, in CI runs).
+    expect(result.violations, caughtMessage(result)).toContain('convergence');
   });
 });
