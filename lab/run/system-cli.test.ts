@@ -32,7 +32,7 @@ describe('--system bad input, seed 1', () => {
     const { code, errors } = await runSystem(fixture('exits-at-once'));
     expect(code).toBe(65);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/node n1 exited with code 3 before it was ready: no config file/);
+    expect(errors[0]).toMatch(/node n\d exited with code 3 before it was ready: no config file/);
     expect(processesMentioning('faultline-fixture-exits-at-once')).toEqual([]);
   });
 
