@@ -52,6 +52,8 @@ export interface StrategyDeclaration {
   conditionalWrites: boolean;
   /** crdt: a branch withdraws only what it holds rights to (escrow), which keeps every balance non-negative. */
   escrow?: boolean;
+  /** The store keeps each account as totals per branch (crdt), which Snapshot and Reset fold and unfold. */
+  totalsPerBranch?: boolean;
   /**
    * Where a client resends a request after an indeterminate error: `next-branch` (the plan's default),
    * or `same-branch` where only the branch that first took a request id can recognise it (crdt
@@ -190,6 +192,7 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     idea: 'a PN-counter per account, every operation answered locally; transfers refused',
     base: 'crdt',
     ...pointReads,
+    totalsPerBranch: true,
     retries: 'same-branch',
   },
   'crdt:escrow': {
@@ -199,6 +202,7 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     idea: 'crdt, where a branch spends only its share of the balance (escrow): never negative, at the cost of refusals',
     base: 'crdt',
     ...pointReads,
+    totalsPerBranch: true,
     escrow: true,
     retries: 'same-branch',
   },

@@ -37,10 +37,17 @@ export const dedupPurgeEveryMsMax = 10_000;
 /** ...this many keys per transaction, yielding between them, so a purge never holds the event loop long. */
 export const dedupPurgeRowsMax = 5_000;
 
-const strategies: Record<Exclude<BaseStrategy, 'crdt'>, (dependencies: StrategyDependencies) => Strategy> = {
+/** What a strategy's factory may need beyond the common dependencies, from the cluster and the declaration. */
+interface StrategyContext {
+  branches: readonly string[];
+  escrow: boolean;
+}
+
+const strategies: Record<BaseStrategy, (dependencies: StrategyDependencies, context: StrategyContext) => Strategy> = {
   unsafe: unsafeStrategy,
   lock: lockStrategy,
   'lock-free': lockFreeStrategy,
+  crdt: (dependencies, context) => crdtStrategy({ ...dependencies, ...context }),
 };
 
 export class Branch {
@@ -86,10 +93,8 @@ export class Branch {
       self: config.id, store, replication: this.replication, pointFor: (accounts) => this.pointFor(accounts),
       epoch, stats: this.stats, random: this.random, bug: config.bug, clock,
     };
-    this.crdt = declaration.base === 'crdt';
-    this.strategy = declaration.base === 'crdt'
-      ? crdtStrategy({ ...dependencies, branches: this.branches, escrow: declaration.escrow === true })
-      : strategies[declaration.base](dependencies);
+    this.crdt = declaration.totalsPerBranch === true;
+    this.strategy = strategies[declaration.base](dependencies, { branches: this.branches, escrow: declaration.escrow === true });
     // A new crdt store holds every branch's totals beside each account, at 0, before anything is written.
     if (this.crdt && store.created) store.reset(withTotals(store.accounts(), this.branches), store.epoch());
     this.query = queryReader(
