@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Replication } from '../lab/systems/bank/index.js';
 import { Store } from '../lab/systems/bank/index.js';
+import { grpcTransport } from '../lab/systems/bank/index.js';
+import { realClock } from '../lab/systems/index.js';
 import { freePorts, startTestNode } from '../lab/systems/bank/_testing/support.js';
 import type { TestNode } from '../lab/systems/bank/_testing/support.js';
 import { startProxyBackend } from '../lab/proxy/index.js';
@@ -110,11 +112,11 @@ export async function startRig(seed: number): Promise<Rig> {
   const link = await proxy.createProxy(linkName, `127.0.0.1:${receiverPort}`);
   // b2 lists b1 as a peer (it accepts b1's stream) at a port where nothing listens: it only receives.
   const receiver = await startTestNode({ id: 'b2', strategy: 'lock-free', dataDir: receiverDir, port: receiverPort!, accounts: 'a1=0', peers: `b1=127.0.0.1:${senderPort}` });
-  const store = Store.open(senderDir, [{ account: 'a1', balance: 0 }]);
+  const store = Store.open(senderDir, [{ account: 'a1', balance: 0 }], realClock);
   const senderLog: string[] = [];
   const replication = new Replication({
     self: 'b1', peers: [{ id: 'b2', address: link }], store, mode: 'log', seed: String(seed),
-    epoch: () => store.epoch(), log: (line) => senderLog.push(line),
+    epoch: () => store.epoch(), log: (line) => senderLog.push(line), clock: realClock, transport: grpcTransport,
   });
   replication.start();
   if (!(await replication.whenConnected(connectMsMax))) throw new Error('the sender never connected to b2');

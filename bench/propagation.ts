@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dedupPurgeEveryMsMax, dedupPurgeRowsMax } from '../lab/systems/bank/index.js';
 import { databasePath, Store } from '../lab/systems/bank/index.js';
+import { realClock } from '../lab/systems/index.js';
 import { table } from '../lab/report/index.js';
 import { linkName, percentile, sleep, startRig } from './propagation-harness.js';
 import type { Rig } from './propagation-harness.js';
@@ -118,7 +119,7 @@ async function drain(rig: Rig): Promise<string[]> {
 /** Dedup rows and bytes after `ops` updates at 1 000 per simulated second, purged as a branch purges. */
 function dedupSizes(windowMs: number, checkpoints: number[]): string[][] {
   const directory = mkdtempSync(join('/dev/shm', 'faultline-bench-dedup-'));
-  const store = Store.open(directory, [{ account: 'a1', balance: 0 }]);
+  const store = Store.open(directory, [{ account: 'a1', balance: 0 }], realClock);
   const reader = new Database(databasePath(directory), { readonly: true });
   const purgeEveryMs = Math.min(dedupPurgeEveryMsMax, Math.ceil(windowMs / 4));
   const rows: string[][] = [];

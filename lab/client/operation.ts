@@ -3,7 +3,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { BranchClient, WatchReply, WatchRequest } from '../../proto/index.js';
-import { realClock } from '../systems/index.js';
 import type { Clock } from '../systems/index.js';
 import type { BranchId } from '../plan/index.js';
 import type { PlanOp } from '../plan/index.js';
@@ -24,8 +23,8 @@ export interface OperationContext {
   branches: readonly BranchId[];
   deadlineMs: number;
   runId: string;
-  /** Deadlines and latencies by this clock (the simulator's); by default the process's. */
-  clock?: Clock;
+  /** Deadlines and latencies by this clock: the simulator's, or the process's in real mode. */
+  clock: Clock;
   /** The clients' sessions, where the strategy asks for min_version or conditional writes. */
   sessions?: ClientSessions;
   /** Resend to the branch that first took the request (crdt deduplicates only there), not the next one. */
@@ -44,20 +43,20 @@ interface SessionFields {
 type Unary<Request, Reply> = (request: Request, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, reply: Reply) => void) => unknown;
 
 function call<Request, Reply>(
-  method: Unary<Request, Reply>, client: BranchClient, request: Request, metadata: Metadata, deadlineMs: number, clock: Clock | undefined,
+  method: Unary<Request, Reply>, client: BranchClient, request: Request, metadata: Metadata, deadlineMs: number, clock: Clock,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const deadline = new Date((clock === undefined ? performance.timeOrigin + performance.now() : clock.now()) + deadlineMs);
+    const deadline = new Date(clock.now() + deadlineMs);
     method.call(client, request, metadata, { deadline }, (error, reply) => (error === null ? resolve(reply) : reject(error)));
   });
 }
 
 /** Push: opens Watch and answers with the first state the branch sends, then cancels the stream. */
 function watchOnce(
-  client: BranchClient, request: WatchRequest, metadata: Metadata, deadlineMs: number, clock: Clock | undefined,
+  client: BranchClient, request: WatchRequest, metadata: Metadata, deadlineMs: number, clock: Clock,
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const deadline = new Date((clock === undefined ? performance.timeOrigin + performance.now() : clock.now()) + deadlineMs);
+    const deadline = new Date(clock.now() + deadlineMs);
     const stream = client.watch(request, metadata, { deadline });
     let settled = false;
     stream.on('data', (reply: WatchReply) => {
@@ -92,7 +91,7 @@ export function inputValue(op: PlanOp): Record<string, unknown> {
 }
 
 async function attempt(
-  op: PlanOp, client: BranchClient, metadata: Metadata, deadlineMs: number, clientId: string, clock: Clock | undefined, fields: SessionFields,
+  op: PlanOp, client: BranchClient, metadata: Metadata, deadlineMs: number, clientId: string, clock: Clock, fields: SessionFields,
 ): Promise<Record<string, unknown>> {
   const expected = (account: string): { expectedVersion?: number } => {
     const version = fields.expected?.[account];
@@ -173,7 +172,7 @@ function remember(op: PlanOp, output: Record<string, unknown>, sessions: ClientS
 async function attemptPolling(
   op: PlanOp, client: BranchClient, metadata: Metadata, clientId: string, context: OperationContext, fields: SessionFields,
 ): Promise<{ output: Record<string, unknown>; polls: number }> {
-  const clock = context.clock ?? realClock;
+  const { clock } = context;
   const started = clock.monotonicMs();
   for (let tries = 1; ; tries += 1) {
     const leftMs = context.deadlineMs - (clock.monotonicMs() - started);

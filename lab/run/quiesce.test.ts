@@ -1,6 +1,7 @@
 // quiesce: the final state is the one the cluster holds still in, not the first one that agrees.
 import { describe, expect, it } from 'vitest';
 import type { BranchState } from '../../models/index.js';
+import { realClock } from '../systems/index.js';
 import { quiesce, quietMsMin, settleMs } from './quiesce.js';
 
 function states(...balances: number[]): BranchState[] {
@@ -16,14 +17,14 @@ function cluster(...answers: BranchState[][]): () => Promise<BranchState[]> {
 describe('quiesce', () => {
   it('waits out a late write that lands after a first, agreeing snapshot', async () => {
     const started = performance.now();
-    const outcome = await quiesce(cluster(states(89, 89), states(108, 89), states(108, 108)), 5_000);
+    const outcome = await quiesce(cluster(states(89, 89), states(108, 89), states(108, 108)), 5_000, realClock);
     expect(outcome).toEqual({ states: states(108, 108), quiesced: true });
     expect(performance.now() - started).toBeGreaterThanOrEqual(settleMs);
   });
 
   it('gives up on branches that disagree and stay unchanged', async () => {
     const started = performance.now();
-    const outcome = await quiesce(cluster(states(89, 108)), 5_000);
+    const outcome = await quiesce(cluster(states(89, 108)), 5_000, realClock);
     expect(outcome).toEqual({ states: states(89, 108), quiesced: false });
     expect(performance.now() - started).toBeLessThan(quietMsMin + 1_000);
   });

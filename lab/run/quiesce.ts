@@ -2,7 +2,6 @@
 // take that as the final state the checkers judge. Try it: see quiesce.test.ts.
 import type { BranchState } from '../../models/index.js';
 import { balancesAgree } from '../cluster/index.js';
-import { realClock } from '../systems/index.js';
 import type { Clock } from '../systems/index.js';
 
 /** Disagreeing branches with empty outboxes that stay unchanged this long will not converge by themselves. */
@@ -28,7 +27,7 @@ function stateKey(states: BranchState[]): string {
  * converge by itself (fire-and-forget propagation lost something), so waiting longer only costs time.
  */
 export async function quiesce(
-  snapshot: () => Promise<BranchState[]>, boundMs: number, clock: Clock = realClock,
+  snapshot: () => Promise<BranchState[]>, boundMs: number, clock: Clock,
 ): Promise<{ states: BranchState[]; quiesced: boolean }> {
   const started = clock.monotonicMs();
   let states = await snapshot();

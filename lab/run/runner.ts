@@ -10,6 +10,7 @@ import { planHash, planProblems, strategyDeclaration } from '../plan/index.js';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import { isToxiproxyError } from '../proxy/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
+import { realClock } from '../systems/index.js';
 import { percentile, runIdFor } from '../report/index.js';
 import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
@@ -59,13 +60,13 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts, seeds);
   lease.driver.beginRun(planHash(plan).slice(0, 12));
   marks.push(performance.now());
-  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId, ...sessionsOf(pool.strategy, seeds) });
+  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId, clock: realClock, ...sessionsOf(pool.strategy, seeds) });
   // The last step's updates land before the heal, as at every fault boundary (steps.ts).
   if (plan.faultSchedule.length > 0) await sleep(faultSettleMs);
   await lease.driver.healAll();
   recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
   marks.push(performance.now());
-  const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax);
+  const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax, realClock);
   marks.push(performance.now());
   const claims = strategyDeclaration(pool.strategy).claims;
   const input = { history: recorder.history, accounts: plan.workload.accounts, finalStates: states, claims };

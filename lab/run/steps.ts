@@ -7,7 +7,6 @@ import type { FaultStep, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import type { Nemesis } from '../nemesis/index.js';
 import { inputValue, perform, sessionsFor } from '../client/index.js';
 import type { ClientSessions } from '../client/index.js';
-import { realClock } from '../systems/index.js';
 import type { Clock } from '../systems/index.js';
 import type { Recorder } from '../client/index.js';
 
@@ -45,7 +44,7 @@ export interface StepLimits {
   /** A run whose workload takes longer than this stops issuing ops and is judged on what it has. */
   workloadMsMax: number;
   /** Every wait of the steps, and the workload's time bound; the simulator passes its virtual clock. */
-  clock?: Clock;
+  clock: Clock;
   /** The clients' sessions (min_version, conditional writes), where the strategy asks for them. */
   sessions?: ClientSessions;
   /** Resend a request to the branch that first took it, where the strategy says so (crdt). */
@@ -98,11 +97,11 @@ export async function runWorkload(
   limits: StepLimits & { runId: string },
 ): Promise<WorkloadResult> {
   const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false };
-  const clock = limits.clock ?? realClock;
+  const { clock } = limits;
   const started = clock.monotonicMs();
   const context = {
     clientFor, branches: plan.workload.branches, deadlineMs: limits.deadlineMs, runId: limits.runId,
-    ...(limits.clock === undefined ? {} : { clock }), ...(limits.sessions === undefined ? {} : { sessions: limits.sessions }),
+    clock, ...(limits.sessions === undefined ? {} : { sessions: limits.sessions }),
     ...(limits.retrySameBranch === true ? { retrySameBranch: true } : {}),
   };
   for (const [step, ops] of plan.workload.steps.entries()) {

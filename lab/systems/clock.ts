@@ -1,6 +1,7 @@
 // The one way node code reads time and waits: now(), timers, the end of the event loop's turn and
-// sleep. The real mode wraps the process's timers; the simulator (lab/sim) runs them in virtual time.
-// Try it: `const timer = realClock.setTimeout(() => log('late'), 100); realClock.clearTimeout(timer)`.
+// sleep. The process's own timers are real-clock.ts, which only process entries and the lab's driver
+// pass in; the simulator (lab/sim) runs the same interface in virtual time. Node code never picks a
+// clock itself: it takes the one it is given.
 
 /** An armed timer; only the clock that made it can clear it. */
 export interface Timer {
@@ -28,32 +29,3 @@ export interface Clock {
   afterTurn(callback: () => void): void;
   sleep(delayMs: number): Promise<void>;
 }
-
-interface RealTimer extends Timer {
-  readonly handle: NodeJS.Timeout;
-}
-
-/** The process's own clock and timers: what a node uses outside the simulator. */
-export const realClock: Clock = {
-  now: () => Date.now(),
-  monotonicMs: () => performance.now(),
-  setTimeout(callback, delayMs, options) {
-    const handle = setTimeout(callback, delayMs);
-    if (options?.background === true) handle.unref();
-    return { clock: realClock, handle } satisfies RealTimer;
-  },
-  clearTimeout(timer) {
-    if (timer !== undefined) clearTimeout((timer as RealTimer).handle);
-  },
-  setInterval(callback, everyMs, options) {
-    const handle = setInterval(callback, everyMs);
-    if (options?.background === true) handle.unref();
-    return { clock: realClock, handle } satisfies RealTimer;
-  },
-  afterTurn(callback) {
-    setImmediate(callback);
-  },
-  sleep(delayMs) {
-    return new Promise((resolve) => setTimeout(resolve, delayMs));
-  },
-};

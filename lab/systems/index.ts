@@ -4,5 +4,5 @@
 export type {
   NodeContext, NodeLaunch, NodeState, OpOutcome, PeerFront, Readiness, System, SystemClient, SystemOp, SystemWorkload, WorkloadCheck, WorkloadConstraints,
 } from './system.js';
-export { realClock } from './clock.js';
+export { realClock } from './real-clock.js';
 export type { Clock, Timer, TimerOptions } from './clock.js';

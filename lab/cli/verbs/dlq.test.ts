@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../systems/bank/index.js';
+import { realClock } from '../../systems/index.js';
 import { faultlineBin, removeDirectory, temporaryDirectory } from '../../systems/bank/_testing/support.js';
 
 const directory = temporaryDirectory('faultline-dlq-');
@@ -14,11 +15,11 @@ function dlq(...args: string[]) {
 
 describe('faultline dlq', () => {
   it('lists an empty table, then the update a replica could not apply in order', () => {
-    const store = Store.open(directory, [{ account: 'a1', balance: 10 }]);
+    const store = Store.open(directory, [{ account: 'a1', balance: 10 }], realClock);
     store.close();
     expect(dlq().stdout).toBe('no dead letters\n');
 
-    const reopened = Store.open(directory, []);
+    const reopened = Store.open(directory, [], realClock);
     const outcome = reopened.applyReplica({
       origin: 'b2', sequence: 1, key: 'b2/1', requestId: 'r1',
       updates: [{ account: 'a1', balance: 15, version: 3, delta: 5 }],

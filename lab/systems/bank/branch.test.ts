@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Branch, dedupPurgeRowsMax } from './branch.js';
+import { realRuntime } from './node.js';
 import type { NodeConfig } from './config.js';
+import { realClock } from '../index.js';
 import { Store } from './store.js';
 import { removeDirectory } from './_testing/support.js';
 
@@ -17,7 +19,7 @@ const windowMs = 60_000;
 
 describe('Branch.purgeDedup', () => {
   it('forgets every key older than the window, more than one chunk of them, and keeps the recent ones', async () => {
-    const store = Store.open(directory, [{ account: 'a1', balance: 0 }]);
+    const store = Store.open(directory, [{ account: 'a1', balance: 0 }], realClock);
     const config: NodeConfig = {
       id: 'b2', host: '127.0.0.1', port: 0, peers: [], strategy: 'lock-free', dataDir: directory, accounts: [], seed: '1',
       bug: undefined, dedupWindowMs: windowMs, outboxRowsMax: 10, outboxBytesMax: 1_000, synchronous: 'normal',
@@ -29,7 +31,7 @@ describe('Branch.purgeDedup', () => {
       const appliedMs = sequence <= oldKeys ? old : Date.now();
       store.applyReplica({ origin: 'b1', sequence, key: `b1/${sequence}`, requestId: `r${sequence}`, updates: [update] }, { dedup: true, ordered: true }, appliedMs);
     }
-    const branch = new Branch(config, store, () => undefined);
+    const branch = new Branch(config, store, () => undefined, realRuntime);
     branch.start();
     expect(await branch.purgeDedup()).toBe(oldKeys);
     expect(store.dedupSize()).toBe(3);

@@ -18,7 +18,6 @@ import { NodeRandom } from './random.js';
 import { servePointStream } from './point-stream.js';
 import type { IncomingPointStream } from './point-stream.js';
 import { RemotePoint } from './remote-point.js';
-import { realRuntime } from './runtime.js';
 import type { BranchStub, NodeRuntime } from './runtime.js';
 import { Sequencer, serializationPoint } from './sequencer.js';
 import type { SerializationPoint } from './sequencer.js';
@@ -71,7 +70,7 @@ export class Branch {
 
   constructor(
     readonly config: NodeConfig, readonly store: Store, private readonly log: (line: string) => void,
-    readonly runtime: NodeRuntime = realRuntime,
+    readonly runtime: NodeRuntime,
   ) {
     const { clock, transport } = runtime;
     this.branches = [config.id, ...config.peers.map((peer) => peer.id)];

@@ -3,13 +3,13 @@
 export { bugNames, ConfigError, parseAccounts, parseListen, parsePeers, strategyNames } from './config.js';
 export type { BugName, InitialAccount, NodeConfig, Peer, StrategyName } from './config.js';
 export { NodeRandom } from './random.js';
-export { grpcTransport, realRuntime } from './runtime.js';
+export { grpcTransport } from './runtime.js';
 export type { BranchStub, NodeRuntime, Transport } from './runtime.js';
 export { branchHandlers } from './server.js';
 export { CallRecorder, RecentCalls } from './recent-calls.js';
 export type { Draw } from './random.js';
 export { serializationPoint } from './sequencer.js';
-export { startNode } from './node.js';
+export { realRuntime, startNode } from './node.js';
 export type { RunningNode } from './node.js';
 export { databasePath, readDeadLetters } from './store.js';
 export type { DeadLetter } from './store.js';

@@ -3,12 +3,13 @@ import { status } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LeaseTable } from './leases.js';
+import { realClock } from '../index.js';
 
 const soon = (): number => Date.now() + 2_000;
 
 describe('LeaseTable', () => {
   it('grants one account in arrival order, with increasing tokens', async () => {
-    const table = new LeaseTable(1, () => undefined);
+    const table = new LeaseTable(1, () => undefined, realClock);
     const order: number[] = [];
     const first = await table.acquire(['a1'], 1_000, soon());
     const waiting = [1, 2, 3].map((name) => table.acquire(['a1'], 1_000, soon()).then((grant) => {
@@ -26,7 +27,7 @@ describe('LeaseTable', () => {
   });
 
   it('takes two accounts in sorted order, so crossing transfers do not deadlock', async () => {
-    const table = new LeaseTable(1, () => undefined);
+    const table = new LeaseTable(1, () => undefined, realClock);
     const grants = await Promise.all([
       table.acquire(['a1', 'a2'], 1_000, soon()), table.acquire(['a2', 'a1'], 1_000, soon()),
     ].map((pending) => pending.then((grant) => {
@@ -38,7 +39,7 @@ describe('LeaseTable', () => {
 
   it('expires a lease, counts it, and fences the old holder out', async () => {
     let expiries = 0;
-    const table = new LeaseTable(1, () => (expiries += 1));
+    const table = new LeaseTable(1, () => (expiries += 1), realClock);
     const stale = await table.acquire(['a1'], 20, soon());
     expect(table.holds(stale.token, ['a1'])).toBe(true);
     const next = await table.acquire(['a1'], 1_000, soon());
@@ -50,7 +51,7 @@ describe('LeaseTable', () => {
   });
 
   it('gives up at the deadline and when cleared, leaving the queue clean', async () => {
-    const table = new LeaseTable(1, () => undefined);
+    const table = new LeaseTable(1, () => undefined, realClock);
     const holder = await table.acquire(['a1'], 5_000, soon());
     await expect(table.acquire(['a1'], 1_000, Date.now() + 20)).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
     const cleared = table.acquire(['a1'], 1_000, soon());

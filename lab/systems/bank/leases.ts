@@ -2,7 +2,6 @@
 // each with a fencing token, so a holder whose lease expired cannot commit any more.
 // Try it: `const table = new LeaseTable(1, onExpiry); const grant = await table.acquire(['a1'], 1000, deadline)`.
 import { status } from '@grpc/grpc-js';
-import { realClock } from '../index.js';
 import type { Clock, Timer } from '../index.js';
 import { statusError } from './errors.js';
 
@@ -38,7 +37,7 @@ export class LeaseTable {
   private readonly cancellers = new Set<(reason: string) => void>();
   private nextToken: number;
 
-  constructor(boot: number, private readonly onExpiry: (token: number) => void, private readonly clock: Clock = realClock) {
+  constructor(boot: number, private readonly onExpiry: (token: number) => void, private readonly clock: Clock) {
     this.nextToken = boot * tokensPerBoot + 1;
   }
 

@@ -6,7 +6,9 @@ import { Branch } from './branch.js';
 import type { NodeConfig, Peer } from './config.js';
 import { serverOptions } from '../../../proto/index.js';
 import { describeCall } from './recent-calls.js';
-import { realRuntime } from './runtime.js';
+import { realClock } from '../index.js';
+import { grpcTransport } from './runtime.js';
+import type { NodeRuntime } from './runtime.js';
 import { branchServiceName, createBranchServer } from './server.js';
 import type { BranchServerParts } from './server.js';
 import { Store } from './store.js';
@@ -18,6 +20,9 @@ export const shutdownGraceMs = 250;
  * the void; but no longer than this, because a peer may be down or cut off on purpose.
  */
 export const readyWaitMsMax = 2_000;
+
+/** The one place a real branch's clock and transport are chosen: the process's timers and grpc-js. */
+export const realRuntime: NodeRuntime = { clock: realClock, transport: grpcTransport };
 
 export class AddressInUseError extends Error {
   readonly code = 'address-in-use';
@@ -91,7 +96,7 @@ interface OpenedBranch extends BranchServerParts {
 
 /** The store, the branch over it and its services on `server`; the store is closed again on failure. */
 async function openBranch(config: NodeConfig, log: (line: string) => void, server: Server): Promise<OpenedBranch> {
-  const store = Store.open(config.dataDir, config.accounts, config.synchronous, realRuntime.clock);
+  const store = Store.open(config.dataDir, config.accounts, realRuntime.clock, config.synchronous);
   try {
     const branch = new Branch(config, store, log, realRuntime);
     return { store, branch, ...(await createBranchServer(branch, log, server)) };

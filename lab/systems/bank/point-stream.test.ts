@@ -7,6 +7,7 @@ import { BranchClient } from '../../../proto/index.js';
 import { channelOptions } from '../../../proto/index.js';
 import { codeOf } from './errors.js';
 import { PointStream } from './point-stream.js';
+import { realClock } from '../index.js';
 import type { PointContext } from './sequencer.js';
 import { emptyStats } from './stats.js';
 import { freePorts, killNode, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory } from './_testing/support.js';
@@ -30,7 +31,7 @@ describe('PointStream', () => {
     let point = await startTestNode(options);
     const client = new BranchClient(point.address, credentials.createInsecure(), channelOptions);
     const stats = emptyStats();
-    const stream = new PointStream(client, 'b2', stats);
+    const stream = new PointStream(client, 'b2', stats, realClock);
     try {
       // Asked in one turn: they travel together and each gets its own answer.
       const [first, second, missing] = await Promise.allSettled([

@@ -11,7 +11,6 @@ import type {
   ReadReply, ReadRequest,
 } from '../../../proto/index.js';
 import { metadataKeys } from '../../../proto/index.js';
-import { realClock } from '../index.js';
 import type { Clock, Timer } from '../index.js';
 import { operationMsDefault, outgoingDeadline } from './deadline.js';
 import { statusError, StatusError, toStatus } from './errors.js';
@@ -46,7 +45,7 @@ export class PointStream {
 
   constructor(
     private readonly client: BranchStub, private readonly self: string, private readonly stats: NodeStats,
-    private readonly clock: Clock = realClock,
+    private readonly clock: Clock,
   ) {}
 
   async read(request: ReadRequest, context: PointContext): Promise<ReadReply> {
@@ -161,7 +160,7 @@ export class PointStream {
  * The answering side, at the serialization point: each batch's calls run in order, and the batch is
  * answered once the store committed what they decided (or each call fails if that commit failed).
  */
-export function servePointStream(call: IncomingPointStream, point: SerializationPoint, store: Store, clock: Clock = realClock): void {
+export function servePointStream(call: IncomingPointStream, point: SerializationPoint, store: Store, clock: Clock): void {
   let open = true;
   call.on('data', (batch: PointCalls) => {
     void Promise.all(batch.calls.map((entry) => answerCall(point, entry, clock))).then(async (answers) => {

@@ -4,6 +4,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { metadataKeys } from '../../../proto/index.js';
 import { CallRecorder, describeCall, RecentCalls } from './recent-calls.js';
+import { realClock } from '../index.js';
 
 function metadataOf(clientId: string, requestId: string): Metadata {
   const metadata = new Metadata();
@@ -15,7 +16,7 @@ function metadataOf(clientId: string, requestId: string): Metadata {
 describe('CallRecorder', () => {
   it('records ids and outcome once, keeps the newest calls, and logs only INTERNAL endings', () => {
     const lines: string[] = [];
-    const recorder = new CallRecorder(new RecentCalls(2), (line) => lines.push(line));
+    const recorder = new CallRecorder(new RecentCalls(2), (line) => lines.push(line), realClock);
     const first = recorder.start('/faultline.bank.v1.Branch/Deposit', metadataOf('c1', 'r1'));
     recorder.finish(first, status.OK, '');
     recorder.finish(first, status.INTERNAL, 'too late: a call ends once');

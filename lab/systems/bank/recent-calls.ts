@@ -4,7 +4,6 @@
 import { status } from '@grpc/grpc-js';
 import type { Metadata, ServerDuplexStream, ServerWritableStream } from '@grpc/grpc-js';
 import { metadataKeys } from '../../../proto/index.js';
-import { realClock } from '../index.js';
 import type { Clock } from '../index.js';
 
 export const recentCallsMax = 256;
@@ -54,7 +53,7 @@ export function describeCall(record: CallRecord): string {
  * would do the same at the cost of a wrapping layer on every call (about 15 % of a busy node's CPU).
  */
 export class CallRecorder {
-  constructor(readonly recent: RecentCalls, private readonly log: (line: string) => void, private readonly clock: Clock = realClock) {}
+  constructor(readonly recent: RecentCalls, private readonly log: (line: string) => void, private readonly clock: Clock) {}
 
   start(method: string, metadata: Metadata): CallRecord {
     const record: CallRecord = {

@@ -10,7 +10,6 @@ import type {
   NodeStats, ReadReply, ReadRequest, ReleaseReply, ReleaseRequest,
 } from '../../../proto/index.js';
 import { metadataKeys } from '../../../proto/index.js';
-import { realClock } from '../index.js';
 import type { Clock } from '../index.js';
 import { outgoingDeadline } from './deadline.js';
 import { PointStream } from './point-stream.js';
@@ -27,7 +26,7 @@ export class RemotePoint implements SerializationPoint {
 
   constructor(
     private readonly client: BranchStub, private readonly self: string, private readonly stats: NodeStats,
-    private readonly clock: Clock = realClock,
+    private readonly clock: Clock,
   ) {
     this.stream = new PointStream(client, self, stats, clock);
   }

@@ -1,10 +1,10 @@
 // What a branch node reaches the world through besides its store: the clock and the transport. The
-// real mode passes grpc-js and the process's timers; the simulator (lab/sim) passes its own.
-// Try it: `new Branch(config, store, log, realRuntime)`.
+// real mode's process entry (node.ts) passes grpc-js and the process's timers; the simulator (lab/sim)
+// passes its own. Nothing here picks one: a Branch is always handed its runtime.
+// Try it: `new Branch(config, store, log, { clock, transport: grpcTransport })`.
 import { credentials } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { BranchClient } from '../../../proto/index.js';
-import { realClock } from '../index.js';
 import type { Clock } from '../index.js';
 
 /**
@@ -26,5 +26,3 @@ export interface NodeRuntime {
 export const grpcTransport: Transport = {
   branchClient: (address, options) => new BranchClient(address, credentials.createInsecure(), options),
 };
-
-export const realRuntime: NodeRuntime = { clock: realClock, transport: grpcTransport };

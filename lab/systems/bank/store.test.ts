@@ -11,7 +11,7 @@ const directories: string[] = [];
 function open(accounts = [{ account: 'a1', balance: 10 }, { account: 'a2', balance: 0 }]): { store: Store; directory: string } {
   const directory = temporaryDirectory('faultline-store-');
   directories.push(directory);
-  return { store: Store.open(directory, accounts), directory };
+  return { store: Store.open(directory, accounts, realClock), directory };
 }
 afterAll(() => directories.forEach(removeDirectory));
 
@@ -26,7 +26,7 @@ describe('Store', () => {
     store.setCursor('b2', 1);
     store.close();
 
-    const reopened = Store.open(directory, [{ account: 'ignored', balance: 1 }]);
+    const reopened = Store.open(directory, [{ account: 'ignored', balance: 1 }], realClock);
     expect(reopened.created).toBe(false);
     expect(reopened.boot).toBe(2);
     expect(reopened.accounts()).toEqual([{ account: 'a1', balance: 6, version: 1 }, { account: 'a2', balance: 4, version: 1 }]);
@@ -106,7 +106,7 @@ describe('Store', () => {
     expect(store.logAfter(1, 10).map((row) => row.sequence)).toEqual([2, 3]);
     store.close();
     // The counters and the sequence survive a reopen although the first row is gone.
-    const reopened = Store.open(directory, []);
+    const reopened = Store.open(directory, [], realClock);
     expect(reopened.outboxUsage().rows).toBe(2);
     expect(reopened.lastSequence()).toBe(3);
     expect(reopened.pruneLog([])).toBe(2);
@@ -194,7 +194,7 @@ describe('Store in memory (the simulator\'s disk)', () => {
     const disk = new MemoryDisk();
     const inMemory = crashAndReopen(Store.openInMemory(disk, accounts, realClock), () => Store.openInMemory(disk, [], realClock));
     const { store, directory } = open(accounts);
-    const onFile = crashAndReopen(store, () => Store.open(directory, []));
+    const onFile = crashAndReopen(store, () => Store.open(directory, [], realClock));
     for (const reopened of [inMemory, onFile]) {
       expect([reopened.created, reopened.boot, reopened.lastSequence(), reopened.reply('r2')]).toEqual([false, 2, 1, undefined]);
       expect(reopened.accounts()).toEqual([{ account: 'a1', balance: 15, version: 1 }]);

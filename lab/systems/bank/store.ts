@@ -3,11 +3,10 @@
 // apply, a dead letter and its key land together or not at all. Writes of one turn of the event loop
 // share one transaction (group commit); whoever answers for a write waits for `durable()`, so a
 // kill -9 loses nothing that was acknowledged.
-// Try it: `const store = Store.open(dir, [{ account: 'a1', balance: 100 }]); store.accounts()`.
+// Try it: `const store = Store.open(dir, [{ account: 'a1', balance: 100 }], realClock); store.accounts()`.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { realClock } from '../index.js';
 import type { Clock } from '../index.js';
 import type { InitialAccount } from './config.js';
 import { replicaVerdict } from './propagation/verdict.js';
@@ -179,7 +178,7 @@ export class Store {
    * fsync per commit. `clock` ends each group commit at the end of its turn (virtual in the simulator).
    */
   static open(
-    dataDir: string, initialAccounts: readonly InitialAccount[], synchronous: Synchronous = 'normal', clock: Clock = realClock,
+    dataDir: string, initialAccounts: readonly InitialAccount[], clock: Clock, synchronous: Synchronous = 'normal',
   ): Store {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(databasePath(dataDir));

@@ -9,6 +9,7 @@ import { balancesAgree, branchClient, callUnary, faultlineBinPath, nodeArguments
 import type { BranchClient } from '../../../proto/index.js';
 import { claimsOf, strategies } from '../../plan/index.js';
 import type { PlanOp, Strategy } from '../../plan/index.js';
+import { realClock } from '../index.js';
 import type { NodeContext, NodeState, OpOutcome, System, SystemClient, SystemOp, SystemWorkload, WorkloadConstraints } from '../index.js';
 import fc from 'fast-check';
 
@@ -70,7 +71,7 @@ class BankSystemClient implements SystemClient {
       if (client === undefined) this.clients.set(address, (client = branchClient(address)));
       return client;
     };
-    const completion = await perform(planOp, { clientFor, branches: [op.node], deadlineMs, runId: 'system' });
+    const completion = await perform(planOp, { clientFor, branches: [op.node], deadlineMs, runId: 'system', clock: realClock });
     return { type: completion.type, value: completion.value as Record<string, unknown>, ...(completion.error === undefined ? {} : { error: completion.error }) };
   }
 

@@ -1,7 +1,6 @@
 // All of a branch's outgoing propagation: one sender per peer, started and stopped together, and
 // the question a lock sequencer asks before it answers: how many replicas acked this sequence.
 // Try it: `const replication = new Replication(options); replication.start(); await replication.acknowledged(5, deadline)`.
-import { realClock } from '../../index.js';
 import type { Clock, Timer } from '../../index.js';
 import type { Peer } from '../config.js';
 import { NodeRandom } from '../random.js';
@@ -20,8 +19,8 @@ export interface ReplicationOptions {
   random?: NodeRandom;
   epoch: () => number;
   log: (line: string) => void;
-  clock?: Clock;
-  transport?: Transport;
+  clock: Clock;
+  transport: Transport;
 }
 
 export class Replication {
@@ -31,12 +30,11 @@ export class Replication {
   private readonly clock: Clock;
 
   constructor(private readonly options: ReplicationOptions) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock;
     this.peerIds = options.peers.map((peer) => peer.id);
     const random = options.random ?? new NodeRandom(options.self, options.seed);
     this.senders = options.peers.map((peer) => new PeerSender({
-      self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log, clock: this.clock,
-      ...(options.transport === undefined ? {} : { transport: options.transport }),
+      self: options.self, peer, store: options.store, mode: options.mode, epoch: options.epoch, log: options.log, clock: this.clock, transport: options.transport,
       random: random.stream(`propagate/${peer.id}`),
       onCursor: () => this.prune(),
     }));

@@ -8,10 +8,8 @@ import type { ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grp
 import { AckStatus } from '../../../../proto/index.js';
 import type { PropagateAck, PropagateMessage } from '../../../../proto/index.js';
 import { channelOptions, metadataKeys } from '../../../../proto/index.js';
-import { realClock } from '../../index.js';
 import type { Clock, Timer } from '../../index.js';
 import type { Peer } from '../config.js';
-import { grpcTransport } from '../runtime.js';
 import type { BranchStub, Transport } from '../runtime.js';
 import type { LogEntry, Store, Update } from '../store.js';
 
@@ -66,9 +64,9 @@ export interface SenderOptions {
   /** Called after the durable cursor moved: rows every peer acked can leave the log. */
   onCursor?: () => void;
   /** Timers and deadlines; the process's own unless the simulator runs the node. */
-  clock?: Clock;
+  clock: Clock;
   /** How the stream reaches the peer; grpc-js unless the simulator runs the node. */
-  transport?: Transport;
+  transport: Transport;
 }
 
 interface AckWaiter {
@@ -99,8 +97,8 @@ export class PeerSender {
   private readonly clock: Clock;
 
   constructor(private readonly options: SenderOptions) {
-    this.clock = options.clock ?? realClock;
-    this.client = (options.transport ?? grpcTransport).branchClient(options.peer.address, propagationChannelOptions);
+    this.clock = options.clock;
+    this.client = options.transport.branchClient(options.peer.address, propagationChannelOptions);
   }
 
   get peer(): string {

@@ -1,0 +1,34 @@
+// The process's own clock: Date.now, performance.now and Node's timers behind the Clock interface.
+// Only a process entry (a branch's main, the lab's driver) hands it on; node code receives a Clock and
+// never imports this file (lab/systems/ambient.test.ts checks), so the simulator can swap every clock.
+// Try it: `const timer = realClock.setTimeout(() => log('late'), 100); realClock.clearTimeout(timer)`.
+import type { Clock, Timer } from './clock.js';
+
+interface RealTimer extends Timer {
+  readonly handle: NodeJS.Timeout;
+}
+
+/** The process's own clock and timers: what a node uses outside the simulator. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  monotonicMs: () => performance.now(),
+  setTimeout(callback, delayMs, options) {
+    const handle = setTimeout(callback, delayMs);
+    if (options?.background === true) handle.unref();
+    return { clock: realClock, handle } satisfies RealTimer;
+  },
+  clearTimeout(timer) {
+    if (timer !== undefined) clearTimeout((timer as RealTimer).handle);
+  },
+  setInterval(callback, everyMs, options) {
+    const handle = setInterval(callback, everyMs);
+    if (options?.background === true) handle.unref();
+    return { clock: realClock, handle } satisfies RealTimer;
+  },
+  afterTurn(callback) {
+    setImmediate(callback);
+  },
+  sleep(delayMs) {
+    return new Promise((resolve) => setTimeout(resolve, delayMs));
+  },
+};
