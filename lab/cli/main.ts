@@ -1,13 +1,7 @@
 // The faultline command line: `npx faultline <verb> [flags]`. Each verb lives in verbs/<verb>.ts
 // and exports `run(argv): Promise<number>`; this file only dispatches and maps errors to exit codes.
 import { CliError, exitCode } from './exit.js';
-
-export interface Verb {
-  summary: string;
-  /** The verb's flags, one per line, printed by `faultline <verb> --help`. */
-  usage?: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { Verb } from './verb.js';
 
 const verbs: Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }> = {
   explore: { summary: 'many seeded runs against a real cluster (the main job)', load: () => import('./verbs/explore.js') },

@@ -5,11 +5,12 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BranchState, Claims } from '../../models/index.js';
-import { defaultPlanConstraints, isBug, isStrategy, isSystemPlan, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
+import { isBug, isStrategy, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
 import { validatePlan } from './plan-schema.js';
-import type { Bug, Plan, PlanConstraints, RunSeeds, Strategy, SystemPlan } from '../plan/index.js';
+import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
 import type { RunResult } from './outcome.js';
-import { reportFileName, reportHtml } from './html/report.js';
+import { reportHtml } from './html/report.js';
+import { replayCommand, reportFileName, runCommand } from './names.js';
 import { messagesFileName } from './html/messages.js';
 
 /** Beside history.jsonl: what `faultline check` needs to judge the invariants as the run did. */
@@ -32,53 +33,6 @@ export interface FinalStatesFile {
 
 function jsonLines(items: readonly unknown[]): string {
   return items.map((item) => JSON.stringify(item)).join('\n') + (items.length > 0 ? '\n' : '');
-}
-
-/** The flags that make `faultline run` generate the same plan: any non-default constraint. */
-export function constraintFlags(constraints: PlanConstraints): string[] {
-  const flags: string[] = [];
-  const names: Record<keyof PlanConstraints, string> = {
-    branchesMin: '--branches-min',
-    branchesMax: '--branches-max',
-    opsMax: '--ops',
-    accountsMax: '--accounts',
-    clientsMax: '--clients',
-    contention: '--contention',
-    faults: '--faults',
-  };
-  for (const key of Object.keys(names) as (keyof PlanConstraints)[]) {
-    if (constraints[key] !== defaultPlanConstraints[key]) flags.push(names[key], String(constraints[key]));
-  }
-  return flags;
-}
-
-/**
- * The `faultline run` command that generates this plan again and runs it with the same seeds; undefined
- * for a plan its seeds did not generate (a scenario, a property's own arbitrary): replay its artifacts.
- */
-export function runCommand(seeds: RunSeeds, plan: Plan, strategy: string, bug: string | undefined, mode?: 'real' | 'sim'): string | undefined {
-  if (plan.seed !== seeds.plan) return undefined;
-  // Another system's run, carried in the bank's shape for the report and compare (system-run.ts):
-  // its workload stands where the strategy stands.
-  if (isSystemPlan(plan)) return systemRunCommand(seeds, { ...plan, workload: strategy });
-  const words = ['npx faultline run', '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path, '--strategy', strategy, ...constraintFlags(plan.constraints)];
-  if (bug !== undefined) words.push('--bug', bug);
-  if (mode === 'sim') words.push('--mode', 'sim');
-  return words.join(' ');
-}
-
-/** The `faultline run` command that generates the plan again (the constraints that shape it included). */
-export function systemRunCommand(seeds: RunSeeds, plan: SystemPlan): string {
-  const { constraints } = plan;
-  return [
-    'npx faultline run', '--system', plan.system, '--workload', plan.workload, '--seed', String(seeds.root), '--index', String(seeds.index), '--path', plan.path,
-    '--nodes', String(constraints.nodes), '--ops', String(constraints.opsMax), '--objects', String(constraints.objectsMax),
-    '--clients', String(constraints.clientsMax), '--contention', constraints.contention, '--faults', constraints.faults,
-  ].join(' ');
-}
-
-export function replayCommand(directory: string): string {
-  return `npx faultline replay ${directory}`;
 }
 
 /** The one policy of what is kept: every failure and every unknown, and passing runs when asked. */

@@ -3,8 +3,7 @@
 import { describeFault, describePlan, opCount, seedLine } from '../plan/index.js';
 import type { Plan } from '../plan/index.js';
 import { join } from 'node:path';
-import { replayCommand, runCommand } from './artifacts.js';
-import { reportFileName } from './html/report.js';
+import { replayCommand, reportFileName, runCommand } from './names.js';
 import type { RunResult } from './outcome.js';
 import { unknownCause } from './summary.js';
 import { summaryLine } from './summary.js';

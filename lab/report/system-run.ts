@@ -8,8 +8,9 @@ import type { NemesisEvent } from '../client/index.js';
 import { describeSystemPlan, isSystemPlan, parseRunSeeds, systemPlanJson } from '../plan/index.js';
 import type { Plan, PlanOp, RunSeeds, Strategy, SystemPlan } from '../plan/index.js';
 import type { RunResult, RunStats } from './outcome.js';
-import { reportFileName, reportHtml } from './html/report.js';
-import { ArtifactError, claimDirectory, pointLatest, replayCommand, seedsFileName, systemRunCommand } from './artifacts.js';
+import { reportHtml } from './html/report.js';
+import { ArtifactError, claimDirectory, pointLatest, seedsFileName } from './artifacts.js';
+import { replayCommand, reportFileName, systemRunCommand } from './names.js';
 
 /** One check of a system's run: linearizability under the workload's model, convergence, the workload's own. */
 export interface SystemCheck {

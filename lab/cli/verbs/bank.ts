@@ -2,7 +2,7 @@
 // against a real cluster, writes the customers' receipts, and checks every branch ends with one balance.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { writableFile } from '../output-paths.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { choiceFlag, parseFlags, stringFlag } from '../args.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
 import {

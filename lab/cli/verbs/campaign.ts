@@ -2,7 +2,7 @@
 // started it; these read it back from the queue. exploreOnQueue is `explore --queue`'s half.
 import { parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import type { LabFlags } from '../lab-flags.js';
 import { fleetCall, printSession, progressLine, queueFlag, sayer } from '../fleet-flags.js';
 import { campaignCounts, campaignIdOf, campaignIdPattern, cancelCampaign, deleteCampaign, enqueueCampaign, finishCampaign, loadCampaign, openQueue, probeQueue, redisClient, retryCampaign, watchCampaign } from '../../fleet/index.js';

@@ -8,7 +8,7 @@ import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import type { OptionSpecs } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { otherSystem, systemCompare } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { seedLine, strategies } from '../../plan/index.js';

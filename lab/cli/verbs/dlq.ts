@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { booleanFlag, parseFlags, stringFlag } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { databasePath, readDeadLetters } from '../../systems/bank/index.js';
 import type { DeadLetter } from '../../systems/bank/index.js';
 

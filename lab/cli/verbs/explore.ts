@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { otherSystem, systemExplore, systemUsage } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, seedFlag } from '../lab-flags.js';
 import type { LabFlags } from '../lab-flags.js';

@@ -2,7 +2,7 @@
 // and one index, the same as one explore over the union of their seeds.
 import { parseFlags, stringFlag } from '../args.js';
 import { usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { writableDirectory } from '../output-paths.js';
 import { fleetCall, printSession } from '../fleet-flags.js';
 import { mergeResults, readResultsFile, writeSession } from '../../fleet/index.js';

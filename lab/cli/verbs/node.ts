@@ -6,7 +6,7 @@ import { format } from 'node:util';
 import { choiceFlag, integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { isBranchId } from '../../plan/index.js';
 import {
   bugNames, ConfigError, dedupWindowMsDefault, dedupWindowMsMax, dedupWindowMsMin, outboxBytesMaxDefault, outboxBytesMaxLimit,

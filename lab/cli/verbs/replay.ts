@@ -3,7 +3,7 @@
 // how many of the N replays reproduced the same violation kind.
 import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { systemReplay } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
 import { seedLine } from '../../plan/index.js';

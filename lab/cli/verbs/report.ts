@@ -5,7 +5,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, stringFlag } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { isArtifactError, readRunResult, reportFileName, reportHtml } from '../../report/index.js';
 import type { RunResult } from '../../report/index.js';
 

@@ -4,7 +4,7 @@
 import { integerFlag, parseFlags } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { otherSystem, systemRun, systemUsage } from './system.js';
 import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
 import { isNoSuchPath, planFor } from '../../gen/index.js';

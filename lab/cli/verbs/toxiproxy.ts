@@ -5,7 +5,7 @@ import { ConfigError, parseListen } from '../../systems/bank/index.js';
 import { EmbeddedToxiproxyServer } from '../../proxy/index.js';
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 
 const defaultPort = 8474;
 const portMax = 65_535;

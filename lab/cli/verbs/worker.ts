@@ -2,7 +2,7 @@
 // queue until SIGTERM or SIGINT, and then finishes the jobs it holds before it exits.
 import { integerFlag, parseFlags, stringFlag } from '../args.js';
 import { exitCode, usageError } from '../exit.js';
-import type { Verb } from '../main.js';
+import type { Verb } from '../verb.js';
 import { fleetCall, queueFlag, sayer } from '../fleet-flags.js';
 import { lockMsDefault, probeQueue, resultBytesMaxDefault, startFleetWorker } from '../../fleet/index.js';
 

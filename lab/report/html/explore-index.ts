@@ -6,7 +6,7 @@ import { claimDirectory } from '../artifacts.js';
 import type { RunResult } from '../outcome.js';
 import { summarize } from '../summary.js';
 import { escapeHtml } from './escape.js';
-import { reportFileName } from './report.js';
+import { reportFileName } from '../names.js';
 import { reportStyle } from './style.js';
 
 export interface ExploreRun {

@@ -10,7 +10,8 @@ import { writeArtifacts } from '../artifacts.js';
 import { verdictSentence, failureStory } from '../story.js';
 import { escapeHtml } from './escape.js';
 import { parseMessages } from './messages.js';
-import { reportFileName, reportHtml } from './report.js';
+import { reportFileName } from '../names.js';
+import { reportHtml } from './report.js';
 import { reportView } from './view.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'faultline-report-'));

@@ -4,8 +4,6 @@ import type { RunResult } from '../outcome.js';
 import { reportPage } from './page.js';
 import { reportView } from './view.js';
 
-export const reportFileName = 'report.html';
-
 export function reportHtml(run: RunResult): string {
   return reportPage(reportView(run, run.messages ?? null), run.plan.workload.branches);
 }

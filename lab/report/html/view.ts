@@ -3,7 +3,7 @@
 import { pairCalls } from '../../../models/index.js';
 import type { BranchState, CheckResult } from '../../../models/index.js';
 import { seedLine } from '../../plan/index.js';
-import { replayCommand, runCommand } from '../artifacts.js';
+import { replayCommand, runCommand } from '../names.js';
 import type { RunResult } from '../outcome.js';
 import { planShape, runStory, verdictSentence } from '../story.js';
 import { faultViews } from './faults.js';
