@@ -11,7 +11,7 @@ import type { Fault, FaultStep, LinkToxic, Plan, PlanConstraints, Strategy, Toxi
 import { trial } from '../lab/run/index.js';
 import type { RunLimits } from '../lab/run/index.js';
 import { propertyFailure } from '../lab/report/index.js';
-import { propertyLimits, suitePool, SuiteRuns, suiteRuns, suiteSeed } from './_testing/support.js';
+import { causeFirst, propertyLimits, suitePool, SuiteRuns, suiteRuns, suiteSeed } from './_testing/support.js';
 
 const seed = suiteSeed();
 const workloadConstraints: PlanConstraints = {
@@ -90,7 +90,7 @@ function propagationProperty(strategy: Strategy, ciRuns: number): void {
   describe(`${strategy}: exactly-once propagation under stream faults and crashes (seed ${seed})`, () => {
     afterAll(() => pool.close());
 
-    test.prop([propagationPlans(seed)], { seed, numRuns: suiteRuns(ciRuns), endOnFailure: true })(
+    test.prop([propagationPlans(seed)], { seed, numRuns: suiteRuns(ciRuns), endOnFailure: true, plugins: [causeFirst<[Plan]>()] })(
       'every acked op applied once on every branch, converged, no dead letters',
       async (plan) => {
         const { result } = await trial(plan, runs.seeds(), { pool, limits, artifactsRoot: 'artifacts/properties', shrink: false });

@@ -6,9 +6,9 @@ import { describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import { planArbitrary } from '../lab/gen/index.js';
 import { trial } from '../lab/run/index.js';
-import type { Bug, Strategy } from '../lab/plan/index.js';
+import type { Bug, Plan, Strategy } from '../lab/plan/index.js';
 import { propertyFailure } from '../lab/report/index.js';
-import { propertyConstraints, propertyLimits, SuiteRuns, suiteSeed } from './_testing/support.js';
+import { causeFirst, propertyConstraints, propertyLimits, SuiteRuns, suiteSeed } from './_testing/support.js';
 import { simPool, simSuiteRuns } from './_testing/sim.js';
 
 const seed = suiteSeed();
@@ -20,7 +20,7 @@ for (const strategy of ['lock-free', 'lock'] as const satisfies readonly Strateg
   const runs = new SuiteRuns(seed);
   const pool = simPool(strategy);
   describe(`sim: ${strategy} passes every check under heavy faults (seed ${seed})`, () => {
-    test.prop([planArbitrary(seed, propertyConstraints)], { seed, numRuns: simSuiteRuns(cleanRunsCi), endOnFailure: true })('every check passes', async (plan) => {
+    test.prop([planArbitrary(seed, propertyConstraints)], { seed, numRuns: simSuiteRuns(cleanRunsCi), endOnFailure: true, plugins: [causeFirst<[Plan]>()] })('every check passes', async (plan) => {
       const { result } = await trial(plan, runs.seeds(), { pool, limits: propertyLimits, artifactsRoot: 'artifacts/properties', shrink: false });
       expect(result.verdict, propertyFailure(result)).toBe('ok');
     }, suiteMsMax);

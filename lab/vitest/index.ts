@@ -3,6 +3,7 @@
 // title, honours FAULTLINE_SEED and FAULTLINE_RUNS, and fails with the failure's story and its replay
 // commands. Try: `labProperty('lock keeps every deposit', { strategy: 'lock', runs: 3 })` in a test file.
 import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planFor } from '../gen/index.js';
 import { defaultPlanConstraints, runSeeds, seedLine } from '../plan/index.js';
@@ -84,4 +85,21 @@ export function labProperty(title: string, options: LabPropertyConstraints, chec
 /** The default check: every claimed check passed; otherwise the failure's story, with its replay commands. */
 export function expectOk(result: RunResult): void {
   expect(result.verdict, failureStory(result)).toBe('ok');
+}
+
+/**
+ * A fast-check plugin for lab properties (`test.prop(arbs, { plugins: [causeFirst()] })`): a failure's
+ * message starts with what the failing run said (a lab failure's cause, the failed checks and the
+ * replay commands), and fast-check's counterexample, seed and path follow it, where a plan hundreds of
+ * lines long would otherwise hide the cause below it.
+ */
+export function causeFirst<Ts>(): fc.Plugin<Ts> {
+  return () => ({
+    onAllRunsComplete(details) {
+      if (!details.failed) return;
+      const failure = details.errorInstance;
+      const cause = failure instanceof Error ? failure.message : String(failure);
+      throw new Error(`${cause}\n\n${fc.defaultReportMessage(details) ?? ''}`, { cause: failure });
+    },
+  });
 }

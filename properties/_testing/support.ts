@@ -5,7 +5,7 @@ import type { Bug, PlanConstraints, RunSeeds, Strategy } from '../../lab/plan/in
 import { ClusterPool, modeFromEnvironment } from '../../lab/run/index.js';
 import type { RunLimits } from '../../lab/run/index.js';
 
-export { suiteRuns, suiteSeed } from '../../lab/vitest/index.js';
+export { causeFirst, suiteRuns, suiteSeed } from '../../lab/vitest/index.js';
 
 export const propertyConstraints: PlanConstraints = { ...defaultPlanConstraints, opsMax: 24, branchesMax: 4, faults: 'heavy' };
 
