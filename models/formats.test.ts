@@ -1,11 +1,15 @@
 // Tests of the history readers: each format's shapes, format detection, and validation on load with
 // the 1-based line of the offending event.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pairCalls } from './calls.js';
 import { readEdn } from './edn.js';
 import { HistoryError } from './errors.js';
 import { detectFormat, parseHistory } from './formats.js';
 import type { FormatChoice } from './formats.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
 
 function lineOfError(text: string, format: FormatChoice): { line: number; detail: string } {
   try {
@@ -142,6 +146,13 @@ describe("Porcupine's etcd logs", () => {
     expect(history[4]?.line).toBe(6);
   });
 
+  it('reads nil, integers and a cas pair directly, and other values by the EDN reader', () => {
+    const values = ['nil', '0', '-3', '12', '[1 -2]', '[1 2 3]', ':timed-out', '007'];
+    const text = values.map((value, process) => `INFO  jepsen.util - ${process}\t:invoke\t:write\t${value}`).join('\n');
+    const read = parseHistory(text, 'porcupine-etcd').map((event) => event.value);
+    expect(read).toEqual([null, 0, -3, 12, [1, -2], [1, 2, 3], ...values.slice(6).map((value) => readEdn(value).forms[0])]);
+  });
+
   it('rejects a malformed line and an unknown type with their lines', () => {
     expect(lineOfError(`${log}\nINFO  jepsen.util - 3`, 'porcupine-etcd').line).toBe(8);
     expect(lineOfError('INFO  jepsen.util - 3\t:invoke\t:read\tnil\nINFO  jepsen.util - 3\t:done\t:read\t1', 'porcupine-etcd').line).toBe(2);
@@ -152,6 +163,16 @@ describe("Porcupine's kv logs", () => {
   it('moves :key into the value', () => {
     const history = parseHistory('{:process 0, :type :invoke, :f :get, :key "7", :value nil}\n{:process 0, :type :ok, :f :get, :key "7", :value "x 0 0 y"}', 'porcupine-kv');
     expect(history.map((item) => item.value)).toEqual([{ key: '7', value: null }, { key: '7', value: 'x 0 0 y' }]);
+  });
+
+  it('reads its one-map-a-line layout by lines as the EDN reader reads it', () => {
+    const text = readFileSync(join(fixtures, 'kv-bad.txt'), 'utf8');
+    // A leading space leaves the line pattern and goes to the EDN reader: the same events either way.
+    const byReader = parseHistory(text.split('\n').map((line) => (line === '' ? line : ` ${line}`)).join('\n'), 'porcupine-kv');
+    expect(byReader.length).toBe(8);
+    expect(parseHistory(text, 'porcupine-kv')).toEqual(byReader);
+    const escaped = parseHistory('{:process 0, :type :invoke, :f :put, :key "a\\"b", :value "x"}\n{:process 0, :type :ok, :f :put, :key "a\\"b", :value "x"}', 'porcupine-kv');
+    expect(escaped[0]?.value).toEqual({ key: 'a"b', value: 'x' });
   });
 });
 

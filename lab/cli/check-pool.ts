@@ -1,8 +1,9 @@
-// Runs `faultline check`'s work on worker threads (or, for small jobs, on this thread): whole files,
-// and the partitions of large ones, and turns each file's partition outcomes into its verdict. Each
-// partition gets the whole budget, so a verdict never depends on --jobs; a file stops queueing
-// partitions once one of them is illegal.
+// Runs `faultline check`'s work on this thread and, once the work measured so far says a second thread
+// pays, on worker threads too: whole files, and the partitions of large ones; it turns each file's
+// partition outcomes into its verdict. Each partition gets the whole budget, so a verdict never depends
+// on --jobs or on when a worker started; a file stops queueing partitions once one of them is illegal.
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { resultFromOutcomes } from '../../models/index.js';
@@ -59,6 +60,40 @@ const workerJobsAhead = 3;
 const noneIllegal = 0x7fffffff;
 /** A file with fewer ops is searched whole by one worker; a larger one has its partitions spread. */
 export const spreadOpsMin = 1_000;
+/**
+ * A worker costs its start: its own Node environment, the bundle loaded and compiled again, and its
+ * own warm-up of the search (1.4-2.7 G instructions when two threads checked Porcupine's 108 logs,
+ * where the whole batch on one thread takes 6.1 G). It pays only where it gets a core of its own: on
+ * a busy machine (load 10-13 on two cores) the batch took 3.4-5.8 s with a worker against 1.8-3.2 s
+ * without. So this thread starts alone, and a worker starts only while jobs wait, this thread has been
+ * busy this long with one job (a long search: the worker takes the files behind it) or this long in
+ * all (a batch of many small files), and the machine's cores were idle this much meanwhile.
+ */
+export const workerStartDefaults: WorkerStartConstraints = { jobBusyMs: 20, totalBusyMs: 120, idleCoresMin: 0.6 };
+/** How often a busy thread looks again at the machine's idle time, once the busy time asks for a worker. */
+const idleRecheckMs = 25;
+
+/** When this thread's busy time starts a worker (jobs waiting): a test sets 0 or Infinity. */
+export interface WorkerStartConstraints {
+  /** Busy with one job this long. */
+  jobBusyMs: number;
+  /** Busy with the jobs so far this long in all. */
+  totalBusyMs: number;
+  /** Idle cores the machine had, on average, since the pool started or last looked (the kernel's counters). */
+  idleCoresMin: number;
+}
+
+/** The machine's idle and total CPU time over all cores, in ms, as the kernel counts it (in ticks). */
+function cpuTimes(): { idle: number; total: number; cores: number } {
+  let idle = 0;
+  let total = 0;
+  const cores = cpus();
+  for (const { times } of cores) {
+    idle += times.idle;
+    total += times.user + times.nice + times.sys + times.idle + times.irq;
+  }
+  return { idle, total, cores: cores.length };
+}
 
 /**
  * The worker's entry: its compiled .js beside this one (tsc's dist/), or its bundle beside the chunk
@@ -76,20 +111,30 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
 }
 
 export class CheckPool {
-  private readonly lanes: Lane[];
+  /** This thread's lane first, then the workers' in the order they started. */
+  private readonly lanes: Lane[] = [{ worker: undefined, jobs: [] }];
   private readonly queue: Job[] = [];
   private nextTaskId = 0;
   private readonly heapMb: number;
+  /** When this thread's current job started, and its busy time over the jobs before it. */
+  private jobStarted = 0;
+  private busyMs = 0;
+  /** The kernel's CPU times when the pool started or last looked, and when that was. */
+  private cpuSeen = cpuTimes();
+  private cpuSeenAt = performance.now();
 
   /**
-   * `threads` searching at once: this thread, one job a turn of its event loop, and threads - 1
-   * workers. This thread is idle but for its answers, and a worker costs its own start and warm-up.
+   * At most `threads` searching at once: this thread, one job a turn of its event loop, and up to
+   * threads - 1 workers, started as the work measured so far asks for them (workerStartDefaults).
    */
-  constructor(threads: number, private readonly budget: Budget) {
+  constructor(private readonly threads: number, private readonly budget: Budget, private readonly workerStart = workerStartDefaults) {
     // The cache's states live on the worker's heap: give it room for the budget beyond V8's default.
     this.heapMb = Math.ceil(budget.memoryBytesMax / 1024 / 1024) + heapHeadroomMb;
-    const workers = Array.from({ length: Math.max(0, threads - 1) }, () => ({ worker: this.startWorker(), jobs: [] }));
-    this.lanes = [...workers, { worker: undefined, jobs: [] }];
+  }
+
+  /** The worker threads started so far. */
+  get workers(): number {
+    return this.lanes.length - 1;
   }
 
   private startWorker(): Worker {
@@ -98,6 +143,23 @@ export class CheckPool {
     worker.on('message', (message: { answer?: SearchOutcome | FileAnswer; error?: string }) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onWorkerError(worker, error));
     return worker;
+  }
+
+  /**
+   * Whether the machine had idle cores enough for a worker since the pool started or last looked (at
+   * most every idleRecheckMs): what this thread itself takes is not idle, so a quiet machine of two
+   * cores shows about one.
+   */
+  private coresWereIdle(): boolean {
+    const now = performance.now();
+    if (now - this.cpuSeenAt < idleRecheckMs) return false;
+    const times = cpuTimes();
+    const total = times.total - this.cpuSeen.total;
+    if (total <= 0) return false;
+    const idleCores = ((times.idle - this.cpuSeen.idle) / total) * times.cores;
+    this.cpuSeen = times;
+    this.cpuSeenAt = now;
+    return idleCores >= this.workerStart.idleCoresMin;
   }
 
   /** Reads and checks a file in a worker; large files come back as partitions, to be given to check(). */
@@ -123,11 +185,16 @@ export class CheckPool {
     await Promise.all(this.lanes.map((lane) => lane.worker?.terminate()));
   }
 
+  /**
+   * Gives each lane the oldest jobs. A partition searched on this thread stops like one in a worker
+   * once an earlier partition is illegal: the worker that finds it lowers the shared flag itself,
+   * without waiting for this thread.
+   */
   private dispatch(): void {
     for (const lane of this.lanes) {
       const capacity = lane.worker === undefined ? 1 : workerJobsAhead;
       while (lane.jobs.length < capacity && this.queue.length > 0) {
-        const job = this.takeFor(lane);
+        const job = this.queue.shift();
         if (job === undefined) break;
         if (job.kind === 'partition' && job.position > job.file.illegalAt) this.settle(job.file, job.position, undefined);
         else this.start(lane, job);
@@ -136,15 +203,16 @@ export class CheckPool {
   }
 
   /**
-   * The next job for a lane. While workers run, this thread takes whole files only: a partition's
-   * search here could not be cancelled (the answer that cancels it waits for this thread), so a
-   * partition after an illegal one could run on long for nothing.
+   * Polled by this thread's searches every few thousand steps and before each of its jobs: starts a
+   * worker, and hands it jobs at once, when jobs wait and this thread's busy time says one pays.
    */
-  private takeFor(lane: Lane): Job | undefined {
-    const workersRun = this.lanes.length > 1;
-    if (lane.worker !== undefined || !workersRun) return this.queue.shift();
-    const index = this.queue.findIndex((job) => job.kind === 'file');
-    return index === -1 ? undefined : this.queue.splice(index, 1)[0];
+  private whileBusy(): void {
+    if (this.lanes.length >= this.threads || this.queue.length === 0) return;
+    const jobMs = performance.now() - this.jobStarted;
+    if (jobMs < this.workerStart.jobBusyMs && this.busyMs + jobMs < this.workerStart.totalBusyMs) return;
+    if (this.workerStart.idleCoresMin > 0 && !this.coresWereIdle()) return;
+    this.lanes.push({ worker: this.startWorker(), jobs: [] });
+    this.dispatch();
   }
 
   private limitsFor(job: Job): BudgetLimits {
@@ -167,12 +235,16 @@ export class CheckPool {
       return;
     }
     setImmediate(() => {
+      this.jobStarted = performance.now();
+      this.whileBusy();
+      const poll = () => this.whileBusy();
       let answer: SearchOutcome | FileAnswer | Error;
       try {
-        answer = task.kind === 'file' ? runFile(task) : runPartition((job as { file: FileState }).file.model, task.partition, task, { flag: task.cancel, position: task.position });
+        answer = task.kind === 'file' ? runFile(task, poll) : runPartition((job as { file: FileState }).file.model, task.partition, task, { flag: task.cancel, position: task.position }, poll);
       } catch (error) {
         answer = error instanceof Error ? error : new Error(String(error));
       }
+      this.busyMs += performance.now() - this.jobStarted;
       this.complete(lane, answer);
     });
   }

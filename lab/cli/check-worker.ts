@@ -47,11 +47,16 @@ function deadlineOf(limits: BudgetLimits): number {
 
 /**
  * Searches one partition with the whole budget. `cancel` (shared with the main thread) holds the
- * first illegal partition of the file found so far: a partition after it need not finish.
+ * first illegal partition of the file found so far: a partition after it need not finish. `poll` is
+ * called every few thousand steps (on the main thread: the pool may start a worker meanwhile).
  */
-export function runPartition(model: AnyModel, partition: readonly Operation[], limits: BudgetLimits, cancel?: { flag: Int32Array; position: number }): SearchOutcome {
+export function runPartition(model: AnyModel, partition: readonly Operation[], limits: BudgetLimits, cancel?: { flag: Int32Array; position: number }, poll?: () => void): SearchOutcome {
   const constraints = { cacheEntriesMax: limits.cacheEntriesMax, memoryBytesMax: limits.memoryBytesMax, now: () => performance.now() };
-  const cancelled = cancel === undefined ? undefined : () => Atomics.load(cancel.flag, 0) < cancel.position;
+  const isCancelled = cancel === undefined ? () => false : () => Atomics.load(cancel.flag, 0) < cancel.position;
+  const cancelled = poll === undefined ? (cancel === undefined ? undefined : isCancelled) : () => {
+    poll();
+    return isCancelled();
+  };
   const outcome = searchPartition(model, partition, constraints, deadlineOf(limits), cancelled);
   // Said here, not when the answer reaches the main thread: that thread may be busy with a file of its
   // own, while the searches of later partitions (one of Porcupine's c50-bad takes 16 s) run on for nothing.
@@ -71,7 +76,7 @@ export function lowerIllegalAt(flag: Int32Array, position: number): void {
  * Reads and checks one file. A bank history goes back to the main thread (its run's final states are
  * read there); a file with several partitions and many ops goes back as partitions, to be spread.
  */
-export function runFile(task: Extract<WorkerTask, { kind: 'file' }>): FileAnswer {
+export function runFile(task: Extract<WorkerTask, { kind: 'file' }>, poll?: () => void): FileAnswer {
   const started = performance.now();
   try {
     const { history, format, modelName, spec } = loadHistory(task.file, task.settings);
@@ -82,7 +87,7 @@ export function runFile(task: Extract<WorkerTask, { kind: 'file' }>): FileAnswer
     if (partitions.length > 1 && ops >= task.partitionsOpsMin) return { kind: 'partitions', modelName, format, spec, partitions };
     const outcomes = new Map<number, SearchOutcome>();
     for (const [position, partition] of partitions.entries()) {
-      const outcome = runPartition(model, partition, task);
+      const outcome = runPartition(model, partition, task, undefined, poll);
       outcomes.set(position, outcome);
       if (outcome.verdict === 'illegal') break;
     }

@@ -26,9 +26,6 @@ const cacheEntriesMaxLimit = 2_000_000_000;
 /** The default memory budget: this share of the free memory, split among the cores' searches. */
 const freeMemoryShare = 0.5;
 const memoryMbMin = 64;
-/** A batch of this many files, or of fewer files this large together, is checked with worker threads. */
-const workersFilesMin = 8;
-const workersBytesMin = 256 * 1024;
 const formatChoices: readonly FormatChoice[] = ['auto', ...historyFormats];
 
 function defaultMemoryMb(): number {
@@ -49,8 +46,9 @@ table (--json: one JSON object a line, the summary last). A bad file is reported
 --initial: bank '{"a1":100}' (default: plan.json beside FILE, else every account at 0);
            register and cas-register null or 0 (default null); kv a string (default "");
            multi-register '{"x":0}' (default: every register nil).
---jobs: worker threads that search partitions and files (default: the cores, ${availableParallelism()}).
-        Every partition gets the whole budget, so verdicts never depend on --jobs.
+--jobs: threads at most that search partitions and files (default: the cores, ${availableParallelism()}).
+        The check starts on one; a worker starts once a search or the batch has run long enough
+        to pay for it. Every partition gets the whole budget, so verdicts never depend on --jobs.
 --timeout-ms: time budget of each file (default: none).
 --memory-mb: estimated memory the search of one partition may take (default: half the free memory
         shared among the cores, now ${defaultMemoryMb()}).
@@ -296,26 +294,12 @@ function worstExit(codes: readonly number[]): number {
   return exitSeverity.find((code) => codes.includes(code)) ?? exitCode.ok;
 }
 
-/** Workers pay off once the batch outweighs their start (tens of ms each, and their own warm-up). */
-function batchIsLarge(inputs: readonly Input[]): boolean {
-  if (inputs.length >= workersFilesMin) return true;
-  const bytes = inputs.reduce((sum, input) => sum + (input.error === undefined ? sizeOf(input.file) : 0), 0);
-  return inputs.length > 1 && bytes >= workersBytesMin;
-}
-
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** Many files: every file is checked and reported on its own line, in the order given; then the summary. */
 async function checkMany(paths: readonly string[], recursive: boolean, settings: Settings): Promise<number> {
   const started = performance.now();
   const inputs = expandInputs(paths, recursive);
-  const pool = new CheckPool(batchIsLarge(inputs) ? settings.jobs : 1, settings.budget);
+  // Up to --jobs threads; the pool starts workers as the work it measures asks for them.
+  const pool = new CheckPool(settings.jobs, settings.budget);
   const pending = inputs.map((input) => checkInput(pool, input, settings));
   try {
     const outcomes: FileOutcome[] = [];
