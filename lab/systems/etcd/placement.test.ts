@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionLinks } from '../../plan/index.js';
 import type { Fault } from '../../plan/index.js';
-import { minoritySplit, placeRegisterOp } from './placement.js';
+import { minoritySplit, placeLockOp, placeRegisterOp } from './placement.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -40,5 +40,17 @@ describe('etcd register placement', () => {
     expect(placeRegisterOp(write, { client: 1, home: 'n2', nodes, faults })).toBe('n4');
     expect(placeRegisterOp(write, { client: 1, home: 'n5', nodes, faults })).toBe('n5');
     expect(placeRegisterOp(write, { client: 1, home: 'n2', nodes, faults: [] })).toBe('n2');
+  });
+
+  it('keeps a lock client\'s acquire home and sends its increment and release to a live member when home is paused or cut off', () => {
+    const incr = { f: 'incr', input: { key: 'counter' } };
+    const acquire = { f: 'acquire', input: { lock: 'mutex' } };
+    const paused: Fault[] = [{ kind: 'pause', node: 'n2' }];
+    expect(placeLockOp(acquire, { client: 0, home: 'n2', nodes, faults: paused })).toBe('n2');
+    expect(placeLockOp(incr, { client: 0, home: 'n2', nodes, faults: paused })).toBe('n1');
+    expect(placeLockOp(incr, { client: 0, home: 'n3', nodes, faults: paused })).toBe('n3');
+    expect(placeLockOp(incr, { client: 4, home: 'n1', nodes, faults: [partition('majority', ['n1', 'n2'])] })).toBe('n4');
+    expect(placeLockOp(incr, { client: 0, home: 'n1', nodes, faults: [partition('isolate', ['n1'])] })).toBe('n2');
+    expect(placeLockOp(incr, { client: 4, home: 'n1', nodes, faults: [] })).toBe('n1');
   });
 });

@@ -37,3 +37,31 @@ export function placeRegisterOp(op: DrawnOp, at: OpPlacement): string {
   const side = op.f === 'read' ? split.minority : split.majority;
   return side.includes(at.home) ? at.home : (side[at.client % side.length] as string);
 }
+
+/** Members a client cannot use now: killed, paused, unreachable by clients, or cut off from the rest both ways. */
+function awayMembers(at: Pick<OpPlacement, 'nodes' | 'faults'>): Set<string> {
+  const away = new Set(at.faults.flatMap((fault) => (fault.kind === 'kill' || fault.kind === 'pause' ? [fault.node] : [])));
+  const cut = new Set(at.faults.flatMap((fault) => (fault.kind === 'partition' ? fault.links : [])));
+  for (const node of at.nodes) if (cut.has(linkName('client', node))) away.add(node);
+  for (const fault of at.faults) {
+    if (fault.kind !== 'partition') continue;
+    const small = fault.from.length < fault.to.length ? fault.from : fault.to;
+    const large = small === fault.from ? fault.to : fault.from;
+    if (small.every((one) => large.every((other) => cut.has(linkName(one, other)) && cut.has(linkName(other, one))))) for (const node of small) away.add(node);
+  }
+  return away;
+}
+
+/**
+ * A lock client's increment and release: its home, unless its home member is killed, paused or cut off;
+ * then another member, when a quorum of them is left. Its acquire stays home, and so do its lease's
+ * keep-alives (client.ts), so the lease can lapse while the holder goes on working elsewhere, the way a
+ * holder paused past its TTL does: etcd documents that such a holder still believes it holds the lock.
+ */
+export function placeLockOp(op: DrawnOp, at: OpPlacement): string {
+  if (op.f === 'acquire') return at.home;
+  const away = awayMembers(at);
+  const live = at.nodes.filter((node) => !away.has(node));
+  if (!away.has(at.home) || live.length * 2 <= at.nodes.length) return at.home;
+  return live[at.client % live.length] as string;
+}

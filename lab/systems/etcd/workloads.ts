@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { Claims } from '../../../models/index.js';
 import type { SystemOp, SystemWorkload, WorkloadConstraints } from '../index.js';
 import { checkMutualExclusion, keyedRegisterModel, lockModel } from './models.js';
-import { placeRegisterOp } from './placement.js';
+import { placeLockOp, placeRegisterOp } from './placement.js';
 
 type PlannedOp = Omit<SystemOp, 'client' | 'node' | 'retries'>;
 
@@ -86,6 +86,7 @@ export const serializableReadsWorkload: SystemWorkload = {
 export const lockWorkload: SystemWorkload = {
   name: 'lock',
   ops: lockOps,
+  place: placeLockOp,
   model: () => lockModel(),
   claims: { ...noClaims, linearizable: true, convergence: true },
   invariants: (history, states) => [checkMutualExclusion(history, states, counterKey)],
