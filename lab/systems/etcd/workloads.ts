@@ -53,14 +53,19 @@ function registerOps(serializable: boolean) {
   };
 }
 
+/** A holder increments the counter one to this many times while it holds the lock. */
+const incrementsPerHoldMax = 3;
+
+// Cycles of acquire, one to three increments, release. The holds' lengths differ, so the clients' cycles
+// drift apart: one client's acquire can wait while another works, which is when a lapsed lease shows.
 function lockOps(constraints: WorkloadConstraints): fc.Arbitrary<PlannedOp[]> {
-  const cycle: PlannedOp[] = [
+  const cycle = fc.integer({ min: 1, max: incrementsPerHoldMax }).map((increments): PlannedOp[] => [
     { f: 'acquire', input: { lock: lockName } },
-    { f: 'incr', input: { key: counterKey } },
+    ...Array.from({ length: increments }, () => ({ f: 'incr', input: { key: counterKey } })),
     { f: 'release', input: { lock: lockName } },
-  ];
-  const cyclesMax = Math.max(1, Math.floor(opsPerClient(constraints) / cycle.length));
-  return fc.integer({ min: 1, max: cyclesMax }).map((cycles) => Array.from({ length: cycles }, () => cycle.map((op) => ({ ...op, input: { ...op.input } }))).flat());
+  ]);
+  const cyclesMax = Math.max(1, Math.floor(opsPerClient(constraints) / 3));
+  return fc.array(cycle, { minLength: 1, maxLength: cyclesMax }).map((cycles) => cycles.flat());
 }
 
 export const registerWorkload: SystemWorkload = {
