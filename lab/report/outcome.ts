@@ -44,6 +44,8 @@ export interface RunResult {
   history: HistoryEvent[];
   nemesis: NemesisEvent[];
   finalStates: BranchState[];
+  /** Another system's final states, each node's own JSON (the report shows them where a bank run shows balances). */
+  nodeStates?: { node: string; state: Record<string, unknown> }[];
   /** Per branch: counters from the nodes (retries, lock waits). */
   nodeStats: Record<string, unknown>[];
   stats: RunStats;

@@ -63,7 +63,7 @@ export function asRunResult(result: SystemRunResult): RunResult {
   return {
     runId: result.runId, seeds: result.seeds, plan: bankShaped, strategy: plan.workload as Strategy, bug: undefined,
     claims: result.claims, verdict: result.verdict, violations: result.violations, checks: result.checks as RunResult['checks'],
-    history: result.history, nemesis: result.nemesis, finalStates: [], nodeStats: [], latenciesNs: result.latenciesNs,
+    history: result.history, nemesis: result.nemesis, finalStates: [], nodeStates: result.finalStates, nodeStats: [], latenciesNs: result.latenciesNs,
     randomness: { nodes: {}, proxy: null }, stats: { ...result.stats, latencyP90Ms: 0, phasesMs: { acquire: 0, workload: 0, quiesce: 0, check: 0 } },
     ...(result.artifactDir === undefined ? {} : { artifactDir: result.artifactDir }),
   };

@@ -1,6 +1,7 @@
-// etcd through the generic runner, on fixed seeds: a short generated register run passes, and a plan
-// that cuts n1 off from the majority catches the stale serializable read (the same plan with
-// linearizable reads passes): the two variants of `compare --system etcd`.
+// etcd through the generic runner, on fixed seeds: a short generated register run passes, a plan that
+// cuts n1 off from the majority catches the stale serializable read (the same plan with linearizable
+// reads passes): the two variants of `compare --system etcd`; and a generated heavy-fault plan catches
+// it too, because the register workloads place reads on a partition's minority and writes on its majority.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { runFaultline } from '../cluster/index.js';
 import { systemPlanFor } from '../gen/index.js';
 import { runSeeds } from '../plan/index.js';
 import type { SystemPlan } from '../plan/index.js';
-import { etcdSystem, findEtcdBinary } from '../systems/etcd/index.js';
+import { etcdSystem, findEtcdBinary, minoritySplit } from '../systems/etcd/index.js';
 import { runSystemPlan } from './system-run.js';
 
 const skip = findEtcdBinary() === undefined;
@@ -28,6 +29,33 @@ function minorityReadPlan(workload: 'register' | 'serializable-reads'): SystemPl
 
 // An election after the cut takes a second or two; the write waits for it instead of ending info.
 const limits = { deadlineMs: 6_000 };
+
+/** Steps at which a write or cas goes to a partition's majority and a later read of the key, still inside it, to its minority. */
+function readsAfterWriteAcrossSplit(plan: SystemPlan): number {
+  let found = 0;
+  for (const entry of plan.faultSchedule) {
+    const inside = (step: number): boolean => entry.atStep <= step && step < entry.healAtStep;
+    const splitAt = (step: number) => minoritySplit({ nodes: plan.nodes, faults: plan.faultSchedule.filter((other) => other.atStep <= step && step < other.healAtStep).map((other) => other.fault) });
+    for (const [step, ops] of plan.steps.entries()) {
+      const split = inside(step) ? splitAt(step) : undefined;
+      const writes = ops.filter((op) => op.f !== 'read' && split?.majority.includes(op.node));
+      const later = plan.steps.slice(step + 1, entry.healAtStep).flat();
+      if (writes.some((write) => later.some((op) => op.f === 'read' && op.input['key'] === write.input['key'] && split?.minority.includes(op.node)))) found += 1;
+    }
+  }
+  return found;
+}
+
+describe('generated serializable-reads plans, root seed 1515 (no etcd needed)', () => {
+  it('read at a partition\'s minority after a write at its majority in several of 30 heavy-fault plans', () => {
+    const heavy = { nodes: 5, opsMax: 60, objectsMax: 1, clientsMax: 5, contention: 'low', faults: 'heavy' } as const;
+    const plans = Array.from({ length: 30 }, (_, index) => systemPlanFor(runSeeds(1515, index).plan, '0', { system: etcdSystem, systemName: 'etcd', workload: 'serializable-reads', constraints: heavy }));
+    // Before placement (ops at their client's home node, no read-after-write pairs) it was 0 of these 30.
+    expect(plans.filter((plan) => readsAfterWriteAcrossSplit(plan) > 0).length).toBeGreaterThanOrEqual(5);
+    // Every heavy plan has a fault.
+    expect(plans.every((plan) => plan.faultSchedule.length > 0)).toBe(true);
+  });
+});
 
 describe.skipIf(skip)(`etcd through the runner, seed 15${note}`, () => {
   it('a short generated register run (light faults) is linearizable and converges', async () => {
@@ -48,6 +76,15 @@ describe.skipIf(skip)(`etcd through the runner, seed 15${note}`, () => {
     expect(linear.verdict).toBe('ok');
     // The linearizable read cannot be served by the minority: it times out (fail, a read changes nothing) instead.
     expect(linear.history.filter((event) => event.f === 'read' && event.type !== 'invoke').map((event) => event.type)).not.toContain('ok');
+  });
+
+  it('a generated heavy-fault serializable-reads plan (index 15) is caught: a read at the cut-off member misses the majority\'s writes', async () => {
+    const seeds = runSeeds(15, 15);
+    const heavy = { nodes: 3, opsMax: 12, objectsMax: 1, clientsMax: 3, contention: 'low', faults: 'heavy' } as const;
+    const plan = systemPlanFor(seeds.plan, '0', { system: etcdSystem, systemName: 'etcd', workload: 'serializable-reads', constraints: heavy });
+    expect(readsAfterWriteAcrossSplit(plan)).toBeGreaterThan(0);
+    const result = await runSystemPlan({ system: etcdSystem, plan, seeds, proxy: 'embedded' });
+    expect(result.violations).toEqual(['linearizability']);
   });
 
   it('compare pairs the two read variants on the same seed: one table, compare.json and compare.html', async () => {

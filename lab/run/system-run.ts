@@ -20,7 +20,7 @@ import type { NodeState, System, SystemClient, SystemWorkload } from '../systems
 import { faultBoundary, faultSettleMs } from './steps.js';
 
 export interface SystemRunLimits {
-  /** Deadline of every op: longer than the bank's, as etcd's leader elections take a second. */
+  /** Deadline of every op, unless the system declares its own (System.opDeadlineMs). */
   deadlineMs: number;
   workloadMsMax: number;
   /** After the heal, how long the lab waits for the nodes to agree before it reads them as they are. */
@@ -156,8 +156,8 @@ function resultOf(request: SystemRunRequest, recorder: Recorder, checks: SystemC
  * (SystemStartError, exit 65); a failure of the lab later in the run makes the run unknown.
  */
 export async function runSystemPlan(request: SystemRunRequest): Promise<SystemRunResult> {
-  const limits = { ...defaultSystemRunLimits, ...request.limits };
   const { plan, system } = request;
+  const limits = { ...defaultSystemRunLimits, ...(system.opDeadlineMs === undefined ? {} : { deadlineMs: system.opDeadlineMs }), ...request.limits };
   const workload = workloadOf(request);
   const problems = systemPlanProblems(plan, systemLinks(system, plan.nodes));
   if (problems.length > 0) throw new SystemPlanError(`the plan does not fit ${plan.system}: ${problems.slice(0, 3).join('; ')}`);

@@ -2,7 +2,7 @@
 // node code reads time (the simulator swaps it). Each system is a room of its
 // own beside it, imported through its own index: bank/ (the bank faultline ships) and etcd/.
 export type {
-  NodeContext, NodeLaunch, NodeState, OpOutcome, PeerFront, Readiness, System, SystemClient, SystemOp, SystemWorkload, WorkloadCheck, WorkloadConstraints,
+  DrawnOp, NodeContext, NodeLaunch, NodeState, OpOutcome, OpPlacement, PeerFront, Readiness, System, SystemClient, SystemOp, SystemWorkload, WorkloadCheck, WorkloadConstraints,
 } from './system.js';
 export { realClock } from './real-clock.js';
 export type { Clock, Timer, TimerOptions } from './clock.js';

@@ -5,6 +5,7 @@
 // report know nothing else of a system (lab/run/system-run.ts drives it; README: "Testing your own system").
 import type fc from 'fast-check';
 import type { AnyModel, Claims, History, Verdict } from '../../models/index.js';
+import type { Fault } from '../plan/index.js';
 
 /** What the lab fills in for one node of the system before it starts it. */
 export interface NodeContext {
@@ -84,11 +85,31 @@ export interface WorkloadConstraints {
   contention: 'low' | 'high';
 }
 
+/** An op as a workload's arbitrary draws it: its name and input, before the lab says who sends it where. */
+export type DrawnOp = Omit<SystemOp, 'client' | 'node' | 'retries'>;
+
+/** What a workload's placement sees of one op: plain data from the plan being generated. */
+export interface OpPlacement {
+  client: number;
+  /** The client's own node, where its ops go unless the workload places them elsewhere. */
+  home: string;
+  nodes: readonly string[];
+  /** The faults in force while the op's step runs (applied at or before it, healed after it). */
+  faults: readonly Fault[];
+}
+
 /** One workload of a system: its ops' arbitrary, the model that judges them, and what it claims. */
 export interface SystemWorkload {
   name: string;
   /** The ops of each client, as fast-check generates and shrinks them. */
-  ops(constraints: WorkloadConstraints): fc.Arbitrary<Omit<SystemOp, 'client' | 'node' | 'retries'>[]>;
+  ops(constraints: WorkloadConstraints): fc.Arbitrary<DrawnOp[]>;
+  /**
+   * The node an op is sent to, a pure function of the op and the faults in force at its step (the plan
+   * generator calls it, so the plan stays data and a shrunk plan is placed the same way). Without it
+   * every op goes to its client's home node. etcd's register workloads send a read to the members a
+   * partition cuts off from the majority and a write to the majority: the shape a stale read needs.
+   */
+  place?(op: DrawnOp, at: OpPlacement): string;
   /** The model the linearizability check (or the declared rung) uses. */
   model(initial: unknown): AnyModel;
   /** What this workload promises; the judge checks exactly these. */
@@ -144,6 +165,12 @@ export interface System {
   readiness: Readiness;
   /** SIGTERM, then SIGKILL after this long. */
   stopGraceMs: number;
+  /**
+   * How long an op may wait by default (`--deadline-ms` overrides it): longer than one failover of the
+   * system, so that an op sent just after a fault ends ok or info by what the system does, not by how
+   * a timer happened to race its election. Without it the runner's default (2 s) applies.
+   */
+  opDeadlineMs?: number;
   workloads: Record<string, SystemWorkload>;
   client(): SystemClient;
   /** Each node's state after the heal and quiescence, read straight from the node (not through a proxy). */

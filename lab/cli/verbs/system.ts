@@ -9,6 +9,7 @@ import type { OptionSpecs, ParsedArgs } from '../args.js';
 import { CliError, dataError, exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import { seedFlag } from '../lab-flags.js';
+import { progressLine, sayer } from '../fleet-flags.js';
 import { isSystemStartError } from '../../cluster/index.js';
 import { compareDocument, compareHtml, compareReport } from '../../compare/index.js';
 import type { CompareDocument, PairedRun } from '../../compare/index.js';
@@ -180,18 +181,28 @@ export async function systemExplore(argv: string[]): Promise<number> {
   const runs = integerFlag(args, 'runs', 1, 1_000_000) ?? 20;
   const minutes = integerFlag(args, 'minutes', 1, 10_000);
   const stopAt = minutes === undefined ? Infinity : performance.now() + minutes * 60_000;
-  say(`explore root seed ${root}: system=${flags.name} workload=${flags.workload} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
+  // The bank's progress bar: redrawn in place on a terminal, a line every ten runs otherwise.
+  const interactive = process.stderr.isTTY === true && !flags.json;
+  const tell = sayer(interactive);
+  tell(`explore root seed ${root}: system=${flags.name} workload=${flags.workload} runs=${runs} constraints=${JSON.stringify(flags.constraints)}`);
   const records: ExploreRecord[] = [];
   const indexed: ExploreRun[] = [];
   const started = performance.now();
-  for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
-    const seeds = runSeeds(root, index);
-    say(seedLine(seeds));
-    const trial = await cliErrors(() => systemTrial(planAt(flags, seeds, '0'), seeds, flags.session));
-    records.push(recordOf(index, trial));
-    indexed.push({ result: asRunResult(trial.result), ...(trial.shrunk === undefined ? {} : { shrunk: asRunResult(trial.shrunk.smallest) }) });
-    if (!flags.json) say(systemSummaryLine(trial.result));
-    if (trial.result.verdict === 'illegal' && !flags.json) say(systemFailureStory(trial.shrunk?.smallest ?? trial.result, trial.shrunk, trial.result));
+  try {
+    for (let index = 0; index < runs && performance.now() < stopAt; index += 1) {
+      const seeds = runSeeds(root, index);
+      tell(seedLine(seeds));
+      const trial = await cliErrors(() => systemTrial(planAt(flags, seeds, '0'), seeds, flags.session));
+      records.push(recordOf(index, trial));
+      indexed.push({ result: asRunResult(trial.result), ...(trial.shrunk === undefined ? {} : { shrunk: asRunResult(trial.shrunk.smallest) }) });
+      if (!flags.json) tell(systemSummaryLine(trial.result));
+      if (trial.result.verdict === 'illegal' && !flags.json) tell(systemFailureStory(trial.shrunk?.smallest ?? trial.result, trial.shrunk, trial.result));
+      const line = progressLine(records.length, runs, records.filter((record) => record.verdict === 'illegal').length, performance.now() - started);
+      if (interactive) process.stderr.write(`\r\x1b[K${line}`);
+      else if (!flags.json && (records.length % 10 === 0 || records.length === runs)) tell(line);
+    }
+  } finally {
+    if (interactive) process.stderr.write('\n');
   }
   const seconds = (performance.now() - started) / 1000;
   const count = (verdict: string): number => records.filter((record) => record.verdict === verdict).length;

@@ -66,6 +66,19 @@ describe('report.html', () => {
     expect(parseMessages('{"from":"b1"}\n')).toEqual({ problem: 'line 1 is not a message (from, to, kind, sentNs, receivedNs)' });
   });
 
+  it('shows another system\'s final states as each node\'s own JSON, marking the node that differs', () => {
+    const nodeStates = [
+      { node: 'n1', state: { k0: { value: 1, version: 2 } } },
+      { node: 'n2', state: { k0: { value: 3, version: 3 } } },
+      { node: 'n3', state: { k0: { value: 3, version: 3 } } },
+    ];
+    const states = reportView({ ...run, finalStates: [], nodeStates }).states;
+    expect(states.branches).toEqual(['n1', 'n2', 'n3']);
+    expect(states.rows.map((row) => [row.name, row.cells.map((cell) => `${cell.value}${cell.differs ? '!' : ''}`)])).toEqual([
+      ['k0', ['{"value":1,"version":2}!', '{"value":3,"version":3}', '{"value":3,"version":3}']],
+    ]);
+  });
+
   it('keeps the report of a 100-op run under 500 KB', () => {
     const bytes = Buffer.byteLength(reportHtml(syntheticRun(100)));
     expect(bytes).toBeLessThan(reportBytesMax);

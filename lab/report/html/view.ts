@@ -49,21 +49,32 @@ export interface ReportView {
 }
 
 /** Per row, each branch's value, marked where it is not the value most branches hold. */
+/** A row of the final-states table: each node's value, marked where it is not what most nodes hold. */
+function differingRow(name: string, nodes: readonly string[], values: readonly string[]): { name: string; cells: StateCell[] } {
+  const counts = new Map<string, number>();
+  for (const item of values) counts.set(item, (counts.get(item) ?? 0) + 1);
+  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return { name, cells: nodes.map((branch, position) => ({ branch, value: values[position] ?? '', differs: values[position] !== common })) };
+}
+
 function stateRows(states: readonly BranchState[], accounts: readonly string[]): ReportView['states'] {
-  const row = (name: string, value: (state: BranchState) => string): { name: string; cells: StateCell[] } => {
-    const values = states.map(value);
-    const counts = new Map<string, number>();
-    for (const item of values) counts.set(item, (counts.get(item) ?? 0) + 1);
-    const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    return { name, cells: states.map((state, position) => ({ branch: state.branch, value: values[position] ?? '', differs: values[position] !== common })) };
-  };
+  const branches = states.map((state) => state.branch);
+  const row = (name: string, value: (state: BranchState) => string): { name: string; cells: StateCell[] } => differingRow(name, branches, states.map(value));
   const rows = accounts.map((account) => row(account, (state) => {
     const entry = state.accounts[account];
     return entry === undefined ? 'absent' : `${entry.balance} (v${entry.version})`;
   }));
   rows.push(row('outbox', (state) => String(state.outbox)), row('dead letters', (state) => String(state.deadLetters)));
   rows.push(row('applied more than once', (state) => String(state.applied.filter((key) => key.times > 1).length)));
-  return { branches: states.map((state) => state.branch), rows };
+  return { branches, rows };
+}
+
+/** Another system's final states: a row per field any node holds, each cell that node's JSON. */
+function nodeStateRows(states: NonNullable<RunResult['nodeStates']>): ReportView['states'] {
+  const nodes = states.map((state) => state.node);
+  const fields = [...new Set(states.flatMap((state) => Object.keys(state.state)))].sort();
+  const rows = fields.map((field) => differingRow(field, nodes, states.map((state) => (field in state.state ? JSON.stringify(state.state[field]) : 'absent'))));
+  return { branches: nodes, rows };
 }
 
 export function reportView(run: RunResult, messages: RecordedMessage[] | null = null): ReportView {
@@ -94,7 +105,7 @@ export function reportView(run: RunResult, messages: RecordedMessage[] | null = 
     linearization: linearizationView(run.checks),
     implicated: invariantBroken ? invariantOps(accounts, ops, calls, run.finalStates) : [],
     accounts,
-    states: stateRows(run.finalStates, run.plan.workload.accounts.map((item) => item.account)),
+    states: run.nodeStates === undefined ? stateRows(run.finalStates, run.plan.workload.accounts.map((item) => item.account)) : nodeStateRows(run.nodeStates),
     messages,
     durationMs: run.stats.durationMs,
   };

@@ -7,6 +7,8 @@ export { clusterToken, electionTimeoutMs, findEtcdBinary, heartbeatIntervalMs, l
 export { checkMutualExclusion, keyedRegisterModel, lockModel } from './models.js';
 export { memberId, startPeerFront } from './peer-front.js';
 export { decodeOp, keyPrefix, lockPrefix } from './ops.js';
+export { minoritySplit, placeLockOp, placeRegisterOp } from './placement.js';
+export type { MinoritySplit } from './placement.js';
 export type { EtcdOp } from './ops.js';
 export { memberReady, readFinalStates, statesConverged } from './state.js';
 export type { StoredKey } from './state.js';

@@ -98,11 +98,11 @@ describe('the etcd workloads', () => {
     );
   });
 
-  it('draws lock ops as acquire, incr, release cycles', () => {
+  it('draws lock ops as cycles of acquire, one to three incr, release', () => {
     fc.assert(
       fc.property(lockWorkload.ops(constraints), (ops) => {
-        expect(ops.length % 3).toBe(0);
-        ops.forEach((op, position) => expect(op.f).toBe(['acquire', 'incr', 'release'][position % 3]));
+        const cycles = ops.map((op) => op.f[0]).join('');
+        expect(cycles).toMatch(/^(ai{1,3}r)+$/);
       }),
       { seed: 15, numRuns: 50 },
     );

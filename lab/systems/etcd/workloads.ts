@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { Claims } from '../../../models/index.js';
 import type { SystemOp, SystemWorkload, WorkloadConstraints } from '../index.js';
 import { checkMutualExclusion, keyedRegisterModel, lockModel } from './models.js';
+import { placeLockOp, placeRegisterOp } from './placement.js';
 
 type PlannedOp = Omit<SystemOp, 'client' | 'node' | 'retries'>;
 
@@ -36,29 +37,41 @@ function registerOps(serializable: boolean) {
   return (constraints: WorkloadConstraints): fc.Arbitrary<PlannedOp[]> => {
     const key = fc.constantFrom(...keysOf(constraints));
     const value = fc.integer({ min: 0, max: registerValueMax });
-    const op: fc.Arbitrary<PlannedOp> = fc.oneof(
-      key.map((k) => ({ f: 'read', input: { key: k, serializable } })),
-      fc.tuple(key, value).map(([k, v]) => ({ f: 'write', input: { key: k, value: v } })),
-      fc.tuple(key, fc.option(value, { nil: null }), value).map(([k, expected, v]) => ({ f: 'cas', input: { key: k, expected, value: v } })),
+    const read = (k: string): PlannedOp => ({ f: 'read', input: { key: k, serializable } });
+    const write = (k: string, v: number): PlannedOp => ({ f: 'write', input: { key: k, value: v } });
+    const item: fc.Arbitrary<PlannedOp[]> = fc.oneof(
+      key.map((k) => [read(k)]),
+      fc.tuple(key, value).map(([k, v]) => [write(k, v)]),
+      fc.tuple(key, fc.option(value, { nil: null }), value).map(([k, expected, v]) => [{ f: 'cas', input: { key: k, expected, value: v } }]),
+      // A write and then a read of the same key by the same client, in the next step: the read-after-write
+      // that shows a stale read when a partition in force sends the two to different sides (placement.ts).
+      fc.tuple(key, value).map(([k, v]) => [write(k, v), read(k)]),
     );
     // size 'max': a client's share of --ops is drawn evenly up to its maximum, not biased to a handful.
-    return fc.array(op, { minLength: 1, maxLength: opsPerClient(constraints), size: 'max' });
+    const perClient = opsPerClient(constraints);
+    return fc.array(item, { minLength: 1, maxLength: perClient, size: 'max' }).map((items) => items.flat().slice(0, perClient));
   };
 }
 
+/** A holder increments the counter one to this many times while it holds the lock. */
+const incrementsPerHoldMax = 3;
+
+// Cycles of acquire, one to three increments, release. The holds' lengths differ, so the clients' cycles
+// drift apart: one client's acquire can wait while another works, which is when a lapsed lease shows.
 function lockOps(constraints: WorkloadConstraints): fc.Arbitrary<PlannedOp[]> {
-  const cycle: PlannedOp[] = [
+  const cycle = fc.integer({ min: 1, max: incrementsPerHoldMax }).map((increments): PlannedOp[] => [
     { f: 'acquire', input: { lock: lockName } },
-    { f: 'incr', input: { key: counterKey } },
+    ...Array.from({ length: increments }, () => ({ f: 'incr', input: { key: counterKey } })),
     { f: 'release', input: { lock: lockName } },
-  ];
-  const cyclesMax = Math.max(1, Math.floor(opsPerClient(constraints) / cycle.length));
-  return fc.integer({ min: 1, max: cyclesMax }).map((cycles) => Array.from({ length: cycles }, () => cycle.map((op) => ({ ...op, input: { ...op.input } }))).flat());
+  ]);
+  const cyclesMax = Math.max(1, Math.floor(opsPerClient(constraints) / 3));
+  return fc.array(cycle, { minLength: 1, maxLength: cyclesMax }).map((cycles) => cycles.flat());
 }
 
 export const registerWorkload: SystemWorkload = {
   name: 'register',
   ops: registerOps(false),
+  place: placeRegisterOp,
   model: (initial) => keyedRegisterModel(typeof initial === 'number' ? initial : null),
   claims: { ...noClaims, linearizable: true, convergence: true },
 };
@@ -70,6 +83,7 @@ export const registerWorkload: SystemWorkload = {
 export const serializableReadsWorkload: SystemWorkload = {
   name: 'serializable-reads',
   ops: registerOps(true),
+  place: placeRegisterOp,
   model: (initial) => keyedRegisterModel(typeof initial === 'number' ? initial : null),
   claims: { ...noClaims, linearizable: true, convergence: true },
 };
@@ -77,6 +91,7 @@ export const serializableReadsWorkload: SystemWorkload = {
 export const lockWorkload: SystemWorkload = {
   name: 'lock',
   ops: lockOps,
+  place: placeLockOp,
   model: () => lockModel(),
   claims: { ...noClaims, linearizable: true, convergence: true },
   invariants: (history, states) => [checkMutualExclusion(history, states, counterKey)],
