@@ -3,11 +3,12 @@
 // Try it against a cluster: see lab/systems/etcd/etcd.test.ts.
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { etcdserverpb } from '../../../proto/index.js';
-import type { OpOutcome, SystemClient, SystemOp } from '../index.js';
+import { realClock } from '../index.js';
+import type { OpOutcome, SystemClient, SystemOp, Timer } from '../index.js';
 import { errorText, outcomeOfError } from './errors.js';
 import { decodeOp, decodeValue, encodeValue, isReadOnly, keyPrefix, lockPrefix } from './ops.js';
 import type { EtcdOp } from './ops.js';
-import { bytes, openMember, statusOf, text, unary } from './rpc.js';
+import { bytes, deadlineAfter, openMember, statusOf, text, unary } from './rpc.js';
 import type { Member } from './rpc.js';
 
 /** The lock's lease: short, so a paused member or a lost client frees the lock within a few seconds. */
@@ -25,7 +26,7 @@ interface Holding {
   leaseId: string;
   lockKey: Buffer | undefined;
   stream: KeepAliveStream;
-  timer: NodeJS.Timeout;
+  timer: Timer;
   /** The server answered a keep-alive with TTL <= 0: the lease, and with it the lock, is gone. */
   expired: boolean;
 }
@@ -39,7 +40,7 @@ export class EtcdClient implements SystemClient {
 
   async perform(op: SystemOp, address: string, deadlineMs: number): Promise<OpOutcome> {
     const etcdOp = decodeOp(op.f, op.input);
-    const deadline = new Date(Date.now() + deadlineMs);
+    const deadline = deadlineAfter(deadlineMs);
     try {
       return { type: 'ok', value: { ...op.input, ...(await this.run(etcdOp, op.client, this.member(address), deadline)) } };
     } catch (error) {
@@ -123,9 +124,9 @@ export class EtcdClient implements SystemClient {
     const holding = this.holdings.get(client);
     if (holding === undefined) return;
     this.holdings.delete(client);
-    clearInterval(holding.timer);
+    realClock.clearTimeout(holding.timer);
     holding.stream.cancel();
-    const deadline = new Date(Date.now() + revokeDeadlineMs);
+    const deadline = deadlineAfter(revokeDeadlineMs);
     await unary(holding.member.lease.leaseRevoke, holding.member.lease, { ID: holding.leaseId }, deadline).catch(() => undefined);
   }
 }
@@ -170,12 +171,12 @@ function keepAlive(member: Member, leaseId: string): Holding {
   const beat = (): void => {
     if (stream.writable) stream.write({ ID: leaseId });
   };
-  const holding: Holding = { member, leaseId, lockKey: undefined, stream, timer: setInterval(beat, keepAliveIntervalMs), expired: false };
+  const holding: Holding = { member, leaseId, lockKey: undefined, stream, timer: realClock.setInterval(beat, keepAliveIntervalMs), expired: false };
   stream.on('data', (reply: etcdserverpb.LeaseKeepAliveResponse) => {
     if (Number(reply.TTL) <= 0) holding.expired = true;
   });
   // A broken stream only stops the beats; the lease then expires on the server, which is the fault's point.
-  stream.on('error', () => clearInterval(holding.timer));
+  stream.on('error', () => realClock.clearTimeout(holding.timer));
   beat();
   return holding;
 }

@@ -3,6 +3,7 @@
 import { ChannelCredentials, Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ChannelOptions, ServiceError } from '@grpc/grpc-js';
 import { etcdserverpb, v3lockpb } from '../../../proto/index.js';
+import { realClock } from '../index.js';
 
 // Set on purpose: no retry inside grpc-js (a retried Put or Txn would apply twice or hide a fault), and
 // a short reconnect backoff so a healed link is used again within the next op or two.
@@ -43,6 +44,11 @@ export type UnaryMethod<Request, Reply> = (
 ) => unknown;
 
 /** One call, no retry: resolves with the reply or rejects with the ServiceError. */
+/** A call's deadline `ms` from now: the lab reaches a real etcd only in real mode, on the process's clock. */
+export function deadlineAfter(ms: number): Date {
+  return new Date(realClock.now() + ms);
+}
+
 export function unary<Request, Reply>(method: UnaryMethod<Request, Reply>, target: object, request: Request, deadline: Date): Promise<Reply> {
   return new Promise((resolve, reject) => {
     method.call(target, request, new Metadata(), { deadline }, (error, reply) => (error === null ? resolve(reply) : reject(error)));

@@ -3,7 +3,7 @@
 import type { Verdict } from '../../../models/index.js';
 import type { NodeState } from '../index.js';
 import { decodeValue, keyPrefix } from './ops.js';
-import { bytes, openMember, prefixEnd, text, unary } from './rpc.js';
+import { bytes, deadlineAfter, openMember, prefixEnd, text, unary } from './rpc.js';
 
 /**
  * Ready when the member answers Status and names a leader. grpc.health.v1 is no use here: etcd 3.4
@@ -12,7 +12,7 @@ import { bytes, openMember, prefixEnd, text, unary } from './rpc.js';
 export async function memberReady(address: string, deadlineMs: number): Promise<boolean> {
   const member = openMember(address);
   try {
-    const reply = await unary(member.maintenance.status, member.maintenance, {}, new Date(Date.now() + deadlineMs));
+    const reply = await unary(member.maintenance.status, member.maintenance, {}, deadlineAfter(deadlineMs));
     return reply.leader !== '0';
   } catch {
     return false;
@@ -34,7 +34,7 @@ export interface StoredKey {
  * answer gets an `error` entry, so the convergence check shows who.
  */
 export async function readFinalStates(addresses: Record<string, string>, deadlineMs: number): Promise<NodeState[]> {
-  const deadline = new Date(Date.now() + deadlineMs);
+  const deadline = deadlineAfter(deadlineMs);
   return Promise.all(
     Object.entries(addresses).map(async ([node, address]): Promise<NodeState> => {
       const member = openMember(address);
