@@ -237,7 +237,8 @@ function partitionAt(schedule: readonly FaultStep[], step: number): Extract<Faul
  * before (or, when it did not write then, one another client wrote). So every write is read at another
  * branch the moment it is acknowledged, by the writer's own session and across branches. While a
  * partition is in force, writes go to its two sides in turn and are read back on the other side, where
- * a replica that the partition cut off shows its lag; its first step has every client write. A raw query becomes a deposit when it writes, and
+ * a replica that the partition cut off shows its lag; in its first step the first half of the clients
+ * write and the others, a few milliseconds later, read those writes back. A raw query becomes a deposit when it writes, and
  * a write moves at most a deposit's amount, so that most withdrawals and transfers apply and give a
  * version to read.
  */
@@ -249,13 +250,16 @@ function readAfterWriteSteps(rawSteps: RawOp[][], workload: Omit<Workload, 'step
   for (const rawStep of rawSteps) {
     const step = steps.length;
     const partition = partitionAt(schedule, step);
-    // The first step of a partition only writes: what was written before it says nothing about it.
-    if (partition !== undefined && partition !== partitionBefore) previous = [];
+    // What was written before a partition says nothing about it: its first step's first half writes,
+    // and its second half reads those writes back (the partition may last this one step).
+    const partitionStarts = partition !== undefined && partition !== partitionBefore;
     partitionBefore = partition;
     const written: WriteToRead[] = [];
+    if (partitionStarts) previous = written;
+    const writers = partitionStarts ? Math.ceil(rawStep.length / 2) : 0;
     let reader = 0;
     steps.push(rawStep.map((raw, client) => {
-      if (previous.length === 0 || (step + client) % 2 === 0) {
+      if (partitionStarts ? client < writers : previous.length === 0 || (step + client) % 2 === 0) {
         const sides: [BranchId[], BranchId[]] | undefined = partition === undefined ? undefined : writesUnderPartition++ % 2 === 0 ? [partition.from, partition.to] : [partition.to, partition.from];
         const write = { ...raw, kind: raw.kind === 'query' ? 'deposit' as const : raw.kind, amount: 1 + ((raw.amount - 1) % depositAmountMax) };
         const op = normalizeOp(write, client, step, workload);
@@ -270,7 +274,7 @@ function readAfterWriteSteps(rawSteps: RawOp[][], workload: Omit<Workload, 'step
       reader += 1;
       return { f: 'query', client, branch, retries: raw.retries, account: target.account };
     }));
-    previous = written;
+    previous = [...written];
   }
   return steps;
 }
