@@ -54,19 +54,27 @@ const subjects = ladder.filter((subject) => values.only === undefined || values.
 const hasPartition = (plan: Plan): boolean => plan.faultSchedule.some((step) => step.fault.kind === 'partition');
 
 /**
- * Whether a partition of the plan could make a replica read stale at all: for two steps or more (a
+ * Whether a partition of the plan could make a replica read stale at all: for two steps in a row (a
  * write in one, its read in the next; the lab lets the streams come back before the step after the
  * last heal) it cuts the serialization point's link to a branch whose clients still reach it, while
- * some client still reaches the point. A one-way cut from another branch, or isolating the point, cannot.
+ * some client still reaches the point, and neither is killed or paused. A one-way cut from another
+ * branch, or isolating the point, cannot.
  */
 function cutsReplicaOff(plan: Plan): boolean {
   const { branches } = plan.workload;
   const point = serializationPoint(plan.workload.accounts[0]?.account ?? 'a1', branches);
-  return plan.faultSchedule.some(({ fault, atStep, healAtStep }) => {
-    if (fault.kind !== 'partition' || healAtStep - atStep < 2) return false;
-    const cut = new Set(fault.links);
+  const down = (branch: string, step: number): boolean => plan.faultSchedule.some(({ fault, atStep, healAtStep }) =>
+    (fault.kind === 'kill' || fault.kind === 'pause') && fault.node === branch && atStep <= step && step < healAtStep);
+  const cutOffAt = (cut: Set<string>, step: number): boolean => {
+    if (down(point, step)) return false;
     const writable = branches.some((branch) => !cut.has(`client-${branch}`) && (branch === point || !cut.has(`${branch}-${point}`)));
-    return writable && branches.some((branch) => branch !== point && cut.has(`${point}-${branch}`) && !cut.has(`client-${branch}`));
+    return writable && branches.some((branch) => branch !== point && !down(branch, step) && cut.has(`${point}-${branch}`) && !cut.has(`client-${branch}`));
+  };
+  return plan.faultSchedule.some(({ fault, atStep, healAtStep }) => {
+    if (fault.kind !== 'partition') return false;
+    const cut = new Set(fault.links);
+    for (let step = atStep; step + 1 < healAtStep; step += 1) if (cutOffAt(cut, step) && cutOffAt(cut, step + 1)) return true;
+    return false;
   });
 }
 
