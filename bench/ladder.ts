@@ -1,9 +1,11 @@
 // bench/ladder: issue 14's acceptance runs. Every strategy of the consistency ladder (and the planted
 // stale-cache) on the same seeded plans with heavy faults: the rung each run reached, the stale reads
-// it made (and in how many of the seeds with a partition), the session guarantees broken, and whether
-// the verdict matches what the strategy declares (ok for the honest ones, illegal for the planted bug).
-// The workload is read-after-write by default (each step's write read back at the other branches in
-// the next step, where replica reads show their lag); `--workload mixed` runs the generator's default mix.
+// it made (in how many of the seeds with a partition, and of those whose partition cuts a live, readable
+// replica off from the live serialization point, the only ones where a replica read can be stale), the
+// session guarantees broken, and whether the verdict matches what the strategy declares (ok for the
+// honest ones, illegal for the planted bug). The workload is read-after-write by default (each step's
+// writes read back at other branches just after, across a partition while one is in force, where
+// replica reads show their lag); `--workload mixed` runs the generator's default mix.
 // Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --accounts 4
 //        --workload read-after-write|mixed --only lock,lock-free]
 import { parseArgs } from 'node:util';

@@ -11,8 +11,9 @@ export type FaultLevel = (typeof faultLevels)[number];
 
 /**
  * The shape of the bank's workload: `mixed` (the default) draws every op on its own; `read-after-write`
- * has one client write an account in each step while the others read that account at other branches in
- * the next, which is where replica reads show their lag.
+ * has about half the clients write in each step and the others read those writes back at other
+ * branches just after (across a partition while one is in force), which is where replica reads show
+ * their lag (lab/gen/arbitrary.ts, readAfterWriteSteps).
  */
 export const bankWorkloads = ['mixed', 'read-after-write'] as const;
 export type BankWorkload = (typeof bankWorkloads)[number];
