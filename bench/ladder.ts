@@ -1,26 +1,38 @@
 // bench/ladder: issue 14's acceptance runs. Every strategy of the consistency ladder (and the planted
 // stale-cache) on the same seeded plans with heavy faults: the rung each run reached, the stale reads
-// it made (and in how many of the seeds with a partition), the session guarantees broken, and whether
-// the verdict matches what the strategy declares (ok for the honest ones, illegal for the planted bug).
-// Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --accounts 4 --only lock,lock-free]
+// it made (in how many of the seeds with a partition, and of those whose partition cuts a live, readable
+// replica off from the live serialization point, the only ones where a replica read can be stale), the
+// session guarantees broken, and whether the verdict matches what the strategy declares (ok for the
+// honest ones, illegal for the planted bug). The workload is read-after-write by default (each step's
+// writes read back at other branches just after, across a partition while one is in force, where
+// replica reads show their lag); `--workload mixed` runs the generator's default mix.
+// Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --accounts 4
+//        --workload read-after-write|mixed --only lock,lock-free]
 import { parseArgs } from 'node:util';
 import { checkConvergence, checkNonNegative } from '../models/index.js';
 import { planFor } from '../lab/gen/index.js';
-import { defaultPlanConstraints, runSeeds, strategyDeclaration } from '../lab/plan/index.js';
-import type { Bug, Plan, Strategy } from '../lab/plan/index.js';
+import { bankWorkloads, defaultPlanConstraints, runSeeds, strategyDeclaration } from '../lab/plan/index.js';
+import type { BankWorkload, Bug, Plan, PlanConstraints, Strategy } from '../lab/plan/index.js';
 import type { RunResult } from '../lab/report/index.js';
 import { percentile, table } from '../lab/report/index.js';
 import { ClusterPool, trial } from '../lab/run/index.js';
+import { serializationPoint } from '../lab/systems/bank/index.js';
 import type { RunMode } from '../lab/run/index.js';
 
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '20' }, root: { type: 'string', default: '1' }, mode: { type: 'string', default: 'sim' },
     ops: { type: 'string', default: '100' }, only: { type: 'string' }, contention: { type: 'string', default: 'low' }, accounts: { type: 'string', default: '4' },
+    workload: { type: 'string', default: 'read-after-write' },
   },
 });
 const mode = values.mode as RunMode;
-const constraints = { ...defaultPlanConstraints, opsMax: Number(values.ops), accountsMax: Number(values.accounts), faults: 'heavy' as const, contention: values.contention === 'high' ? 'high' as const : 'low' as const };
+if (!(bankWorkloads as readonly string[]).includes(values.workload)) throw new Error(`--workload must be one of ${bankWorkloads.join('|')}`);
+const workload = values.workload as BankWorkload;
+const constraints: PlanConstraints = {
+  ...defaultPlanConstraints, opsMax: Number(values.ops), accountsMax: Number(values.accounts), faults: 'heavy', contention: values.contention === 'high' ? 'high' : 'low',
+  ...(workload === 'mixed' ? {} : { workload }),
+};
 const root = Number(values.root);
 const seedCount = Number(values.seeds);
 
@@ -42,6 +54,31 @@ const ladder: Subject[] = [
 const subjects = ladder.filter((subject) => values.only === undefined || values.only.split(',').includes(subject.strategy));
 
 const hasPartition = (plan: Plan): boolean => plan.faultSchedule.some((step) => step.fault.kind === 'partition');
+
+/**
+ * Whether a partition of the plan could make a replica read stale at all: for two steps in a row (a
+ * write in one, its read in the next; the lab lets the streams come back before the step after the
+ * last heal) it cuts the serialization point's link to a branch whose clients still reach it, while
+ * some client still reaches the point, and neither is killed or paused. A one-way cut from another
+ * branch, or isolating the point, cannot.
+ */
+function cutsReplicaOff(plan: Plan): boolean {
+  const { branches } = plan.workload;
+  const point = serializationPoint(plan.workload.accounts[0]?.account ?? 'a1', branches);
+  const down = (branch: string, step: number): boolean => plan.faultSchedule.some(({ fault, atStep, healAtStep }) =>
+    (fault.kind === 'kill' || fault.kind === 'pause') && fault.node === branch && atStep <= step && step < healAtStep);
+  const cutOffAt = (cut: Set<string>, step: number): boolean => {
+    if (down(point, step)) return false;
+    const writable = branches.some((branch) => !cut.has(`client-${branch}`) && (branch === point || !cut.has(`${branch}-${point}`)));
+    return writable && branches.some((branch) => branch !== point && !down(branch, step) && cut.has(`${point}-${branch}`) && !cut.has(`client-${branch}`));
+  };
+  return plan.faultSchedule.some(({ fault, atStep, healAtStep }) => {
+    if (fault.kind !== 'partition') return false;
+    const cut = new Set(fault.links);
+    for (let step = atStep; step + 1 < healAtStep; step += 1) if (cutOffAt(cut, step) && cutOffAt(cut, step + 1)) return true;
+    return false;
+  });
+}
 
 async function runs(subject: Subject): Promise<{ plan: Plan; result: RunResult }[]> {
   const pool = new ClusterPool({ mode, strategy: subject.strategy, bug: subject.bug, proxy: 'embedded', reuse: true, announce: () => undefined });
@@ -66,7 +103,10 @@ for (const subject of subjects) {
   const rungs = new Map<string, number>();
   for (const { result } of results) rungs.set(result.consistency?.rung ?? 'lab failed', (rungs.get(result.consistency?.rung ?? 'lab failed') ?? 0) + 1);
   const partitioned = results.filter(({ plan }) => hasPartition(plan));
-  const staleWithPartition = partitioned.filter(({ result }) => (result.consistency?.staleness.staleReads ?? 0) > 0).length;
+  const hasStale = ({ result }: { result: RunResult }): boolean => (result.consistency?.staleness.staleReads ?? 0) > 0;
+  const staleWithPartition = partitioned.filter(hasStale).length;
+  const cutOff = results.filter(({ plan }) => cutsReplicaOff(plan));
+  const staleCutOff = cutOff.filter(hasStale).length;
   const staleMs = results.flatMap(({ result }) => (result.consistency === undefined ? [] : [result.consistency.staleness.msBehind.p99])).sort((a, b) => a - b);
   const broken = new Map<string, number>();
   for (const { result } of results) for (const [guarantee, count] of Object.entries(result.consistency?.sessionBroken ?? {})) broken.set(guarantee, (broken.get(guarantee) ?? 0) + (count ?? 0));
@@ -82,6 +122,7 @@ for (const subject of subjects) {
     `${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}`,
     [...rungs].map(([rung, count]) => `${rung} ${count}`).join(', '),
     `${staleWithPartition}/${partitioned.length}`,
+    `${staleCutOff}/${cutOff.length}`,
     `${percentile(staleMs, 0.5).toFixed(0)}/${percentile(staleMs, 0.99).toFixed(0)}`,
     [...broken].map(([guarantee, count]) => `${guarantee} ${count}`).join(', ') || 'none',
     (strategyDeclaration(subject.strategy).claims.session ?? []).join(',') || '-',
@@ -93,5 +134,5 @@ for (const subject of subjects) {
   ]);
   process.stderr.write(`${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}: done\n`);
 }
-process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, ${constraints.opsMax} ops max, contention ${constraints.contention}, ${constraints.accountsMax} accounts max, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'overdrawn runs', 'converged', 'as declared'], ...rows])}\n`);
+process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, workload ${workload}, ${constraints.opsMax} ops max, contention ${constraints.contention}, ${constraints.accountsMax} accounts max, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'in seeds that cut a replica off', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'overdrawn runs', 'converged', 'as declared'], ...rows])}\n`);

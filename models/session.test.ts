@@ -94,6 +94,21 @@ describe('staleness and counter bounds', () => {
     expect(checkCounter(fixture('session-ok.jsonl'), new Map([['a1', 100]])).verdict).toBe('ok');
   });
 
+  it('counts a read invoked at the instant the write returned, as a simulated client makes it, by the history\'s order', () => {
+    const write: History = [
+      { index: 0, process: 0, type: 'invoke', f: 'deposit', value: { account: 'a1', amount: 5, requestId: 'r0' }, time: 1_000_000 },
+      { index: 1, process: 0, type: 'ok', f: 'deposit', value: { account: 'a1', amount: 5, requestId: 'r0', balance: 5, version: 1 }, time: 3_000_000 },
+    ];
+    const readAt = (position: 'after' | 'during'): History => {
+      const invoke: HistoryEvent = { index: 2, process: 0, type: 'invoke', f: 'query', value: { account: 'a1' }, time: 3_000_000 };
+      const ok: HistoryEvent = { index: 3, process: 0, type: 'ok', f: 'query', value: { account: 'a1', balance: 0, version: 0 }, time: 4_000_000 };
+      // The same instant both ways; only the order of the events says which came first.
+      return position === 'after' ? [...write, invoke, ok] : [write[0] as HistoryEvent, { ...invoke, index: 1, process: 1 }, { ...(write[1] as HistoryEvent), index: 2 }, { ...ok, process: 1 }];
+    };
+    expect(measureStaleness(readAt('after')).stale).toEqual([{ index: 2, account: 'a1', versionsBehind: 1, msBehind: 0 }]);
+    expect(measureStaleness(readAt('during')).stale).toEqual([]);
+  });
+
   it('puts a history on the rung it reaches', () => {
     expect(consistencyOf(fixture('session-ok.jsonl'), { linearizable: 'ok', converged: 'ok' }).rung).toBe('linearizable');
     expect(consistencyOf(fixture('session-ok.jsonl'), { linearizable: 'illegal', converged: 'ok' }).rung).toBe('session');

@@ -1,6 +1,8 @@
 // Staleness of a bank history's reads: for every ok query, how many versions and how many milliseconds
 // it lagged behind the newest write acknowledged before it was invoked. A linearizable history has
 // none; replica reads and caches show how far behind they serve. Pure; needs versions in ok values.
+// "Before" is the history's order, not its clock: a simulated client invokes its next op at the very
+// instant its last one returned, and that read still comes after the write.
 import { pairCalls } from './calls.js';
 import type { Call } from './calls.js';
 import type { History } from './history.js';
@@ -23,6 +25,8 @@ export interface Staleness {
 
 interface Ack {
   version: number;
+  /** Where the write's ok stands in the history. */
+  position: number;
   /** When the write's ok came back, in history time (ns). */
   time: number;
 }
@@ -40,6 +44,7 @@ function spread(values: number[]): { p50: number; p99: number; max: number } {
 
 /** Per account, the acknowledged writes in the order their acks came back, with the running maximum of their versions. */
 interface AckLine {
+  positions: number[];
   times: number[];
   /** prefixMax[j]: the newest version among the first j + 1 acks. Never decreases, so it can be searched. */
   prefixMax: number[];
@@ -52,15 +57,15 @@ function writesByAccount(history: History, calls: readonly Call[]): Map<string, 
     for (const touch of touches(call) ?? []) {
       if (touch.kind !== 'write') continue;
       if (!acks.has(touch.account)) acks.set(touch.account, []);
-      acks.get(touch.account)?.push({ version: touch.version, time: timeAt(history, call.return) });
+      acks.get(touch.account)?.push({ version: touch.version, position: call.return, time: timeAt(history, call.return) });
     }
   }
   const lines = new Map<string, AckLine>();
   for (const [account, list] of acks) {
-    list.sort((a, b) => a.time - b.time);
+    list.sort((a, b) => a.position - b.position);
     const prefixMax: number[] = [];
     for (const ack of list) prefixMax.push(Math.max(ack.version, prefixMax.at(-1) ?? -Infinity));
-    lines.set(account, { times: list.map((ack) => ack.time), prefixMax });
+    lines.set(account, { positions: list.map((ack) => ack.position), times: list.map((ack) => ack.time), prefixMax });
   }
   return lines;
 }
@@ -92,11 +97,11 @@ export function measureStaleness(history: History): Staleness {
     const line = lines.get(touch.account);
     if (line === undefined) continue;
     // The acks that came back before the read was invoked, and among them the first that passed its version.
-    const before = firstAbove(line.times, (time) => time >= invoked);
+    const before = firstAbove(line.positions, (position) => position > call.call);
     if (before === 0 || (line.prefixMax[before - 1] as number) <= touch.version) continue;
     const firstMissed = line.times[firstAbove(line.prefixMax, (version) => version > touch.version, before)] as number;
     const newest = line.prefixMax[before - 1] as number;
-    stale.push({ index: call.index, account: touch.account, versionsBehind: newest - touch.version, msBehind: (invoked - firstMissed) / 1e6 });
+    stale.push({ index: call.index, account: touch.account, versionsBehind: newest - touch.version, msBehind: Math.max(0, invoked - firstMissed) / 1e6 });
   }
   const all = (pick: (read: StaleRead) => number): number[] => [...stale.map(pick), ...Array.from({ length: reads - stale.length }, () => 0)];
   return { reads, stale, versionsBehind: spread(all((read) => read.versionsBehind)), msBehind: spread(all((read) => read.msBehind)) };

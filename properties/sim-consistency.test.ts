@@ -12,7 +12,7 @@ import { freeCpuModel } from '../lab/sim/index.js';
 import type { CpuModel } from '../lab/sim/index.js';
 import { propertyLimits, SuiteRuns, suiteSeed } from './_testing/support.js';
 import { simPool, simSuiteRuns } from './_testing/sim.js';
-import { defaultPlanConstraints } from '../lab/plan/index.js';
+import { defaultPlanConstraints, runSeeds } from '../lab/plan/index.js';
 import type { PlanConstraints } from '../lab/plan/index.js';
 import { checkNonNegative } from '../models/index.js';
 
@@ -80,5 +80,38 @@ describe(`sim: what the weaker variants give up is seen (seed ${seed})`, () => {
     expect(caught !== undefined && overdrawn(caught), `no overdraft in ${catchSeedsMax} seeds`).toBe(true);
     expect(caught?.verdict).toBe('ok');
     expect(caught?.plan.faultSchedule.some((step) => step.fault.kind === 'partition')).toBe(true);
+  }, suiteMsMax);
+});
+
+describe('sim: the read-after-write workload reads a cut-off replica back (fixed seed: root 1, run 0)', () => {
+  // Run 0 of root 1 with heavy faults has a majority partition (b1,b2 | b3,b4) for five steps. The
+  // mixed workload of that seed reads nothing stale; the read-after-write one writes on b1's side and
+  // reads on the other, where lock-free's replica has not heard of the write.
+  const seeds = runSeeds(1, 0);
+  const heavy = { ...defaultPlanConstraints, faults: 'heavy' as const };
+  const readAfterWrite = planFor(seeds.plan, '0', { ...heavy, workload: 'read-after-write' });
+  const judged = async (strategy: Strategy, plan = readAfterWrite): Promise<RunResult> => {
+    const pool = simPool(strategy);
+    try {
+      return (await trial(plan, seeds, { pool, limits: {}, artifactsRoot: null, shrink: false })).result;
+    } finally {
+      await pool.close();
+    }
+  };
+
+  test('replica reads read stale under the partition and stay within what they declare', async () => {
+    expect(readAfterWrite.faultSchedule.some((step) => step.fault.kind === 'partition')).toBe(true);
+    const replica = await judged('lock-free:reads=local');
+    expect(replica.consistency?.staleness.staleReads).toBeGreaterThan(0);
+    expect(replica.consistency?.rung).not.toBe('linearizable');
+    expect(replica.verdict, propertyFailure(replica)).toBe('ok');
+    const mixed = await judged('lock-free:reads=local', planFor(seeds.plan, '0', heavy));
+    expect(mixed.consistency?.staleness.staleReads).toBe(0);
+  }, suiteMsMax);
+
+  test('point reads on the same plan read nothing stale and stay linearizable', async () => {
+    const point = await judged('lock-free');
+    expect(point.consistency?.staleness.staleReads).toBe(0);
+    expect(point.consistency?.rung).toBe('linearizable');
   }, suiteMsMax);
 });

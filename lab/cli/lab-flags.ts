@@ -5,7 +5,7 @@ import type { ShrinkLimits } from '../run/index.js';
 import { choiceFlag, integerFlag, stringFlag } from './args.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 import { usageError } from './exit.js';
-import { bugs, contentions, defaultPlanConstraints, faultLevels, isStrategy, rootSeedMax, rootSeedMin, strategies, strategyDeclaration } from '../plan/index.js';
+import { bankWorkloads, bugs, contentions, defaultPlanConstraints, faultLevels, isStrategy, rootSeedMax, rootSeedMin, strategies, strategyDeclaration } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
 import { modeFromEnvironment, runModes } from '../run/index.js';
@@ -29,6 +29,7 @@ export const labOptionSpecs: OptionSpecs = {
   clients: { type: 'string' },
   contention: { type: 'string' },
   faults: { type: 'string' },
+  workload: { type: 'string' },
   'deadline-ms': { type: 'string' },
   'checker-ms': { type: 'string' },
   artifacts: { type: 'string' },
@@ -88,6 +89,9 @@ function constraintsFrom(args: ParsedArgs): PlanConstraints {
     contention: choiceFlag(args, 'contention', contentions) ?? defaultPlanConstraints.contention,
     faults: choiceFlag(args, 'faults', faultLevels) ?? defaultPlanConstraints.faults,
   };
+  // Only a shape other than the default is written into the plan, so mixed plans keep their bytes.
+  const workload = choiceFlag(args, 'workload', bankWorkloads);
+  if (workload !== undefined && workload !== 'mixed') constraints.workload = workload;
   if (constraints.branchesMin > constraints.branchesMax) throw usageError('--branches-min is above --branches-max');
   return constraints;
 }
@@ -156,6 +160,8 @@ export const labUsage = [
   '  --branches N | --branches-min N --branches-max N   cluster size, 2 to 5',
   '  --ops N  --accounts N  --clients N  plan limits (defaults 100, 4, 5)',
   '  --contention low|high  --faults none|light|heavy',
+  '  --workload mixed|read-after-write  the workload\'s shape: ops drawn one by one (default), or each step\'s write',
+  '                                      read back at the other branches in the next step',
   '  --deadline-ms N  --checker-ms N     limits of each call and of the checker',
   '  --artifacts DIR                     where artifacts/<run-id> go (default artifacts)',
   '  --fresh-cluster                     a new cluster per run instead of a reset one',

@@ -107,7 +107,7 @@ export function compareHtml(document: CompareDocument): string {
   return `${documentHead(title, [chartLibrary().style, pageStyle])}
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p>${settings.seeds} seeds from root seed <code>${settings.root}</code>; contention ${escapeHtml(settings.constraints.contention)}, faults ${escapeHtml(settings.constraints.faults)}, proxy ${escapeHtml(settings.proxy)}; every strategy ran the same plan for each seed, alternately; ${formatNumber(document.seconds)} s in all.</p>
+<p>${settings.seeds} seeds from root seed <code>${settings.root}</code>; contention ${escapeHtml(settings.constraints.contention)}, faults ${escapeHtml(settings.constraints.faults)}${settings.constraints.workload === undefined ? '' : `, workload ${escapeHtml(settings.constraints.workload)}`}, proxy ${escapeHtml(settings.proxy)}; every strategy ran the same plan for each seed, alternately; ${formatNumber(document.seconds)} s in all.</p>
 <h2>Verdicts</h2>
 ${htmlTable(verdictRows(document.summaries), 'verdicts')}
 <h2>Trade-off at a glance</h2>

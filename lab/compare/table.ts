@@ -112,7 +112,8 @@ export function verdictGridRows(document: CompareDocument): string[][] {
 
 export function compareReport(document: CompareDocument): string {
   const { settings } = document;
-  const constraints = `contention ${settings.constraints.contention}, faults ${settings.constraints.faults}`;
+  const shape = settings.constraints.workload === undefined ? '' : `, workload ${settings.constraints.workload}`;
+  const constraints = `contention ${settings.constraints.contention}, faults ${settings.constraints.faults}${shape}`;
   return [
     `faultline compare: ${settings.strategies.join(' vs ')} on ${settings.seeds} seeds from root ${settings.root} (${constraints}, proxy ${settings.proxy}), ${formatNumber(document.seconds)} s`,
     '',

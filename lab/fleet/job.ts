@@ -1,7 +1,7 @@
 // The one format of a fleet job: everything a worker needs to run one seeded run, and nothing it could
 // derive itself (the seeds and the plan follow from the root seed, the index and the constraints).
 import { createHash } from 'node:crypto';
-import { bugs, contentions, faultLevels, runSeeds, strategies } from '../plan/index.js';
+import { bankWorkloads, bugs, contentions, faultLevels, runSeeds, strategies } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ShrinkLimits } from '../run/index.js';
 
@@ -62,6 +62,7 @@ function problemOfConstraints(value: unknown): string | undefined {
   }
   if (!(contentions as readonly unknown[]).includes(record.contention)) return `constraints.contention must be one of ${contentions.join('|')}`;
   if (!(faultLevels as readonly unknown[]).includes(record.faults)) return `constraints.faults must be one of ${faultLevels.join('|')}`;
+  if (record.workload !== undefined && !(bankWorkloads as readonly unknown[]).includes(record.workload)) return `constraints.workload must be one of ${bankWorkloads.join('|')}`;
   return undefined;
 }
 

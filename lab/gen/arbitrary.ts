@@ -105,14 +105,19 @@ export function rawPlanArbitrary(constraints: PlanConstraints): fc.Arbitrary<Raw
   const faultsMax = faultsMaxByLevel[constraints.faults];
   // fast-check shrinks a record's fields in order: the ops and the faults first, where most of a
   // counterexample's size is, then the cluster.
+  const steps = fc.array(fc.array(rawOp(constraints), { minLength: 1, maxLength: constraints.clientsMax }), {
+    minLength: 1,
+    maxLength: Math.max(1, Math.ceil(constraints.opsMax / 2)),
+    size: 'max',
+  });
+  const clients = fc.integer({ min: 1, max: constraints.clientsMax });
+  // fast-check draws small values for one run in two early on (its bias); a read-after-write workload
+  // of a step or two reads nothing back, so that shape draws its length and clients without the bias.
+  const unbiased = constraints.workload === 'read-after-write';
   return fc.record({
-    steps: fc.array(fc.array(rawOp(constraints), { minLength: 1, maxLength: constraints.clientsMax }), {
-      minLength: 1,
-      maxLength: Math.max(1, Math.ceil(constraints.opsMax / 2)),
-      size: 'max',
-    }),
+    steps: unbiased ? fc.noBias(steps) : steps,
     faults: fc.array(rawFault(constraints), { maxLength: faultsMax }),
-    clients: fc.integer({ min: 1, max: constraints.clientsMax }),
+    clients: unbiased ? fc.noBias(clients) : clients,
     branches: fc.integer({ min: constraints.branchesMin, max: constraints.branchesMax }),
     // Low contention has every account to spread over; high contention may have one.
     balances: fc.array(fc.integer({ min: 0, max: balanceMax }), {
@@ -189,23 +194,111 @@ export function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {
   }
 }
 
+/** The raw ops that fit: each step cut to the plan's clients, and the whole to opsMax. */
+function rawStepsWithin(raw: RawPlan, constraints: PlanConstraints): RawOp[][] {
+  const steps: RawOp[][] = [];
+  let total = 0;
+  for (const rawStep of raw.steps) {
+    if (total >= constraints.opsMax) break;
+    const ops = rawStep.slice(0, Math.min(raw.clients, constraints.opsMax - total));
+    steps.push(ops);
+    total += ops.length;
+  }
+  return steps;
+}
+
+/**
+ * The raw ops in order, every step as wide as the plan's clients (the last one may be shorter), up to
+ * opsMax: read-after-write keeps every client busy in every step, so each step has writes and reads.
+ */
+function denseRawSteps(raw: RawPlan, constraints: PlanConstraints): RawOp[][] {
+  const ops = raw.steps.flat().slice(0, constraints.opsMax);
+  return Array.from({ length: Math.ceil(ops.length / raw.clients) }, (_, step) => ops.slice(step * raw.clients, (step + 1) * raw.clients));
+}
+
+/** A write a read-after-write step reads back: its client, its account, and where to read it. */
+interface WriteToRead {
+  client: number;
+  account: string;
+  /** The branches to read it at: across the partition it was written under, else every branch but its own. */
+  readAt: BranchId[];
+}
+
+/** The partition in force during a step (the latest applied, when several overlap), if any. */
+function partitionAt(schedule: readonly FaultStep[], step: number): Extract<Fault, { kind: 'partition' }> | undefined {
+  let found: Extract<Fault, { kind: 'partition' }> | undefined;
+  for (const entry of schedule) if (entry.fault.kind === 'partition' && entry.atStep <= step && step < entry.healAtStep) found = entry.fault;
+  return found;
+}
+
+/**
+ * The read-after-write shape. Clients take turns: in each step about half of them write (the other half
+ * the step after), and every other client reads back, elsewhere, the account it wrote itself in the step
+ * before (or, when it did not write then, one another client wrote). So every write is read at another
+ * branch the moment it is acknowledged, by the writer's own session and across branches. While a
+ * partition is in force, writes go to its two sides in turn and are read back on the other side, where
+ * a replica that the partition cut off shows its lag; in its first step the first half of the clients
+ * write and the others, a few milliseconds later, read those writes back. A raw query becomes a deposit when it writes, and
+ * a write moves at most a deposit's amount, so that most withdrawals and transfers apply and give a
+ * version to read.
+ */
+function readAfterWriteSteps(rawSteps: RawOp[][], workload: Omit<Workload, 'steps'>, schedule: readonly FaultStep[]): PlanOp[][] {
+  const steps: PlanOp[][] = [];
+  let previous: WriteToRead[] = [];
+  let writesUnderPartition = 0;
+  let partitionBefore: Fault | undefined;
+  for (const rawStep of rawSteps) {
+    const step = steps.length;
+    const partition = partitionAt(schedule, step);
+    // What was written before a partition says nothing about it: its first step's first half writes,
+    // and its second half reads those writes back (the partition may last this one step).
+    const partitionStarts = partition !== undefined && partition !== partitionBefore;
+    partitionBefore = partition;
+    const written: WriteToRead[] = [];
+    if (partitionStarts) previous = written;
+    const writers = partitionStarts ? Math.ceil(rawStep.length / 2) : 0;
+    let reader = 0;
+    steps.push(rawStep.map((raw, client) => {
+      if (partitionStarts ? client < writers : previous.length === 0 || (step + client) % 2 === 0) {
+        const sides: [BranchId[], BranchId[]] | undefined = partition === undefined ? undefined : writesUnderPartition++ % 2 === 0 ? [partition.from, partition.to] : [partition.to, partition.from];
+        const write = { ...raw, kind: raw.kind === 'query' ? 'deposit' as const : raw.kind, amount: 1 + ((raw.amount - 1) % depositAmountMax) };
+        const op = normalizeOp(write, client, step, workload);
+        if (sides !== undefined) op.branch = sides[0][raw.branchShift % sides[0].length] as BranchId;
+        const others = workload.branches.filter((branch) => branch !== op.branch);
+        const readAt = sides?.[1] ?? (others.length === 0 ? [op.branch] : others);
+        written.push({ client, account: op.f === 'transfer' ? op.from : op.account, readAt });
+        return op;
+      }
+      const target = previous.find((write) => write.client === client) ?? (previous[reader % previous.length] as WriteToRead);
+      const branch = target.readAt[(raw.branchShift + reader) % target.readAt.length] as BranchId;
+      reader += 1;
+      return { f: 'query', client, branch, retries: raw.retries, account: target.account };
+    }));
+    previous = [...written];
+  }
+  return steps;
+}
+
+/** A raw fault schedule over a workload of this many steps, in the order the faults apply. */
+function faultScheduleOf(faults: readonly RawFault[], stepCount: number, branches: BranchId[]): FaultStep[] {
+  const schedule = faults.map((fault) => {
+    const atStep = fault.atStep % stepCount;
+    return { atStep, healAtStep: Math.min(atStep + fault.duration, stepCount), fault: normalizeFault(fault, branches) };
+  });
+  schedule.sort((left, right) => left.atStep - right.atStep);
+  return schedule;
+}
+
 /** Turns a raw value into the workload and fault schedule of a plan. Pure and total. */
 export function normalize(raw: RawPlan, constraints: PlanConstraints): { workload: Workload; faultSchedule: FaultStep[] } {
   const branches = branchIds(raw.branches);
   const accounts = raw.balances.map((balance, index) => ({ account: accountName(index), balance }));
   const base = { branches, accounts, clients: raw.clients };
-  const steps: PlanOp[][] = [];
-  let total = 0;
-  for (const rawStep of raw.steps) {
-    if (total >= constraints.opsMax) break;
-    const ops = rawStep.slice(0, Math.min(raw.clients, constraints.opsMax - total));
-    steps.push(ops.map((op, client) => normalizeOp(op, client, steps.length, base)));
-    total += ops.length;
+  if ((constraints.workload ?? 'mixed') === 'read-after-write') {
+    const rawSteps = denseRawSteps(raw, constraints);
+    const faultSchedule = faultScheduleOf(raw.faults, rawSteps.length, branches);
+    return { workload: { ...base, steps: readAfterWriteSteps(rawSteps, base, faultSchedule) }, faultSchedule };
   }
-  const faultSchedule = raw.faults.map((fault) => {
-    const atStep = fault.atStep % steps.length;
-    return { atStep, healAtStep: Math.min(atStep + fault.duration, steps.length), fault: normalizeFault(fault, branches) };
-  });
-  faultSchedule.sort((left, right) => left.atStep - right.atStep);
-  return { workload: { ...base, steps }, faultSchedule };
+  const steps = rawStepsWithin(raw, constraints).map((ops, step) => ops.map((op, client) => normalizeOp(op, client, step, base)));
+  return { workload: { ...base, steps }, faultSchedule: faultScheduleOf(raw.faults, steps.length, branches) };
 }

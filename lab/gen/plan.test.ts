@@ -70,3 +70,57 @@ describe('plans (seed 1234)', () => {
     expect(checked).toBeGreaterThan(10);
   });
 });
+
+describe('read-after-write plans (seeds 0 to 199)', () => {
+  const constraints = { ...defaultPlanConstraints, faults: 'heavy' as const, workload: 'read-after-write' as const };
+
+  it('read each write back soon at another branch, across the partition it was written under', () => {
+    let reads = 0;
+    let acrossPartitions = 0;
+    const cutAt = (plan: Plan, step: number): Plan['faultSchedule'][number] | undefined =>
+      plan.faultSchedule.filter((entry) => entry.fault.kind === 'partition' && entry.atStep <= step && step < entry.healAtStep).at(-1);
+    for (let seed = 0; seed < 200; seed += 1) {
+      const plan = planFor(seed, '0', constraints);
+      assertValid(plan);
+      const { steps, branches } = plan.workload;
+      for (const [step, ops] of steps.entries()) {
+        if (step === 0 || ops.length < 2) continue;
+        expect(ops.some((op) => op.f !== 'query')).toBe(true);
+        // A partition's first step reads its own first half's writes; any other step, the step before's.
+        const starts = cutAt(plan, step) !== undefined && cutAt(plan, step) !== cutAt(plan, step - 1);
+        const before = starts ? ops : steps[step - 1] ?? [];
+        const cut = cutAt(plan, starts ? step : step - 1);
+        for (const op of ops) {
+          if (op.f !== 'query') continue;
+          reads += 1;
+          const writes = before.filter((write) => write.f !== 'query' && (write.f === 'transfer' ? write.from : write.account) === op.account && (!starts || write.client < op.client));
+          expect(writes.length, `seed ${seed} step ${step}: ${op.account} was not written just before`).toBeGreaterThan(0);
+          if (branches.length > 1) expect(writes.some((write) => write.branch !== op.branch)).toBe(true);
+          if (cut !== undefined && cut.fault.kind === 'partition' && cut.healAtStep > step) {
+            const { from, to } = cut.fault;
+            expect(writes.some((write) => (from.includes(write.branch) && to.includes(op.branch)) || (to.includes(write.branch) && from.includes(op.branch)))).toBe(true);
+            acrossPartitions += 1;
+          }
+        }
+      }
+    }
+    expect(reads).toBeGreaterThan(1000);
+    expect(acrossPartitions).toBeGreaterThan(100);
+  });
+
+  it('say their shape in the plan, which the mixed plans do not (their bytes are as before)', () => {
+    expect(planFor(1234, '0', constraints).constraints.workload).toBe('read-after-write');
+    expect(Object.keys(planFor(1234, '0').constraints)).not.toContain('workload');
+    expect(planJson(planFor(1234, '0', constraints))).not.toBe(planJson(planFor(1234, '0')));
+  });
+
+  it('stay valid plans for every shrunk value', () => {
+    const small = { ...constraints, opsMax: 30 };
+    const details = fc.check(fc.property(planArbitrary(1234, small), (plan) => {
+      assertValid(plan);
+      return opCount(plan) < 3;
+    }), { seed: 1234, numRuns: 100 });
+    expect(details.failed).toBe(true);
+    expect(details.counterexample?.[0] === undefined ? 0 : opCount(details.counterexample[0])).toBe(3);
+  });
+});

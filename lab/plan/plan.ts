@@ -9,6 +9,15 @@ export type Contention = (typeof contentions)[number];
 export const faultLevels = ['none', 'light', 'heavy'] as const;
 export type FaultLevel = (typeof faultLevels)[number];
 
+/**
+ * The shape of the bank's workload: `mixed` (the default) draws every op on its own; `read-after-write`
+ * has about half the clients write in each step and the others read those writes back at other
+ * branches just after (across a partition while one is in force), which is where replica reads show
+ * their lag (lab/gen/arbitrary.ts, readAfterWriteSteps).
+ */
+export const bankWorkloads = ['mixed', 'read-after-write'] as const;
+export type BankWorkload = (typeof bankWorkloads)[number];
+
 /** What shapes a plan. The strategy is not part of it: every strategy runs the same plan. */
 export interface PlanConstraints {
   branchesMin: number;
@@ -18,6 +27,8 @@ export interface PlanConstraints {
   clientsMax: number;
   contention: Contention;
   faults: FaultLevel;
+  /** The workload's shape; absent means `mixed`, so the plans written before it keep their bytes. */
+  workload?: BankWorkload;
 }
 
 export const defaultPlanConstraints: PlanConstraints = {

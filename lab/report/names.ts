@@ -16,6 +16,7 @@ export function constraintFlags(constraints: PlanConstraints): string[] {
     clientsMax: '--clients',
     contention: '--contention',
     faults: '--faults',
+    workload: '--workload',
   };
   for (const key of Object.keys(names) as (keyof PlanConstraints)[]) {
     if (constraints[key] !== defaultPlanConstraints[key]) flags.push(names[key], String(constraints[key]));

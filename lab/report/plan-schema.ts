@@ -3,7 +3,7 @@
 // check are the same thing. Cross-field rules (indices in range) are planProblems in plan.ts.
 import { createRequire } from 'node:module';
 import type { z as Zod } from 'zod';
-import { contentions, faultLevels } from '../plan/index.js';
+import { bankWorkloads, contentions, faultLevels } from '../plan/index.js';
 import type { Plan } from '../plan/index.js';
 import { planProblems } from '../plan/index.js';
 
@@ -84,6 +84,7 @@ function build(z: typeof Zod) {
       clientsMax: z.number().int().min(1).max(clientsMax),
       contention: z.enum(contentions),
       faults: z.enum(faultLevels),
+      workload: z.enum(bankWorkloads).optional(),
     }),
     workload: z.strictObject({
       branches: z.array(branchId).min(1).max(branchesMax),

@@ -12,7 +12,7 @@ import type { RecordedRun, RunRandomness } from '../../report/index.js';
 import { ClusterPool, runOnce } from '../../run/index.js';
 
 /** Flags that shape a generated plan; replay runs a recorded one, so it refuses them. */
-const planFlags = ['branches', 'branches-min', 'branches-max', 'ops', 'accounts', 'clients', 'contention', 'faults'];
+const planFlags = ['branches', 'branches-min', 'branches-max', 'ops', 'accounts', 'clients', 'contention', 'faults', 'workload'];
 
 function reproduced(recorded: RecordedRun, violations: string[]): boolean {
   if (recorded.violations.length === 0) return violations.length === 0;
