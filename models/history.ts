@@ -59,3 +59,28 @@ export interface BranchState {
   deadLetters: number;
   outbox: number;
 }
+
+/** The tool that wrote a history; it decides what `fail` and a nil read mean. */
+export type HistoryFormat = 'jsonl' | 'edn' | 'porcupine-etcd' | 'porcupine-kv';
+
+/** How a call ended: `open` means the history ends before any completion. */
+export type Completion = 'ok' | 'fail' | 'info' | 'open';
+
+export interface Call {
+  process: number;
+  f: string;
+  /** The invoke's value (the operation's input). */
+  invoke: unknown;
+  completion: Completion;
+  /** The completion's value; undefined while open. */
+  value: unknown;
+  error: string | undefined;
+  /** The invoke's `index` field. */
+  index: number;
+  /** Source lines of the invoke and the completion, for errors. */
+  line: number;
+  completionLine: number | undefined;
+  /** Positions of the invoke and of the completion among the events (real-time order). */
+  call: number;
+  return: number;
+}

@@ -1,6 +1,6 @@
 // The model type (Porcupine's shape): a plain object of pure functions, plus the verdicts that
 // every checker returns. Try it: `npx vitest run models/checker.test.ts`.
-import type { Call, HistoryFormat } from './calls.js';
+import type { Call, HistoryFormat } from './history.js';
 
 export type Verdict = 'ok' | 'illegal' | 'unknown';
 

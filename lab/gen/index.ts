@@ -2,6 +2,7 @@
 // and path, the same bytes on every machine. Try: `npx faultline run --seed 7 --dry-run`.
 import fc from 'fast-check';
 import { normalize, rawPlanArbitrary } from './arbitrary.js';
+import { valueAtPath } from './path.js';
 import { defaultPlanConstraints } from '../plan/index.js';
 import type { Plan, PlanConstraints } from '../plan/index.js';
 
@@ -29,24 +30,9 @@ export function generationParameters(seed: number): { seed: number } {
  * value it reaches. Throws NoSuchPathError when the path does not exist for this seed.
  */
 export function planFor(seed: number, path = '0', constraints: PlanConstraints = defaultPlanConstraints): Plan {
-  let captured: Plan | undefined;
-  const property = fc.property(planArbitrary(seed, constraints), (plan) => {
-    captured = plan;
-    return false;
-  });
-  fc.check(property, { ...generationParameters(seed), path, numRuns: Number(path.split(':')[0]) + 1, endOnFailure: true });
-  if (captured === undefined) throw new NoSuchPathError(`no plan at seed ${seed} path '${path}'`);
-  return { ...captured, path };
+  return valueAtPath(planArbitrary(seed, constraints), generationParameters(seed).seed, path);
 }
 
-/** A path that fast-check's shrink tree does not have for this seed: bad input, not a bug. */
-export class NoSuchPathError extends Error {
-  readonly code = 'no-such-path' as const;
-}
-
-export function isNoSuchPath(error: unknown): error is NoSuchPathError {
-  return error instanceof NoSuchPathError;
-}
-
+export { isNoSuchPath, NoSuchPathError } from './path.js';
 export { systemLinks, systemPlanArbitrary, systemPlanFor, workloadConstraintsOf } from './system-plan.js';
 export type { SystemPlanRequest } from './system-plan.js';

@@ -8,7 +8,7 @@ import type { Fault, FaultStep, SystemPlan, SystemPlanConstraints, SystemPlanOp 
 import type { DrawnOp, System, SystemWorkload, WorkloadConstraints } from '../systems/index.js';
 import { faultsMaxByLevel, normalizeFault, rawFault } from './arbitrary.js';
 import type { RawFault } from './arbitrary.js';
-import { NoSuchPathError } from './index.js';
+import { valueAtPath } from './path.js';
 
 /** A client's first node is its index plus this shift, so clients spread over the nodes. */
 const nodeShiftMax = 7;
@@ -114,12 +114,5 @@ export function systemPlanArbitrary(seed: number, request: SystemPlanRequest): f
 
 /** The plan at (seed, path), as planFor gives the bank's; NoSuchPathError when the path does not exist. */
 export function systemPlanFor(seed: number, path: string, request: SystemPlanRequest): SystemPlan {
-  let captured: SystemPlan | undefined;
-  const property = fc.property(systemPlanArbitrary(seed, request), (plan) => {
-    captured = plan;
-    return false;
-  });
-  fc.check(property, { seed, path, numRuns: Number(path.split(':')[0]) + 1, endOnFailure: true });
-  if (captured === undefined) throw new NoSuchPathError(`no plan at seed ${seed} path '${path}'`);
-  return { ...captured, path };
+  return valueAtPath(systemPlanArbitrary(seed, request), seed, path);
 }

@@ -2,7 +2,10 @@
 // Try it: `parsePeers('b2=127.0.0.1:7002,b3=127.0.0.1:7003')`.
 import { bugs, isBranchId, strategies } from '../../plan/index.js';
 import type { BranchId, Bug, Strategy } from '../../plan/index.js';
-import type { Synchronous } from './store.js';
+
+/** SQLite's `synchronous` setting of the node's store (Store.open says what each survives). */
+/** SQLite's `synchronous` setting of the node's store (Store.open says what each survives). */
+export type Synchronous = 'normal' | 'full';
 
 /** The strategies and planted bugs a node runs: the names lab/plan declares. */
 export const strategyNames = strategies;

@@ -3,7 +3,7 @@
 // in where the state comes from and how the decision is made to stick.
 // Try it: `decide({ kind: 'withdraw', account: 'a1', amount: 5 }, [{ account: 'a1', balance: 3, version: 1 }])`.
 import type { DepositReply, TransferReply, WithdrawReply } from '../../../proto/index.js';
-import type { AccountRecord, Update } from './store.js';
+import type { AccountRecord, Update } from './records.js';
 
 export type Operation = (
   | { kind: 'deposit'; account: string; amount: number }

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../index.js';
-import type { InitialAccount } from './config.js';
+import type { InitialAccount, Synchronous } from './config.js';
+import type { AccountRecord, Update } from './records.js';
 import { replicaVerdict } from './propagation/verdict.js';
 
 export const databaseFileName = 'branch.sqlite';
@@ -21,18 +22,8 @@ export const pageSizeBytes = 1_024;
 /** Pages of WAL between automatic checkpoints (SQLite's default is 1,000): up to ~10 MiB of WAL. */
 export const walCheckpointPages = 10_000;
 
-export type Synchronous = 'normal' | 'full';
-
-export interface AccountRecord {
-  account: string;
-  balance: number;
-  version: number;
-}
-
-/** One account's new state as decided at its serialization point (or, under unsafe, locally). */
-export interface Update extends AccountRecord {
-  delta: number;
-}
+export type { AccountRecord, Update } from './records.js';
+export type { Synchronous } from './config.js';
 
 /** An update this node originated, as it sits in the log (the durable outbox). */
 export interface LogEntry {

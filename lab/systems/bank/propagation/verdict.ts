@@ -4,7 +4,7 @@
 // Try it: `replicaVerdict(message, { ordered: true }, (account) => store.account(account))`.
 import { isAccountName } from '../config.js';
 import { updateProblem } from '../decide.js';
-import type { AccountRecord, Update } from '../store.js';
+import type { AccountRecord, Update } from '../records.js';
 
 export type ReplicaVerdict =
   | { kind: 'apply' }
