@@ -1,6 +1,7 @@
 // lab/run: its one public face; other folders import from here.
 export * from './pool.js';
 export * from './runner.js';
+export * from './run-result.js';
 export * from './scenarios.js';
 export * from './session.js';
 export * from './shrink.js';

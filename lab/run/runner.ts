@@ -4,38 +4,21 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assert, judge, labFailureJudgement } from '../../models/index.js';
-import type { BranchState, Judgement } from '../../models/index.js';
+import type { BranchState } from '../../models/index.js';
 import { Recorder } from '../client/index.js';
 import { planHash, planProblems, strategyDeclaration } from '../plan/index.js';
-import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
+import type { Plan, RunSeeds } from '../plan/index.js';
 import { isToxiproxyError } from '../proxy/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
 import { realClock } from '../systems/index.js';
-import { percentile, runIdFor } from '../report/index.js';
+import { runIdFor } from '../report/index.js';
 import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';
 import { quiesce } from './quiesce.js';
+import { defaultRunLimits, runResultOf } from './run-result.js';
+import type { Execution, RunLimits } from './run-result.js';
 import { runSimPlan } from './sim-run.js';
 import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
-import type { WorkloadResult } from './steps.js';
-
-export interface RunLimits {
-  /** Deadline of every customer call. */
-  deadlineMs: number;
-  workloadMsMax: number;
-  /** How long to wait, after healing, for the branches to agree and their outboxes to drain. */
-  quiescenceMsMax: number;
-  checkerMsMax: number;
-  checkerCacheEntriesMax: number;
-}
-
-export const defaultRunLimits: RunLimits = {
-  deadlineMs: 600,
-  workloadMsMax: 60_000,
-  quiescenceMsMax: 5_000,
-  checkerMsMax: 5_000,
-  checkerCacheEntriesMax: 2_000_000,
-};
 
 export interface RunRequest {
   plan: Plan;
@@ -45,14 +28,6 @@ export interface RunRequest {
   limits?: Partial<RunLimits>;
   /** The readable name of the run; by default from its seeds, path and strategy. */
   runId?: string;
-}
-
-export interface Execution {
-  states: BranchState[];
-  randomness: RunRandomness;
-  quiesced: boolean;
-  workload: WorkloadResult;
-  judgement: Judgement;
 }
 
 async function execute(request: RunRequest, limits: RunLimits, runId: string, recorder: Recorder, marks: number[]): Promise<Execution> {
@@ -150,50 +125,4 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
   const [begun, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
   const phasesMs = { acquire: acquired - begun, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt };
   return runResultOf({ runId, seeds, plan, strategy: pool.strategy, bug: pool.bug }, execution, recorder, performance.now() - started, phasesMs);
-}
-
-/** What a run is, before it ran: the same in both modes. */
-export interface RunIdentity {
-  runId: string;
-  seeds: RunSeeds;
-  plan: Plan;
-  strategy: Strategy;
-  bug: Bug | undefined;
-}
-
-/** The RunResult of an execution, in either mode: the one place its fields are put together. */
-export function runResultOf(
-  identity: RunIdentity, execution: Execution, recorder: Recorder, durationMs: number, phasesMs: RunResult['stats']['phasesMs'],
-): RunResult {
-  const { states, quiesced, workload, judgement, randomness } = execution;
-  const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
-  const completions = recorder.history.filter((event) => event.type !== 'invoke');
-  return {
-    ...identity,
-    claims: strategyDeclaration(identity.strategy).claims,
-    verdict: judgement.verdict,
-    violations: judgement.violations,
-    checks: judgement.checks,
-    consistency: judgement.consistency,
-    history: recorder.history,
-    nemesis: recorder.nemesis,
-    finalStates: states,
-    nodeStats: states.map((state) => ({ branch: state.branch, ...(state as BranchState & { stats?: object }).stats })),
-    latenciesNs: workload.latenciesNs,
-    randomness,
-    stats: {
-      ops: completions.length,
-      ok: completions.filter((event) => event.type === 'ok').length,
-      fail: completions.filter((event) => event.type === 'fail').length,
-      info: completions.filter((event) => event.type === 'info').length,
-      faultsApplied: workload.faultsApplied,
-      latencyP50Ms: percentile(latencies, 0.5) / 1e6,
-      latencyP90Ms: percentile(latencies, 0.9) / 1e6,
-      latencyP99Ms: percentile(latencies, 0.99) / 1e6,
-      durationMs,
-      quiesced,
-      truncated: workload.truncated,
-      phasesMs,
-    },
-  };
 }

@@ -6,7 +6,7 @@ import type { RunResult } from '../report/index.js';
 import type { Plan, RunSeeds } from '../plan/index.js';
 import type { ClusterPool } from './pool.js';
 import { runPlan } from './runner.js';
-import type { RunLimits } from './runner.js';
+import type { RunLimits } from './run-result.js';
 import { defaultShrinkLimits, shrinkFailure, simShrinkLimits } from './shrink.js';
 import { shrinkSchedule, writeSimTrace } from './sim-run.js';
 import type { ScheduleShrink } from './sim-run.js';

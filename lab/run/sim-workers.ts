@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Bug, Plan, RunSeeds, Strategy } from '../plan/index.js';
-import type { RunLimits } from './runner.js';
+import type { RunLimits } from './run-result.js';
 import type { Trial } from './session.js';
 import type { DeterminismCheck } from './sim-run.js';
 
