@@ -5,7 +5,7 @@
 // later; a timeout toxic swallows its direction, and removing it closes the connection.
 // Run: `CI=true npx vitest run properties/sim-toxics-agree.test.ts`.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FaultStep, Plan, PlanOp } from '../lab/plan/index.js';
+import type { Fault, FaultStep, Plan, PlanOp } from '../lab/plan/index.js';
 import { defaultPlanConstraints, describePlan, runSeeds } from '../lab/plan/index.js';
 import type { RunResult } from '../lab/report/index.js';
 import { ClusterPool, runPlan, runSimPlan } from '../lab/run/index.js';
@@ -56,6 +56,19 @@ describe(`the simulator's toxics do what Toxiproxy's do (${strategy} + ${bug}, s
     const candidate = plan([[query('b2')], [deposit('b2', 1)], [query('b1')]], [reset]);
     const { real: inReal, sim } = await bothModes(candidate);
     expect(inReal.balances, describePlan(candidate)).toEqual([`b1 ${balance}`, `b2 ${balance}`, `b3 ${balance}`]);
+    expect(sim, describePlan(candidate)).toEqual(inReal);
+  });
+
+  it.each([
+    ['reset_peer downstream', { kind: 'toxic', toxic: { kind: 'reset_peer', timeoutMs: 50 }, stream: 'downstream', links: ['client-b2'] }],
+    ['a paused branch', { kind: 'pause', node: 'b2' }],
+  ] satisfies [string, Fault][])('a new connection under %s: the server\'s SETTINGS never come, so the deposit is never sent; its retry applies it once', async (_name, fault) => {
+    // The first query opens the customer's connection to b2, the cut closes it; at step 2 grpc-js
+    // dials again and waits for the handshake before it sends the deposit.
+    const cut: FaultStep = { atStep: 1, healAtStep: 2, fault: { kind: 'partition', mode: 'one-way', from: ['b2'], to: ['b1'], links: ['client-b2'] } };
+    const candidate = plan([[query('b2')], [query('b1')], [deposit('b2', 1)], [query('b1')]], [cut, { atStep: 2, healAtStep: 3, fault }]);
+    const { real: inReal, sim } = await bothModes(candidate);
+    expect(inReal.balances, describePlan(candidate)).toEqual(['b1 10', 'b2 10', 'b3 10']);
     expect(sim, describePlan(candidate)).toEqual(inReal);
   });
 

@@ -16,6 +16,8 @@ export const baseLatencyMs = 0.2;
 export const keepaliveDetectMs = 3_000;
 /** A refused connection attempt fails this fast. */
 export const refusedConnectMs = 1;
+/** The bytes of an HTTP/2 connection preface with SETTINGS, and of the server's SETTINGS. */
+const handshakeBytes = 64;
 
 export type Direction = 'up' | 'down';
 
@@ -43,6 +45,13 @@ export interface Rider {
 
 export class Connection {
   alive = true;
+  /**
+   * grpc-js uses a connection only once the server's SETTINGS came back (its transport is ready on
+   * 'remoteSettings'): until then calls wait in `waiting`, and a toxic or a stopped server that keeps
+   * the handshake from finishing keeps them from ever being sent.
+   */
+  handshake: 'none' | 'sent' | 'done' = 'none';
+  readonly waiting: (() => void)[] = [];
   readonly riders = new Set<Rider>();
   readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
   /** The toxics that act on this connection (toxicity is drawn per connection, as Toxiproxy does). */
@@ -163,11 +172,30 @@ export class Network {
     return true;
   }
 
+  /**
+   * Runs `send` once the connection's HTTP/2 handshake is done: the client's preface goes up, and the
+   * server's SETTINGS come down as an event of the server's process (a paused server sends none).
+   * What waits is dropped if the connection ends first; its riders hear of that.
+   */
+  whenReady(link: Link, connection: Connection, send: () => void): void {
+    if (connection.handshake === 'done') return send();
+    connection.waiting.push(send);
+    if (connection.handshake === 'sent') return;
+    connection.handshake = 'sent';
+    this.transmit(link, connection, 'up', handshakeBytes, this.hosts.process(link.to), '', () => {
+      this.transmit(link, connection, 'down', handshakeBytes, this.hosts.process(link.from), '', () => {
+        connection.handshake = 'done';
+        for (const waiting of connection.waiting.splice(0)) waiting();
+      });
+    });
+  }
+
   /** Ends the link's connection: everything on it hears `code`; the next call opens a new one. */
   fail(link: Link, code: status, details: string): void {
     const connection = link.connection;
     if (!connection.alive) return;
     connection.alive = false;
+    connection.waiting.length = 0;
     link.connection = this.newConnection(link);
     const slowClose = this.activeToxics(link, connection, 'down').find((entry) => entry.toxic.kind === 'slow_close');
     const notify = (): void => {
