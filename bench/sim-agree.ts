@@ -4,7 +4,7 @@
 // (a replay there is exact), with the default virtual CPU model and with none. For every failure
 // that does not reproduce it prints the plan's fault kinds, to say which simulated meaning differs.
 // Run: npm run bench:sim-agree [-- --failures 20 --times 5 --strategy lock-free --bug no-dedup --faults light
-//      --real-found /tmp/no-dedup.json [--real-to-sim-only]]   (--real-found keeps the real failures found, and reuses them)
+//      --real-found /tmp/no-dedup.json [--real-to-sim-only | --sim-to-real-only]]   (--real-found keeps the real failures found, and reuses them)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { planFor } from '../lab/gen/index.js';
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'seeds-max': { type: 'string', default: '400' }, root: { type: 'string', default: '4242' }, 'real-found': { type: 'string' },
     // Only replay the real failures in sim (with --real-found, no real run at all): after a change to the simulator.
     'real-to-sim-only': { type: 'boolean', default: false },
+    // Only replay the sim failures for real: the half a change to the simulator moves, without the long search for real failures.
+    'sim-to-real-only': { type: 'boolean', default: false },
   },
 });
 const faults = values.faults as FaultLevel;
@@ -120,4 +122,4 @@ function percent(part: number, whole: number): string {
 }
 
 if (!values['real-to-sim-only']) await simToReal();
-await realToSim();
+if (!values['sim-to-real-only']) await realToSim();

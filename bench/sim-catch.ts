@@ -5,7 +5,7 @@
 // (--roots 0 only shrinks; --bug unsafe|no-dedup|ack-before-apply takes one planted bug.)
 import { parseArgs } from 'node:util';
 import { planFor } from '../lab/gen/index.js';
-import { defaultPlanConstraints, faultLevels, opCount, runSeeds } from '../lab/plan/index.js';
+import { defaultPlanConstraints, describePlan, faultLevels, opCount, runSeeds } from '../lab/plan/index.js';
 import type { Bug, FaultLevel, Strategy } from '../lab/plan/index.js';
 import { percentile, table } from '../lab/report/index.js';
 import { ClusterPool, simShrinkLimits, trial } from '../lab/run/index.js';
@@ -14,6 +14,8 @@ const { values } = parseArgs({
   options: {
     roots: { type: 'string', default: '10' }, shrunk: { type: 'string', default: '50' }, faults: { type: 'string', default: 'heavy' },
     ops: { type: 'string', default: '24' }, 'seeds-max': { type: 'string', default: '200' }, bug: { type: 'string' },
+    // Prints each shrunk failure still above 4 ops or 1 fault: its seed, its plan and what the judge found.
+    show: { type: 'boolean', default: false },
   },
 });
 const faults = values.faults as FaultLevel;
@@ -60,6 +62,12 @@ async function shrunkSizes(pool: ClusterPool, count: number): Promise<ShrunkSize
       ops: opCount(smallest.plan), faults: smallest.plan.faultSchedule.length, fifo: outcome.schedule?.randomTies === 0,
       spent: outcome.shrunk?.budgetSpent !== undefined,
     });
+    const large = opCount(smallest.plan) > 4 || smallest.plan.faultSchedule.length > 1;
+    if (values.show && large) {
+      console.log(`--- root 1 index ${index}, path ${smallest.plan.path}, ${outcome.shrunk?.runs ?? 0} shrink runs${outcome.shrunk?.budgetSpent === undefined ? '' : ', budget spent'}`);
+      console.log(describePlan(smallest.plan));
+      console.log(smallest.checks.filter((check) => check.verdict === 'illegal').map((check) => `  ${check.kind}: ${check.summary}`).join('\n'));
+    }
   }
   return sizes;
 }

@@ -7,9 +7,7 @@ import { planFor } from '../lab/gen/index.js';
 import type { Bug, Strategy } from '../lab/plan/index.js';
 import { propertyFailure } from '../lab/report/index.js';
 import type { RunResult } from '../lab/report/index.js';
-import { runSimPlan, trial } from '../lab/run/index.js';
-import { freeCpuModel } from '../lab/sim/index.js';
-import type { CpuModel } from '../lab/sim/index.js';
+import { trial } from '../lab/run/index.js';
 import { propertyLimits, SuiteRuns, suiteSeed } from './_testing/support.js';
 import { simPool, simSuiteRuns } from './_testing/sim.js';
 import { defaultPlanConstraints, runSeeds } from '../lab/plan/index.js';
@@ -24,7 +22,7 @@ const catchSeedsMax = 200;
 const suiteMsMax = 300_000;
 
 async function runsOf(
-  strategy: Strategy, bug: Bug | undefined, count: number, stop?: (result: RunResult) => boolean, shape: PlanConstraints = constraints, cpu?: CpuModel,
+  strategy: Strategy, bug: Bug | undefined, count: number, stop?: (result: RunResult) => boolean, shape: PlanConstraints = constraints,
 ): Promise<RunResult[]> {
   const pool = simPool(strategy, bug);
   const runs = new SuiteRuns(seed);
@@ -32,9 +30,7 @@ async function runsOf(
   for (let index = 0; index < count; index += 1) {
     const seeds = runs.seeds();
     const plan = planFor(seeds.plan, '0', shape);
-    const { result } = cpu === undefined
-      ? await trial(plan, seeds, { pool, limits: propertyLimits, artifactsRoot: null, shrink: false })
-      : await runSimPlan({ plan, seeds, strategy, bug, limits: propertyLimits, cpu });
+    const { result } = await trial(plan, seeds, { pool, limits: propertyLimits, artifactsRoot: null, shrink: false });
     results.push(result);
     if (stop?.(result) === true) break;
   }
@@ -72,14 +68,15 @@ describe(`sim: what the weaker variants give up is seen (seed ${seed})`, () => {
 
   test('crdt overdraws under a partition, which it does not claim to prevent (escrow, above, never does)', async () => {
     // Overdrafts need two cut-off branches spending one account: high contention sends most ops to a1.
-    // Without virtual CPU time: with it (lab/sim/cpu.ts) no overdraft showed in 800 seeds, not yet
-    // understood (issue 13's note).
+    // With the final virtual CPU model they show more often than without it (15 and 3 of the CI
+    // seed's first 200 seeds), so the property runs in the default model again. A stalled or paused
+    // branch cuts itself off too, so the property waits for an overdraft in a plan with a partition.
+    const partitioned = (result: RunResult): boolean => result.plan.faultSchedule.some((step) => step.fault.kind === 'partition');
     const overdrawn = (result: RunResult): boolean => checkNonNegative(result.history, result.finalStates).verdict === 'illegal';
-    const results = await runsOf('crdt', undefined, catchSeedsMax, overdrawn, { ...constraints, contention: 'high' }, freeCpuModel);
+    const results = await runsOf('crdt', undefined, catchSeedsMax, (result) => partitioned(result) && overdrawn(result), { ...constraints, contention: 'high' });
     const caught = results.at(-1);
-    expect(caught !== undefined && overdrawn(caught), `no overdraft in ${catchSeedsMax} seeds`).toBe(true);
+    expect(caught !== undefined && partitioned(caught) && overdrawn(caught), `no overdraft under a partition in ${catchSeedsMax} seeds`).toBe(true);
     expect(caught?.verdict).toBe('ok');
-    expect(caught?.plan.faultSchedule.some((step) => step.fault.kind === 'partition')).toBe(true);
   }, suiteMsMax);
 });
 

@@ -2,16 +2,21 @@
 // and path, the same bytes on every machine. Try: `npx faultline run --seed 7 --dry-run`.
 import fc from 'fast-check';
 import { normalize, rawPlanArbitrary } from './arbitrary.js';
+import { withAlignedShrinks } from './aligned-shrinks.js';
 import { valueAtPath } from './path.js';
 import { defaultPlanConstraints } from '../plan/index.js';
 import type { Plan, PlanConstraints } from '../plan/index.js';
 
 export { normalize, rawPlanArbitrary } from './arbitrary.js';
+export { alignedShrinks } from './aligned-shrinks.js';
 export type { RawFault, RawOp, RawPlan, RawTarget } from './arbitrary.js';
 
-/** The arbitrary of whole plans; `path` is filled in by whoever knows it. */
+/**
+ * The arbitrary of whole plans; `path` is filled in by whoever knows it. Its shrinks are fast-check's,
+ * then a step or an op taken out with the faults still at their steps (aligned-shrinks.ts).
+ */
 export function planArbitrary(seed: number, constraints: PlanConstraints = defaultPlanConstraints): fc.Arbitrary<Plan> {
-  return rawPlanArbitrary(constraints).map((raw) => ({
+  return withAlignedShrinks(rawPlanArbitrary(constraints), constraints).map((raw) => ({
     version: 1 as const,
     seed,
     path: '',

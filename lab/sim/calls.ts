@@ -132,10 +132,16 @@ function unary(
     if (target === undefined) return;
     connection = link.connection;
     connection.riders.add(rider);
+    network.whenReady(link, connection, () => {
+      // A call that ended while its connection was being set up was never sent.
+      if (!done) send(target.process);
+    });
+  }
+  function send(receiver: SimProcess): void {
     // grpc-timeout is relative: the server's deadline starts when it reads the request, with the budget
     // the client had left when it sent it (a request held by a paused server gets its whole budget).
     const budgetMs = deadline - simEpochMs - loop.now;
-    network.send(link, connection, 'up', bytes.length, target.process, `call ${link.name} ${name}`, () => {
+    network.send(link, connection, 'up', bytes.length, receiver, `call ${link.name} ${name}`, () => {
       const host = endpoints.handlers(link.to);
       if (host === undefined) return;
       // Whole milliseconds, as grpc-js gives a deadline (and as deadlines travel on, as uint64).
@@ -220,6 +226,8 @@ class SimServerStream extends EventEmitter implements Rider {
 /** The client's side of a bidi stream: grpc-js's ClientDuplexStream, as far as node code uses it. */
 class SimClientStream extends EventEmitter implements Rider {
   private finished = false;
+  /** The stream's opening went out (its connection was ready): writes follow it directly. */
+  private opened = false;
   private server: SimServerStream | undefined;
   private readonly pending: (() => void)[] = [];
   private connection: Connection;
@@ -283,9 +291,17 @@ class SimClientStream extends EventEmitter implements Rider {
     }
     this.connection = this.link.connection;
     this.connection.riders.add(this);
+    network.whenReady(this.link, this.connection, () => this.send());
+  }
+
+  /** Opens the stream on its ready connection, then sends what was written meanwhile. */
+  private send(): void {
+    if (this.finished) return;
+    const { network } = this.endpoints;
     const target = this.endpoints.handlers(this.link.to);
     const metadata = this.metadata.clone();
     const request = this.initial === undefined ? undefined : this.definition.requestSerialize(this.initial.request as never);
+    this.opened = true;
     network.send(this.link, this.connection, 'up', 64 + (request?.length ?? 0), target?.process, `open ${this.link.name} ${this.name}`, () => {
       const host = this.endpoints.handlers(this.link.to);
       if (this.finished || host === undefined) return;
@@ -302,7 +318,7 @@ class SimClientStream extends EventEmitter implements Rider {
       const target = this.endpoints.handlers(this.link.to);
       this.endpoints.network.send(this.link, this.connection, 'up', bytes, target?.process, label, deliver);
     };
-    if (this.connection.riders.has(this)) send();
+    if (this.opened) send();
     else this.pending.push(send);
   }
 

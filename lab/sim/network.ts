@@ -1,9 +1,10 @@
 // The simulated network: one state per directed link (the plan's link names, `client-b1`, `b1-b2`),
-// a connection on each that calls and streams ride on, and the plan's faults as what they do to
-// bytes: cut (disable: refused; blackhole: held), delayed (latency, jitter, bandwidth, slicer),
-// or the connection ended (reset_peer, timeout, limit_data; slow_close delays the end). Every
-// delay is drawn from the run's network PRNG; one link's messages arrive in the order they left.
-// Try it: see network.test.ts.
+// a connection on each that calls and streams ride on, and the plan's faults as Toxiproxy's toxics
+// do them to bytes (its toxics/*.go): cut (disable: refused; blackhole: swallowed, and the heal closes
+// the connection), swallowed (timeout, reset_peer from its first message), delayed (latency,
+// jitter, bandwidth, slicer), or the connection ended (reset_peer, timeout, limit_data; slow_close
+// delays the end). Every delay is drawn from the run's network PRNG; one link's messages arrive in
+// the order they left. Try it: see network.test.ts.
 import { status } from '@grpc/grpc-js';
 import type { CutMethod, LinkToxic, ToxicStream } from '../plan/index.js';
 import type { SimLoop, SimProcess } from './loop.js';
@@ -15,6 +16,8 @@ export const baseLatencyMs = 0.2;
 export const keepaliveDetectMs = 3_000;
 /** A refused connection attempt fails this fast. */
 export const refusedConnectMs = 1;
+/** The bytes of an HTTP/2 connection preface with SETTINGS, and of the server's SETTINGS. */
+const handshakeBytes = 64;
 
 export type Direction = 'up' | 'down';
 
@@ -40,22 +43,26 @@ export interface Rider {
   connectionLost(code: status, details: string): void;
 }
 
-interface Held {
-  direction: Direction;
-  bytes: number;
-  receiver: SimProcess | undefined;
-  label: string;
-  deliver: () => void;
-}
-
 export class Connection {
   alive = true;
+  /**
+   * grpc-js uses a connection only once the server's SETTINGS came back (its transport is ready on
+   * 'remoteSettings'): until then calls wait in `waiting`, and a toxic or a stopped server that keeps
+   * the handshake from finishing keeps them from ever being sent.
+   */
+  handshake: 'none' | 'sent' | 'done' = 'none';
+  readonly waiting: (() => void)[] = [];
   readonly riders = new Set<Rider>();
   readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
   /** The toxics that act on this connection (toxicity is drawn per connection, as Toxiproxy does). */
   readonly toxics = new Set<number>();
-  /** Bytes a blackhole or a timeout toxic holds, in order: they flow on when it goes, if the connection lives. */
-  readonly held: Held[] = [];
+  /**
+   * reset_peer toxics (by id) that took their first message here, and the direction they swallow:
+   * nothing more passes that way, and the connection is reset their timeout later.
+   */
+  readonly resetting = new Map<number, Direction>();
+  /** When a timeout toxic (by id) last swallowed a message here: it closes the connection after its timeout of silence. */
+  readonly swallowedAt = new Map<number, number>();
 
   constructor(readonly id: number) {}
 }
@@ -99,7 +106,11 @@ export class Network {
     const name = `${from}-${to}`;
     let link = this.links.get(name);
     if (link === undefined) {
-      link = new Link(name, from, to, this.newConnection(undefined));
+      // A link's first connection is up from the start, as a reused real cluster's are from the runs
+      // before: only a connection made after one ended waits for its handshake.
+      const first = this.newConnection(undefined);
+      first.handshake = 'done';
+      link = new Link(name, from, to, first);
       this.links.set(name, link);
     }
     return link;
@@ -148,13 +159,10 @@ export class Network {
     // Bytes of a call or stream ride its own connection: once that one ended, they go nowhere, even
     // if the link has a new connection by now.
     if (connection !== link.connection || !connection.alive || link.cut === 'disable') return false;
-    if (link.inFlight + connection.held.length >= this.loop.limits.inFlightPerLinkMax) {
-      throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight + connection.held.length} messages in flight or held on ${link.name}`);
+    if (link.inFlight >= this.loop.limits.inFlightPerLinkMax) {
+      throw new SimLimitError('inFlightPerLinkMax', `${link.inFlight} messages in flight on ${link.name}`);
     }
-    if (link.cut === 'blackhole' || this.holds(link, connection, direction)) {
-      connection.held.push({ direction, bytes, receiver, label, deliver });
-      return true;
-    }
+    if (link.cut === 'blackhole' || this.swallows(link, connection, direction)) return false;
     connection.bytes[direction] += bytes;
     const arrival = Math.max(this.loop.now + this.delayMs(link, connection, direction, bytes), link.lastArrival[direction]);
     link.lastArrival[direction] = arrival;
@@ -168,11 +176,30 @@ export class Network {
     return true;
   }
 
+  /**
+   * Runs `send` once the connection's HTTP/2 handshake is done: the client's preface goes up, and the
+   * server's SETTINGS come down as an event of the server's process (a paused server sends none).
+   * What waits is dropped if the connection ends first; its riders hear of that.
+   */
+  whenReady(link: Link, connection: Connection, send: () => void): void {
+    if (connection.handshake === 'done') return send();
+    connection.waiting.push(send);
+    if (connection.handshake === 'sent') return;
+    connection.handshake = 'sent';
+    this.transmit(link, connection, 'up', handshakeBytes, this.hosts.process(link.to), '', () => {
+      this.transmit(link, connection, 'down', handshakeBytes, this.hosts.process(link.from), '', () => {
+        connection.handshake = 'done';
+        for (const waiting of connection.waiting.splice(0)) waiting();
+      });
+    });
+  }
+
   /** Ends the link's connection: everything on it hears `code`; the next call opens a new one. */
   fail(link: Link, code: status, details: string): void {
     const connection = link.connection;
     if (!connection.alive) return;
     connection.alive = false;
+    connection.waiting.length = 0;
     link.connection = this.newConnection(link);
     const slowClose = this.activeToxics(link, connection, 'down').find((entry) => entry.toxic.kind === 'slow_close');
     const notify = (): void => {
@@ -196,20 +223,13 @@ export class Network {
   }
 
   setCut(link: Link, cut: CutMethod | undefined): void {
+    const before = link.cut;
     link.cut = cut;
     if (cut === 'disable') this.fail(link, status.UNAVAILABLE, 'Connection dropped (the proxy was disabled)');
     if (cut === 'blackhole') this.failIfStillCut(link, link.connection);
-    if (cut === undefined) {
-      this.flowHeld(link);
-      this.wake(link);
-    }
-  }
-
-  /** What a blackhole or timeout toxic held goes on its way, in order, as far as nothing holds it still. */
-  private flowHeld(link: Link): void {
-    const connection = link.connection;
-    if (!connection.alive) return;
-    for (const entry of connection.held.splice(0)) this.transmit(link, connection, entry.direction, entry.bytes, entry.receiver, entry.label, entry.deliver);
+    // A blackhole is a pair of timeout-0 toxics on the real proxy: removing them closes the connection (their Cleanup).
+    if (before === 'blackhole' && cut !== 'blackhole') this.fail(link, status.UNAVAILABLE, 'Connection closed (the blackhole was removed)');
+    if (cut === undefined) this.wake(link);
   }
 
   addToxic(link: Link, id: number, toxic: LinkToxic, stream: ToxicStream, toxicity: number): void {
@@ -218,9 +238,11 @@ export class Network {
   }
 
   removeToxic(link: Link, id: number): void {
+    const removed = link.toxics.get(id);
     link.toxics.delete(id);
     link.connection.toxics.delete(id);
-    if (link.cut === undefined) this.flowHeld(link);
+    // Toxiproxy's timeout toxic closes the connection when it goes (its Cleanup), whether its toxicity roll applied it or not.
+    if (removed?.toxic.kind === 'timeout') this.fail(link, status.UNAVAILABLE, 'Connection closed (the timeout toxic was removed)');
   }
 
   private newConnection(link: Link | undefined): Connection {
@@ -230,28 +252,36 @@ export class Network {
     return connection;
   }
 
-  /** Draws whether a toxic acts on this connection, and starts the timers of those that end it. */
+  /**
+   * Draws whether a toxic acts on this connection. A timeout toxic closes it after timeoutMs without a
+   * message (never when 0); reset_peer waits for its first message (see swallows).
+   */
   private armToxic(link: Link, connection: Connection, id: number): void {
     const active = link.toxics.get(id);
     if (active === undefined) return;
     if (active.toxicity < 1 && this.draw() >= active.toxicity) return;
     connection.toxics.add(id);
     const { toxic } = active;
-    if ((toxic.kind === 'reset_peer' || toxic.kind === 'timeout') && toxic.timeoutMs > 0) {
-      const details = toxic.kind === 'reset_peer' ? 'Connection reset by peer' : 'Connection timed out (the proxy closed it)';
-      this.loop.at(toxic.timeoutMs, undefined, `${toxic.kind} ${link.name}`, () => {
-        if (link.connection === connection && link.toxics.has(id)) this.fail(link, status.UNAVAILABLE, details);
-      });
-    }
-    if (toxic.kind === 'reset_peer' && toxic.timeoutMs <= 0) this.fail(link, status.UNAVAILABLE, 'Connection reset by peer');
-    if (toxic.kind === 'timeout') this.failIfStillCut(link, connection);
+    if (toxic.kind !== 'timeout') return;
+    if (toxic.timeoutMs > 0) this.closeWhenQuiet(link, connection, id, toxic.timeoutMs, this.loop.now);
+    this.failIfStillCut(link, connection);
+  }
+
+  /** A timeout toxic's close: timeoutMs after it last swallowed a message (or began), while it lasts. */
+  private closeWhenQuiet(link: Link, connection: Connection, id: number, timeoutMs: number, since: number): void {
+    this.loop.at(since + timeoutMs - this.loop.now, undefined, `timeout ${link.name}`, () => {
+      if (link.connection !== connection || !connection.alive || !connection.toxics.has(id)) return;
+      const last = connection.swallowedAt.get(id) ?? since;
+      if (last > since) this.closeWhenQuiet(link, connection, id, timeoutMs, last);
+      else this.fail(link, status.UNAVAILABLE, 'Connection timed out (the proxy closed it)');
+    });
   }
 
   /** A connection that carries nothing is noticed by keepalive, and ended, keepaliveDetectMs later. */
   private failIfStillCut(link: Link, connection: Connection): void {
     this.loop.at(keepaliveDetectMs, undefined, `keepalive ${link.name}`, () => {
       if (link.connection !== connection || !connection.alive) return;
-      const silent = link.cut === 'blackhole' || this.holds(link, connection, 'up') || this.holds(link, connection, 'down');
+      const silent = link.cut === 'blackhole' || this.silences(link, connection, 'up') || this.silences(link, connection, 'down');
       if (silent) this.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the connection went silent');
     });
   }
@@ -260,18 +290,48 @@ export class Network {
     const active: ActiveToxic[] = [];
     for (const id of connection.toxics) {
       const entry = link.toxics.get(id);
-      if (entry === undefined) continue;
-      const upstream = entry.stream !== 'downstream';
-      const downstream = entry.stream !== 'upstream';
-      if ((direction === 'up' && upstream) || (direction === 'down' && downstream)) active.push(entry);
+      if (entry !== undefined && acts(entry, direction)) active.push(entry);
     }
     return active;
   }
 
-  /** A timeout toxic holds every byte; they are lost when the connection ends. */
-  private holds(link: Link, connection: Connection, direction: Direction): boolean {
+  /** A timeout toxic lets nothing through in its direction, so keepalive's pings go unanswered. */
+  private silences(link: Link, connection: Connection, direction: Direction): boolean {
     if (connection.toxics.size === 0) return false;
     return this.activeToxics(link, connection, direction).some((entry) => entry.toxic.kind === 'timeout');
+  }
+
+  /**
+   * Whether a toxic swallows a message going `direction`, as Toxiproxy's do: a timeout toxic drops
+   * every byte; reset_peer drops its first message and everything after it, and resets the connection
+   * its timeout later, even if the toxic is removed meanwhile (its wait cannot be interrupted).
+   */
+  private swallows(link: Link, connection: Connection, direction: Direction): boolean {
+    if (connection.toxics.size === 0 && connection.resetting.size === 0) return false;
+    let swallowed = false;
+    for (const id of connection.toxics) {
+      const entry = link.toxics.get(id);
+      if (entry === undefined || !acts(entry, direction)) continue;
+      const { toxic } = entry;
+      if (toxic.kind === 'timeout') {
+        connection.swallowedAt.set(id, this.loop.now);
+        swallowed = true;
+      }
+      if (toxic.kind === 'reset_peer') {
+        if (!connection.resetting.has(id)) this.resetLater(link, connection, id, direction, toxic.timeoutMs);
+        swallowed = true;
+      }
+    }
+    if (swallowed || connection.resetting.size === 0) return swallowed;
+    for (const resetting of connection.resetting.values()) if (resetting === direction) return true;
+    return false;
+  }
+
+  private resetLater(link: Link, connection: Connection, id: number, direction: Direction, timeoutMs: number): void {
+    connection.resetting.set(id, direction);
+    this.loop.at(timeoutMs, undefined, `reset_peer ${link.name}`, () => {
+      if (link.connection === connection) this.fail(link, status.UNAVAILABLE, 'Connection reset by peer');
+    });
   }
 
   private delayMs(link: Link, connection: Connection, direction: Direction, bytes: number): number {
@@ -292,4 +352,9 @@ export class Network {
       this.fail(link, status.UNAVAILABLE, 'Connection closed after its data limit');
     }
   }
+}
+
+/** Whether a toxic acts on bytes going `direction`: upstream is the dialer's way ('up'), downstream the reply's. */
+function acts(entry: ActiveToxic, direction: Direction): boolean {
+  return direction === 'up' ? entry.stream !== 'downstream' : entry.stream !== 'upstream';
 }
