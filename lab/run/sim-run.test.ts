@@ -20,9 +20,9 @@ function drifting(runtime: NodeRuntime): NodeRuntime {
     ...runtime.clock,
     now: () => runtime.clock.now(),
     monotonicMs: () => runtime.clock.monotonicMs(),
-    setTimeout: (callback, delayMs, options) => runtime.clock.setTimeout(callback, delayMs + (Date.now() % 7), options),
-    clearTimeout: (timer) => runtime.clock.clearTimeout(timer),
-    setInterval: (callback, everyMs, options) => runtime.clock.setInterval(callback, everyMs, options),
+    after: (callback, delayMs, options) => runtime.clock.after(callback, delayMs + (Date.now() % 7), options),
+    cancel: (timer) => runtime.clock.cancel(timer),
+    every: (callback, everyMs, options) => runtime.clock.every(callback, everyMs, options),
     afterTurn: (callback) => runtime.clock.afterTurn(callback),
     sleep: (delayMs) => runtime.clock.sleep(delayMs + (Date.now() % 7)),
   };
@@ -71,9 +71,9 @@ describe('simulated runs', () => {
     const throwing = (_branch: string, runtime: NodeRuntime): NodeRuntime => ({
       ...runtime,
       clock: { ...runtime.clock, now: () => runtime.clock.now(), monotonicMs: () => runtime.clock.monotonicMs(),
-        clearTimeout: (timer) => runtime.clock.clearTimeout(timer), setInterval: (callback, everyMs, options) => runtime.clock.setInterval(callback, everyMs, options),
+        cancel: (timer) => runtime.clock.cancel(timer), every: (callback, everyMs, options) => runtime.clock.every(callback, everyMs, options),
         afterTurn: (callback) => runtime.clock.afterTurn(callback), sleep: (delayMs) => runtime.clock.sleep(delayMs),
-        setTimeout: (callback, delayMs, options) => runtime.clock.setTimeout(() => {
+        after: (callback, delayMs, options) => runtime.clock.after(() => {
           timers += 1;
           if (timers === 5) throw new Error('planted crash');
           callback();

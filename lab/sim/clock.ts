@@ -27,21 +27,21 @@ export class SimClock implements Clock {
     return this.loop.now;
   }
 
-  setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): Timer {
+  after(callback: () => void, delayMs: number, options?: TimerOptions): Timer {
     void options;
     const timer: SimTimer = { clock: this, event: undefined, everyMs: undefined, cleared: false };
     timer.event = this.loop.at(delayMs, this.process, this.label(), callback);
     return timer;
   }
 
-  clearTimeout(timer: Timer | undefined): void {
+  cancel(timer: Timer | undefined): void {
     if (timer === undefined) return;
     const own = timer as SimTimer;
     own.cleared = true;
     if (own.event !== undefined) this.loop.cancel(own.event);
   }
 
-  setInterval(callback: () => void, everyMs: number, options?: TimerOptions): Timer {
+  every(callback: () => void, everyMs: number, options?: TimerOptions): Timer {
     void options;
     const timer: SimTimer = { clock: this, event: undefined, everyMs, cleared: false };
     const fire = (): void => {

@@ -21,10 +21,12 @@ export interface Clock {
   now(): number;
   /** Milliseconds on a monotonic scale, for durations only. */
   monotonicMs(): number;
-  setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): Timer;
-  /** Clears a timer of this clock; undefined or an already fired timer is fine. */
-  clearTimeout(timer: Timer | undefined): void;
-  setInterval(callback: () => void, everyMs: number, options?: TimerOptions): Timer;
+  /** Calls `callback` once, `delayMs` from now (setTimeout). */
+  after(callback: () => void, delayMs: number, options?: TimerOptions): Timer;
+  /** Clears a timer of this clock, once or repeating; undefined or an already fired timer is fine. */
+  cancel(timer: Timer | undefined): void;
+  /** Calls `callback` every `everyMs` until cancelled (setInterval). */
+  every(callback: () => void, everyMs: number, options?: TimerOptions): Timer;
   /** Runs `callback` once the current turn is over (its microtasks drained): setImmediate. */
   afterTurn(callback: () => void): void;
   sleep(delayMs: number): Promise<void>;

@@ -1,7 +1,7 @@
 // The process's own clock: Date.now, performance.now and Node's timers behind the Clock interface.
 // Only a process entry (a branch's main, the lab's driver) hands it on; node code receives a Clock and
 // never imports this file (lab/systems/ambient.test.ts checks), so the simulator can swap every clock.
-// Try it: `const timer = realClock.setTimeout(() => log('late'), 100); realClock.clearTimeout(timer)`.
+// Try it: `const timer = realClock.after(() => log('late'), 100); realClock.cancel(timer)`.
 import type { Clock, Timer } from './clock.js';
 
 interface RealTimer extends Timer {
@@ -12,15 +12,15 @@ interface RealTimer extends Timer {
 export const realClock: Clock = {
   now: () => Date.now(),
   monotonicMs: () => performance.now(),
-  setTimeout(callback, delayMs, options) {
+  after(callback, delayMs, options) {
     const handle = setTimeout(callback, delayMs);
     if (options?.background === true) handle.unref();
     return { clock: realClock, handle } satisfies RealTimer;
   },
-  clearTimeout(timer) {
+  cancel(timer) {
     if (timer !== undefined) clearTimeout((timer as RealTimer).handle);
   },
-  setInterval(callback, everyMs, options) {
+  every(callback, everyMs, options) {
     const handle = setInterval(callback, everyMs);
     if (options?.background === true) handle.unref();
     return { clock: realClock, handle } satisfies RealTimer;

@@ -105,7 +105,7 @@ export class Branch {
   start(): void {
     this.replication.start();
     const everyMs = Math.min(dedupPurgeEveryMsMax, Math.ceil(this.config.dedupWindowMs / 4));
-    this.purgeTimer = this.runtime.clock.setInterval(() => void this.purgeDedup(), everyMs, { background: true });
+    this.purgeTimer = this.runtime.clock.every(() => void this.purgeDedup(), everyMs, { background: true });
   }
 
   /**
@@ -144,7 +144,7 @@ export class Branch {
   }
 
   stop(): void {
-    this.runtime.clock.clearTimeout(this.purgeTimer);
+    this.runtime.clock.cancel(this.purgeTimer);
     this.purgeTimer = undefined;
     this.leases.clear('the branch is stopping');
     for (const call of this.incoming) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');

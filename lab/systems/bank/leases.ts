@@ -68,7 +68,7 @@ export class LeaseTable {
       throw error;
     }
     const duration = Math.min(Math.max(leaseMs, 1), leaseMsMax);
-    lease.timer = this.clock.setTimeout(() => {
+    lease.timer = this.clock.after(() => {
       if (this.release(token)) this.onExpiry(token);
     }, duration);
     return { token, waited, waitedMs: waited ? Math.round(this.clock.monotonicMs() - started) : 0 };
@@ -86,7 +86,7 @@ export class LeaseTable {
     const lease = this.leases.get(token);
     if (lease === undefined) return false;
     this.leases.delete(token);
-    if (lease.timer !== undefined) this.clock.clearTimeout(lease.timer);
+    if (lease.timer !== undefined) this.clock.cancel(lease.timer);
     for (const account of lease.accounts) {
       const lock = this.lockOf(account);
       if (lock.holder !== token) continue;
@@ -102,7 +102,7 @@ export class LeaseTable {
   clear(reason: string): void {
     for (const cancel of [...this.cancellers]) cancel(reason);
     for (const lease of this.leases.values()) {
-      if (lease.timer !== undefined) this.clock.clearTimeout(lease.timer);
+      if (lease.timer !== undefined) this.clock.cancel(lease.timer);
     }
     this.leases.clear();
     this.locks.clear();
@@ -120,7 +120,7 @@ export class LeaseTable {
   private waitInQueue(lock: AccountLock, token: number, deadline: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const finish = (error?: Error): void => {
-        this.clock.clearTimeout(timer);
+        this.clock.cancel(timer);
         signal?.removeEventListener('abort', onAbort);
         this.cancellers.delete(cancel);
         if (error === undefined) return resolve();
@@ -131,7 +131,7 @@ export class LeaseTable {
       const waiter: Waiter = { token, grant: () => finish() };
       const cancel = (reason: string): void => finish(statusError(status.ABORTED, reason));
       const onAbort = (): void => cancel('the caller went away while waiting for the lock');
-      const timer = this.clock.setTimeout(() => finish(statusError(status.DEADLINE_EXCEEDED, 'lock wait ran out of time')),
+      const timer = this.clock.after(() => finish(statusError(status.DEADLINE_EXCEEDED, 'lock wait ran out of time')),
         Math.max(0, deadline - this.clock.now()));
       lock.queue.push(waiter);
       this.cancellers.add(cancel);

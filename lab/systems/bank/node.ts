@@ -121,12 +121,12 @@ function bind(server: Server, host: string, port: number): Promise<number> {
 function shutdown(server: Server): Promise<void> {
   return new Promise((resolve) => {
     const { clock } = realRuntime;
-    const force = clock.setTimeout(() => {
+    const force = clock.after(() => {
       server.forceShutdown();
       resolve();
     }, shutdownGraceMs);
     server.tryShutdown(() => {
-      clock.clearTimeout(force);
+      clock.cancel(force);
       resolve();
     });
   });

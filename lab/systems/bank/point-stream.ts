@@ -75,7 +75,7 @@ export class PointStream {
     this.nextId += 1;
     const deadline = outgoingDeadline(this.clock, context.deadline);
     return new Promise<PointAnswer>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => this.settle(id, statusError(status.DEADLINE_EXCEEDED, 'no answer from the serialization point by the deadline')),
+      const timer = this.clock.after(() => this.settle(id, statusError(status.DEADLINE_EXCEEDED, 'no answer from the serialization point by the deadline')),
         Math.max(0, deadline - this.clock.now()));
       const abort = (): void => this.settle(id, statusError(status.CANCELLED, 'the caller cancelled'));
       context.signal?.addEventListener('abort', abort, { once: true });
@@ -151,7 +151,7 @@ export class PointStream {
 
   private forget(id: number, waiting: Pending): void {
     this.pending.delete(id);
-    this.clock.clearTimeout(waiting.timer);
+    this.clock.cancel(waiting.timer);
     waiting.signal?.removeEventListener('abort', waiting.abort);
   }
 }

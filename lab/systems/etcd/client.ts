@@ -124,7 +124,7 @@ export class EtcdClient implements SystemClient {
     const holding = this.holdings.get(client);
     if (holding === undefined) return;
     this.holdings.delete(client);
-    realClock.clearTimeout(holding.timer);
+    realClock.cancel(holding.timer);
     holding.stream.cancel();
     const deadline = deadlineAfter(revokeDeadlineMs);
     await unary(holding.member.lease.leaseRevoke, holding.member.lease, { ID: holding.leaseId }, deadline).catch(() => undefined);
@@ -171,12 +171,12 @@ function keepAlive(member: Member, leaseId: string): Holding {
   const beat = (): void => {
     if (stream.writable) stream.write({ ID: leaseId });
   };
-  const holding: Holding = { member, leaseId, lockKey: undefined, stream, timer: realClock.setInterval(beat, keepAliveIntervalMs), expired: false };
+  const holding: Holding = { member, leaseId, lockKey: undefined, stream, timer: realClock.every(beat, keepAliveIntervalMs), expired: false };
   stream.on('data', (reply: etcdserverpb.LeaseKeepAliveResponse) => {
     if (Number(reply.TTL) <= 0) holding.expired = true;
   });
   // A broken stream only stops the beats; the lease then expires on the server, which is the fault's point.
-  stream.on('error', () => realClock.clearTimeout(holding.timer));
+  stream.on('error', () => realClock.cancel(holding.timer));
   beat();
   return holding;
 }

@@ -147,7 +147,7 @@ class DeferredApplier {
   accept(call: PropagateCall, message: ReplicaMessage, epoch: number): void {
     call.write({ key: message.key, sequence: message.sequence, status: AckStatus.ACK_STATUS_APPLIED, receiver: this.options.self });
     this.queue.push({ message, epoch });
-    this.timer ??= this.options.clock.setTimeout(() => this.flush(), bugApplyBatchMs);
+    this.timer ??= this.options.clock.after(() => this.flush(), bugApplyBatchMs);
   }
 
   private flush(): void {

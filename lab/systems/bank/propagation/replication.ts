@@ -99,11 +99,11 @@ export class Replication {
   async whenConnected(msMax: number): Promise<boolean> {
     let timer: Timer | undefined;
     const timeout = new Promise<boolean>((resolve) => {
-      timer = this.clock.setTimeout(() => resolve(false), msMax);
+      timer = this.clock.after(() => resolve(false), msMax);
     });
     const connected = Promise.all(this.senders.map((sender) => sender.whenConnected())).then(() => true);
     const outcome = await Promise.race([connected, timeout]);
-    this.clock.clearTimeout(timer);
+    this.clock.cancel(timer);
     return outcome;
   }
 

@@ -117,10 +117,10 @@ export class PeerSender {
   stop(): void {
     this.stopped = true;
     this.disconnect();
-    this.clock.clearTimeout(this.reconnectTimer);
+    this.clock.cancel(this.reconnectTimer);
     this.flushCursor();
     for (const waiter of this.waiters.splice(0)) {
-      this.clock.clearTimeout(waiter.timer);
+      this.clock.cancel(waiter.timer);
       waiter.resolve(false);
     }
   }
@@ -158,7 +158,7 @@ export class PeerSender {
     if (this.acked >= sequence) return Promise.resolve(true);
     if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const waiter: AckWaiter = { sequence, resolve, timer: this.clock.setTimeout(() => this.expire(waiter), Math.max(0, deadline - this.clock.now())) };
+      const waiter: AckWaiter = { sequence, resolve, timer: this.clock.after(() => this.expire(waiter), Math.max(0, deadline - this.clock.now())) };
       this.waiters.push(waiter);
     });
   }
@@ -212,7 +212,7 @@ export class PeerSender {
     this.scheduleCursorFlush();
     this.waiters = this.waiters.filter((waiter) => {
       if (waiter.sequence > sequence) return true;
-      this.clock.clearTimeout(waiter.timer);
+      this.clock.cancel(waiter.timer);
       waiter.resolve(true);
       return false;
     });
@@ -287,7 +287,7 @@ export class PeerSender {
     if (news) {
       this.options.log(`stream to ${this.peer} ended (${status[outcome.code] ?? outcome.code}: ${outcome.details}); again in ${Math.round(delay)} ms`);
     }
-    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
+    this.reconnectTimer = this.clock.after(() => this.connect(), delay);
   }
 
   private disconnect(): void {
@@ -308,7 +308,7 @@ export class PeerSender {
     this.cursorFlushPending = true;
     // Acks arrive one after another under load; one write covers all those of a few milliseconds.
     // A crash loses at most that much of the cursor, and the peer's dedup store absorbs the resend.
-    this.clock.setTimeout(() => this.flushCursor(), cursorFlushDelayMs);
+    this.clock.after(() => this.flushCursor(), cursorFlushDelayMs);
   }
 
   private flushCursor(): void {

@@ -77,7 +77,7 @@ function replicaAt(
   return new Promise((resolve, reject) => {
     const finish = (error?: unknown): void => {
       unsubscribe();
-      clock.clearTimeout(timer);
+      clock.cancel(timer);
       context.signal?.removeEventListener('abort', cancelled);
       if (error === undefined) resolve();
       else reject(error);
@@ -87,7 +87,7 @@ function replicaAt(
       if ((written === undefined || written === account) && versionNow() >= minVersion) finish();
     });
     // Answer in time, even when the answer is that the replica did not catch up.
-    const timer = clock.setTimeout(
+    const timer = clock.after(
       () => finish(statusError(status.DEADLINE_EXCEEDED, behind(account, versionNow(), minVersion))),
       Math.max(0, remainingMs(clock, context.deadline) - deadlineMarginMs),
     );

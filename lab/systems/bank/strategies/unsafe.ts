@@ -37,7 +37,7 @@ export function unsafeStrategy(dependencies: StrategyDependencies): Strategy {
   /** Fire-and-forget after the replication lag; an update from before a Reset (another run) is dropped. */
   function propagateLater(requestId: string, updates: readonly Update[]): void {
     const writtenIn = epoch();
-    clock.setTimeout(() => {
+    clock.after(() => {
       if (epoch() === writtenIn) replication.sendOnce(requestId, updates);
     }, unsafePropagationDelayMs, { background: true });
   }
