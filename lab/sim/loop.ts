@@ -45,6 +45,11 @@ export class SimProcess {
 export interface SimEvent {
   at: number;
   tie: number;
+  /**
+   * When the event first came due. A busy or stalled process runs what it postponed in this order,
+   * so two messages of one stream cannot swap places while their receiver waits for its CPU.
+   */
+  due: number;
   sequence: number;
   owner: SimProcess | undefined;
   generation: number;
@@ -122,7 +127,7 @@ export class SimLoop {
   /** Schedules `run` at now + delayMs, as an event of `owner` (undefined: the lab itself). */
   at(delayMs: number, owner: SimProcess | undefined, label: string, run: () => void): SimEvent {
     const at = this.nowMs + Math.max(0, delayMs);
-    const event: SimEvent = { at, tie: this.tieFor(owner ?? this.lab, at), sequence: this.sequence++, owner, generation: owner?.generation ?? 0, label, run };
+    const event: SimEvent = { at, tie: this.tieFor(owner ?? this.lab, at), due: at, sequence: this.sequence++, owner, generation: owner?.generation ?? 0, label, run };
     this.push(event);
     return event;
   }
@@ -144,13 +149,13 @@ export class SimLoop {
   }
 
   /**
-   * Puts a popped event back in the queue at `at`, after what its process already has there. The
-   * same object, so that a timer cleared meanwhile (cancel) stays cleared.
+   * Puts a popped event back in the queue at `at`, among its process's events there in the order they
+   * first came due (its `due` and `sequence` stay). The same object, so that a timer cleared meanwhile
+   * (cancel) stays cleared.
    */
   private postpone(event: SimEvent, at: number): void {
     event.at = at;
     event.tie = this.tieFor(event.owner ?? this.lab, at);
-    event.sequence = this.sequence++;
     this.push(event);
   }
 
@@ -254,6 +259,7 @@ function noop(): void {}
 function before(a: SimEvent, b: SimEvent): boolean {
   if (a.at !== b.at) return a.at < b.at;
   if (a.tie !== b.tie) return a.tie < b.tie;
+  if (a.due !== b.due) return a.due < b.due;
   return a.sequence < b.sequence;
 }
 
