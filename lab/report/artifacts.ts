@@ -4,6 +4,7 @@
 // twice: a second run of the same seed gets its own.
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { BranchState, Claims } from '../../models/index.js';
 import { isBug, isStrategy, parseRunSeeds, planJson, runSeeds } from '../plan/index.js';
 import { validatePlan } from './plan-schema.js';
@@ -58,7 +59,8 @@ export function claimDirectory(root: string, prefix: string): string {
 /** Points root/latest at the directory, replacing the old link in one rename. */
 export function pointLatest(root: string, directory: string): void {
   const link = join(root, latestLinkName);
-  const temporary = `${link}.${process.pid}.tmp`;
+  // The simulator's worker threads write artifacts side by side and share the pid: the thread names it too.
+  const temporary = `${link}.${process.pid}-${threadId}.tmp`;
   rmSync(temporary, { force: true });
   symlinkSync(basename(directory), temporary);
   renameSync(temporary, link);
