@@ -15,8 +15,16 @@ interface SimTimer extends Timer {
 
 export class SimClock implements Clock {
   private timers = 0;
+  /**
+   * The life of the process this clock was made for. Code of a killed life can still be running (a
+   * promise it awaited settles after the kill); a timer it arms then belongs to the dead life and
+   * never fires, as no timer of a killed process does.
+   */
+  private readonly generation: number;
 
-  constructor(private readonly loop: SimLoop, private readonly process: SimProcess | undefined) {}
+  constructor(private readonly loop: SimLoop, private readonly process: SimProcess | undefined) {
+    this.generation = process?.generation ?? 0;
+  }
 
   now(): number {
     // Whole milliseconds, as Date.now gives them: deadlines travel as uint64 on the wire.
@@ -30,7 +38,7 @@ export class SimClock implements Clock {
   after(callback: () => void, delayMs: number, options?: TimerOptions): Timer {
     void options;
     const timer: SimTimer = { clock: this, event: undefined, everyMs: undefined, cleared: false };
-    timer.event = this.loop.at(delayMs, this.process, this.label(), callback);
+    timer.event = this.loop.at(delayMs, this.process, this.label(), callback, this.generation);
     return timer;
   }
 
@@ -46,19 +54,19 @@ export class SimClock implements Clock {
     const timer: SimTimer = { clock: this, event: undefined, everyMs, cleared: false };
     const fire = (): void => {
       if (timer.cleared) return;
-      timer.event = this.loop.at(everyMs, this.process, this.label(), fire);
+      timer.event = this.loop.at(everyMs, this.process, this.label(), fire, this.generation);
       callback();
     };
-    timer.event = this.loop.at(everyMs, this.process, this.label(), fire);
+    timer.event = this.loop.at(everyMs, this.process, this.label(), fire, this.generation);
     return timer;
   }
 
   afterTurn(callback: () => void): void {
-    this.loop.at(0, this.process, '', callback);
+    this.loop.at(0, this.process, '', callback, this.generation);
   }
 
   sleep(delayMs: number): Promise<void> {
-    return new Promise((resolve) => this.loop.at(delayMs, this.process, this.label(), resolve));
+    return new Promise((resolve) => this.loop.at(delayMs, this.process, this.label(), resolve, this.generation));
   }
 
   private label(): string {

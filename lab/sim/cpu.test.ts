@@ -46,6 +46,24 @@ describe('virtual CPU time', () => {
     }
   });
 
+  it('never fires a timer that a killed life of a process arms after its kill', async () => {
+    // Code of the life before a kill may still run (a promise it awaited settles later); what it arms
+    // then must not fire in the next life (it once wrote to a store the kill had closed).
+    const loop = new SimLoop({ seed: 1, cpu: busy });
+    const node = new SimProcess('b1');
+    const before = new SimClock(loop, node);
+    const ran: string[] = [];
+    await loop.run(async () => {
+      node.generation += 1; // the kill, as SimWorld does it
+      const after = new SimClock(loop, node);
+      before.after(() => ran.push('dead life'), 1);
+      before.every(() => ran.push('dead life, repeating'), 1);
+      after.after(() => ran.push('new life'), 1);
+      await loop.sleep(100);
+    });
+    expect(ran).toEqual(['new life']);
+  });
+
   it('keeps a timer cleared while it waited for the CPU cleared', async () => {
     // A mean of 1,000 s: the first event keeps the process busy well past the clearing.
     const loop = new SimLoop({ seed: 1, cpu: { ...noStalls, eventMsMean: 1e6 } });

@@ -124,10 +124,13 @@ export class SimLoop {
     return this.draws;
   }
 
-  /** Schedules `run` at now + delayMs, as an event of `owner` (undefined: the lab itself). */
-  at(delayMs: number, owner: SimProcess | undefined, label: string, run: () => void): SimEvent {
+  /**
+   * Schedules `run` at now + delayMs, as an event of `owner` (undefined: the lab itself) in its life
+   * `generation` (by default its current one): an event of a life that a kill ended never runs.
+   */
+  at(delayMs: number, owner: SimProcess | undefined, label: string, run: () => void, generation = owner?.generation ?? 0): SimEvent {
     const at = this.nowMs + Math.max(0, delayMs);
-    const event: SimEvent = { at, tie: this.tieFor(owner ?? this.lab, at), due: at, sequence: this.sequence++, owner, generation: owner?.generation ?? 0, label, run };
+    const event: SimEvent = { at, tie: this.tieFor(owner ?? this.lab, at), due: at, sequence: this.sequence++, owner, generation, label, run };
     this.push(event);
     return event;
   }

@@ -42,15 +42,13 @@ export interface WorldOptions extends LoopOptions {
 
 class SimNode {
   readonly process: SimProcess;
-  readonly clock: SimClock;
   branch: Branch | undefined;
   handlers: BranchServer | undefined;
   /** The node's database between its lives: what its last store committed. */
   readonly disk = new MemoryDisk();
 
-  constructor(readonly id: BranchId, readonly config: NodeConfig, loop: SimLoop) {
+  constructor(readonly id: BranchId, readonly config: NodeConfig) {
     this.process = new SimProcess(id);
-    this.clock = new SimClock(loop, this.process);
   }
 }
 
@@ -77,7 +75,7 @@ export class SimWorld {
         seed: options.nodeSeed, bug: options.bug, dedupWindowMs: dedupWindowMsDefault, outboxRowsMax: outboxRowsMaxDefault,
         outboxBytesMax: outboxBytesMaxDefault, synchronous: 'normal',
       };
-      this.nodes.set(id, new SimNode(id, config, this.loop));
+      this.nodes.set(id, new SimNode(id, config));
     }
   }
 
@@ -194,7 +192,8 @@ export class SimWorld {
   private boot(node: SimNode): void {
     const log = this.options.log ?? (() => undefined);
     const simulated: NodeRuntime = {
-      clock: node.clock,
+      // A clock for this life of the node: what the life before the kill still arms never fires.
+      clock: new SimClock(this.loop, node.process),
       transport: { branchClient: (address) => simBranchClient(this.endpoints(node.process), node.id, address) as unknown as BranchStub },
     };
     const runtime = this.options.runtimeFor?.(node.id, simulated) ?? simulated;
