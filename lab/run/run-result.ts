@@ -43,13 +43,19 @@ export interface RunIdentity {
   bug: Bug | undefined;
 }
 
+/** How many ops a history completed, and how: ok, fail (definitely not done) or info (unknown). */
+export function completionCounts(history: Recorder['history']): { ops: number; ok: number; fail: number; info: number } {
+  const completions = history.filter((event) => event.type !== 'invoke');
+  const count = (type: string): number => completions.filter((event) => event.type === type).length;
+  return { ops: completions.length, ok: count('ok'), fail: count('fail'), info: count('info') };
+}
+
 /** The RunResult of an execution, in either mode: the one place its fields are put together. */
 export function runResultOf(
   identity: RunIdentity, execution: Execution, recorder: Recorder, durationMs: number, phasesMs: RunResult['stats']['phasesMs'],
 ): RunResult {
   const { states, quiesced, workload, judgement, randomness } = execution;
   const latencies = [...workload.latenciesNs].sort((a, b) => a - b);
-  const completions = recorder.history.filter((event) => event.type !== 'invoke');
   return {
     ...identity,
     claims: strategyDeclaration(identity.strategy).claims,
@@ -64,10 +70,7 @@ export function runResultOf(
     latenciesNs: workload.latenciesNs,
     randomness,
     stats: {
-      ops: completions.length,
-      ok: completions.filter((event) => event.type === 'ok').length,
-      fail: completions.filter((event) => event.type === 'fail').length,
-      info: completions.filter((event) => event.type === 'info').length,
+      ...completionCounts(recorder.history),
       faultsApplied: workload.faultsApplied,
       latencyP50Ms: percentile(latencies, 0.5) / 1e6,
       latencyP90Ms: percentile(latencies, 0.9) / 1e6,

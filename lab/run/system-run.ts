@@ -5,7 +5,7 @@
 import { checkLinearizable, combineVerdicts } from '../../models/index.js';
 import type { Verdict } from '../../models/index.js';
 import { Recorder } from '../client/index.js';
-import { isSystemStartError, startSystemCluster } from '../cluster/index.js';
+import { isSystemStartError, realClock, startSystemCluster } from '../cluster/index.js';
 import type { SystemCluster } from '../cluster/index.js';
 import { systemLinks } from '../gen/index.js';
 import { NemesisFaultDriver } from '../nemesis/index.js';
@@ -15,8 +15,8 @@ import { startProxyBackend } from '../proxy/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
 import { percentile, systemRunId } from '../report/index.js';
 import type { SystemCheck, SystemRunResult } from '../report/index.js';
-import { realClock } from '../systems/index.js';
 import type { NodeState, System, SystemClient, SystemWorkload } from '../systems/index.js';
+import { completionCounts } from './run-result.js';
 import { faultBoundary, faultSettleMs } from './steps.js';
 
 export interface SystemRunLimits {
@@ -120,7 +120,6 @@ export function judgeSystemRun(system: System, workload: SystemWorkload, history
 }
 
 function resultOf(request: SystemRunRequest, recorder: Recorder, checks: SystemCheck[], states: NodeState[], performed: Performed, quiesced: boolean, durationMs: number): SystemRunResult {
-  const completions = recorder.history.filter((event) => event.type !== 'invoke');
   const latencies = [...performed.latenciesNs].sort((a, b) => a - b);
   const verdict: Verdict = combineVerdicts(checks.map((check) => check.verdict));
   return {
@@ -136,10 +135,7 @@ function resultOf(request: SystemRunRequest, recorder: Recorder, checks: SystemC
     finalStates: states,
     latenciesNs: performed.latenciesNs,
     stats: {
-      ops: completions.length,
-      ok: completions.filter((event) => event.type === 'ok').length,
-      fail: completions.filter((event) => event.type === 'fail').length,
-      info: completions.filter((event) => event.type === 'info').length,
+      ...completionCounts(recorder.history),
       faultsApplied: performed.faultsApplied,
       latencyP50Ms: percentile(latencies, 0.5) / 1e6,
       latencyP99Ms: percentile(latencies, 0.99) / 1e6,
