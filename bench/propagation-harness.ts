@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Replication } from '../lab/systems/bank/index.js';
 import { Store } from '../lab/systems/bank/index.js';
 import { grpcTransport } from '../lab/systems/bank/index.js';
-import { realClock } from '../lab/systems/index.js';
+import { realClock } from '../lab/cluster/index.js';
 import { freePorts, startTestNode } from '../lab/systems/bank/_testing/support.js';
 import type { TestNode } from '../lab/systems/bank/_testing/support.js';
 import { startProxyBackend } from '../lab/proxy/index.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dedupPurgeEveryMsMax, dedupPurgeRowsMax } from '../lab/systems/bank/index.js';
 import { databasePath, Store } from '../lab/systems/bank/index.js';
-import { realClock } from '../lab/systems/index.js';
+import { realClock } from '../lab/cluster/index.js';
 import { table } from '../lab/report/index.js';
 import { linkName, percentile, sleep, startRig } from './propagation-harness.js';
 import type { Rig } from './propagation-harness.js';

@@ -23,3 +23,4 @@ export * from './children.js';
 export * from './ports.js';
 export { isSystemStartError, nodeReadyMsDefault, startSystemCluster, SystemStartError } from './system-cluster.js';
 export type { SystemCluster, SystemClusterOptions } from './system-cluster.js';
+export { realClock } from './real-clock.js';

@@ -1,8 +1,9 @@
 // The process's own clock: Date.now, performance.now and Node's timers behind the Clock interface.
-// Only a process entry (a branch's main, the lab's driver) hands it on; node code receives a Clock and
-// never imports this file (lab/systems/ambient.test.ts checks), so the simulator can swap every clock.
+// It lives with the real processes, not beside node code: only a process entry (a branch's main, the
+// lab's driver) hands it on, and node code receives a Clock and never names this one
+// (lab/systems/ambient.test.ts checks), so the simulator can swap every clock.
 // Try it: `const timer = realClock.after(() => log('late'), 100); realClock.cancel(timer)`.
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../systems/index.js';
 
 interface RealTimer extends Timer {
   readonly handle: NodeJS.Timeout;

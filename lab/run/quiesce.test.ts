@@ -1,7 +1,7 @@
 // quiesce: the final state is the one the cluster holds still in, not the first one that agrees.
 import { describe, expect, it } from 'vitest';
 import type { BranchState } from '../../models/index.js';
-import { realClock } from '../systems/index.js';
+import { realClock } from '../cluster/index.js';
 import { quiesce, quietMsMin, settleMs } from './quiesce.js';
 
 function states(...balances: number[]): BranchState[] {

@@ -10,7 +10,7 @@ import { planHash, planProblems, strategyDeclaration } from '../plan/index.js';
 import type { Plan, RunSeeds } from '../plan/index.js';
 import { isToxiproxyError } from '../proxy/index.js';
 import type { ProxyBackend } from '../proxy/index.js';
-import { realClock } from '../systems/index.js';
+import { realClock } from '../cluster/index.js';
 import { runIdFor } from '../report/index.js';
 import type { RunRandomness, RunResult } from '../report/index.js';
 import type { ClusterPool } from './pool.js';

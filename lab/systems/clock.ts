@@ -1,7 +1,7 @@
 // The one way node code reads time and waits: now(), timers, the end of the event loop's turn and
-// sleep. The process's own timers are real-clock.ts, which only process entries and the lab's driver
-// pass in; the simulator (lab/sim) runs the same interface in virtual time. Node code never picks a
-// clock itself: it takes the one it is given.
+// sleep. The process's own timers are lab/cluster/real-clock.ts, which only process entries and the
+// lab's driver pass in; the simulator (lab/sim) runs the same interface in virtual time. Node code
+// never picks a clock itself: it takes the one it is given.
 
 /** An armed timer; only the clock that made it can clear it. */
 export interface Timer {

@@ -4,5 +4,4 @@
 export type {
   DrawnOp, NodeContext, NodeLaunch, NodeState, OpOutcome, OpPlacement, PeerFront, Readiness, System, SystemClient, SystemOp, SystemWorkload, WorkloadCheck, WorkloadConstraints,
 } from './system.js';
-export { realClock } from './real-clock.js';
 export type { Clock, Timer, TimerOptions } from './clock.js';

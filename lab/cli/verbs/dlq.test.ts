@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../systems/bank/index.js';
-import { realClock } from '../../systems/index.js';
+import { realClock } from '../../cluster/index.js';
 import { faultlineBin, removeDirectory, temporaryDirectory } from '../../systems/bank/_testing/support.js';
 
 const directory = temporaryDirectory('faultline-dlq-');

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Branch, dedupPurgeRowsMax } from './branch.js';
 import { realRuntime } from './node.js';
 import type { NodeConfig } from './config.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 import { Store } from './store.js';
 import { removeDirectory } from './_testing/support.js';
 

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LeaseTable } from './leases.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 
 const soon = (): number => Date.now() + 2_000;
 

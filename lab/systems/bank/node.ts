@@ -6,7 +6,7 @@ import { Branch } from './branch.js';
 import type { NodeConfig, Peer } from './config.js';
 import { serverOptions } from '../../../proto/index.js';
 import { describeCall } from './recent-calls.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 import { grpcTransport } from './runtime.js';
 import type { NodeRuntime } from './runtime.js';
 import { branchServiceName, createBranchServer } from './server.js';

@@ -7,7 +7,7 @@ import { BranchClient } from '../../../proto/index.js';
 import { channelOptions } from '../../../proto/index.js';
 import { codeOf } from './errors.js';
 import { PointStream } from './point-stream.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 import type { PointContext } from './sequencer.js';
 import { emptyStats } from './stats.js';
 import { freePorts, killNode, removeDirectory, startTestNode, stopAllTestNodes, temporaryDirectory } from './_testing/support.js';

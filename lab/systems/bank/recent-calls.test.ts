@@ -4,7 +4,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { metadataKeys } from '../../../proto/index.js';
 import { CallRecorder, describeCall, RecentCalls } from './recent-calls.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 
 function metadataOf(clientId: string, requestId: string): Metadata {
   const metadata = new Metadata();

@@ -5,7 +5,7 @@ import { decide, updateProblem } from './decide.js';
 import Database from 'better-sqlite3';
 import { databasePath, MemoryDisk, pageSizeBytes, Store } from './store.js';
 import { removeDirectory, temporaryDirectory } from './_testing/support.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 
 const directories: string[] = [];
 function open(accounts = [{ account: 'a1', balance: 10 }, { account: 'a2', balance: 0 }]): { store: Store; directory: string } {

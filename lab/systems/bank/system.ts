@@ -5,11 +5,10 @@
 import type { BranchState } from '../../../models/index.js';
 import { bankModel, judgeInvariants } from '../../../models/index.js';
 import { perform } from '../../client/index.js';
-import { balancesAgree, branchClient, callUnary, faultlineBinPath, nodeArguments, toBranchState } from '../../cluster/index.js';
+import { balancesAgree, branchClient, callUnary, faultlineBinPath, nodeArguments, realClock, toBranchState } from '../../cluster/index.js';
 import type { BranchClient } from '../../../proto/index.js';
 import { claimsOf, strategies } from '../../plan/index.js';
 import type { PlanOp, Strategy } from '../../plan/index.js';
-import { realClock } from '../index.js';
 import type { NodeContext, NodeState, OpOutcome, System, SystemClient, SystemOp, SystemWorkload, WorkloadConstraints } from '../index.js';
 import fc from 'fast-check';
 

@@ -3,7 +3,7 @@
 // Try it against a cluster: see lab/systems/etcd/etcd.test.ts.
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { etcdserverpb } from '../../../proto/index.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 import type { OpOutcome, SystemClient, SystemOp, Timer } from '../index.js';
 import { errorText, outcomeOfError } from './errors.js';
 import { decodeOp, decodeValue, encodeValue, isReadOnly, keyPrefix, lockPrefix } from './ops.js';

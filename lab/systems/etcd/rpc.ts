@@ -3,7 +3,7 @@
 import { ChannelCredentials, Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ChannelOptions, ServiceError } from '@grpc/grpc-js';
 import { etcdserverpb, v3lockpb } from '../../../proto/index.js';
-import { realClock } from '../index.js';
+import { realClock } from '../../cluster/index.js';
 
 // Set on purpose: no retry inside grpc-js (a retried Put or Txn would apply twice or hide a fault), and
 // a short reconnect backoff so a healed link is used again within the next op or two.
