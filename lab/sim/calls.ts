@@ -4,14 +4,14 @@
 // the service's own codec, so each side holds its own copy and its size is what bandwidth meters.
 // Try it: `simBranchClient(network, endpoints, 'b1', 'b2').acquire(request, metadata, options, callback)`.
 import { Metadata, status } from '@grpc/grpc-js';
-import type { Deadline, ServiceError, StatusObject } from '@grpc/grpc-js';
+import type { ChannelOptions, Deadline, ServiceError, StatusObject } from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { BranchService } from '../../proto/index.js';
 import type { BranchServer } from '../../proto/index.js';
 import { simEpochMs } from './clock.js';
 import type { SimLoop, SimProcess } from './loop.js';
 import { refusedConnectMs } from './network.js';
-import type { Connection, Link, Network, Rider } from './network.js';
+import type { Channel, Connection, Link, Network, Rider } from './network.js';
 
 type MethodName = keyof typeof BranchService;
 
@@ -45,22 +45,23 @@ function deadlineDelayMs(loop: SimLoop, deadline: Deadline | undefined): number 
   return Number.isFinite(epochMs) ? epochMs - simEpochMs - loop.now : undefined;
 }
 
-/** A client of the Branch service from `from` to `to`, with grpc-js's method shapes. */
-export function simBranchClient(endpoints: Endpoints, from: string, to: string): Record<string, unknown> {
+/** A client of the Branch service from `from` to `to`, with grpc-js's method shapes, on a channel of its own (options: its backoff). */
+export function simBranchClient(endpoints: Endpoints, from: string, to: string, options?: ChannelOptions): Record<string, unknown> {
   const link = endpoints.network.link(from, to);
+  const channel = endpoints.network.channel(link, endpoints.caller, options);
   const client: Record<string, unknown> = { close: () => undefined };
   for (const name of Object.keys(BranchService) as MethodName[]) {
     const definition = BranchService[name] as unknown as Definition;
     if (definition.requestStream && definition.responseStream) {
       client[name] = (metadata?: Metadata, options?: { deadline?: Deadline }) =>
-        new SimClientStream(endpoints, link, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline));
+        new SimClientStream(endpoints, channel, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline));
     } else if (!definition.requestStream && definition.responseStream) {
       // Server streaming (Watch): the request rides with the stream's opening.
       client[name] = (request: unknown, metadata?: Metadata, options?: { deadline?: Deadline }) =>
-        new SimClientStream(endpoints, link, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline), { request });
+        new SimClientStream(endpoints, channel, name, definition, metadata ?? new Metadata(), deadlineDelayMs(endpoints.loop, options?.deadline), { request });
     } else if (!definition.requestStream && !definition.responseStream) {
       client[name] = (request: unknown, metadata: Metadata, options: { deadline?: Deadline }, callback: (error: ServiceError | null, reply?: unknown) => void) =>
-        unary(endpoints, link, name, definition, request, metadata, deadlineDelayMs(endpoints.loop, options.deadline), callback);
+        unary(endpoints, channel, name, definition, request, metadata, deadlineDelayMs(endpoints.loop, options.deadline), callback);
     }
   }
   return client;
@@ -96,11 +97,13 @@ class SimServerUnaryCall extends EventEmitter implements Rider {
 }
 
 function unary(
-  endpoints: Endpoints, link: Link, name: MethodName, definition: Definition, request: unknown, metadata: Metadata,
+  endpoints: Endpoints, channel: Channel, name: MethodName, definition: Definition, request: unknown, metadata: Metadata,
   deadlineMs: number | undefined, callback: (error: ServiceError | null, reply?: unknown) => void,
 ): { cancel(): void } {
   const { loop, network, caller } = endpoints;
+  const link = channel.link;
   let done = false;
+  let stopWaiting = (): unknown => undefined;
   let serverCall: SimServerUnaryCall | undefined;
   /** The handler answered: its call is over on the server, and nothing the client does after reaches it. */
   let answered = false;
@@ -110,7 +113,7 @@ function unary(
     if (done) return;
     done = true;
     connection.riders.delete(rider);
-    link.waiting.delete(attempt);
+    stopWaiting();
     const server = serverCall;
     // A call the handler has not answered yet: the server hears of its end in its own process, as a
     // RST_STREAM or its own deadline would tell it.
@@ -123,8 +126,8 @@ function unary(
   if (deadlineMs !== undefined) loop.at(deadlineMs, caller, '', () => finish(serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')));
   function attempt(): void {
     if (done) return;
-    if (!network.reachable(link)) {
-      if (metadata.getOptions().waitForReady === true) link.waiting.add(attempt);
+    if (!channel.ready()) {
+      if (metadata.getOptions().waitForReady === true) stopWaiting = channel.wait(attempt);
       else loop.at(refusedConnectMs, caller, '', () => finish(serviceError(status.UNAVAILABLE, 'No connection established')));
       return;
     }
@@ -233,16 +236,19 @@ class SimClientStream extends EventEmitter implements Rider {
   private connection: Connection;
   private readonly deadline: number;
   readonly owner: SimProcess | undefined;
+  private readonly link: Link;
+  private stopWaiting = (): unknown => undefined;
 
   constructor(
-    private readonly endpoints: Endpoints, private readonly link: Link, private readonly name: MethodName,
+    private readonly endpoints: Endpoints, private readonly channel: Channel, private readonly name: MethodName,
     private readonly definition: Definition, private readonly metadata: Metadata, deadlineMs: number | undefined,
     /** A server-streaming call's one request, sent with the opening. */
     private readonly initial?: { request: unknown },
   ) {
     super();
     this.owner = endpoints.caller;
-    this.connection = link.connection;
+    this.link = channel.link;
+    this.connection = this.link.connection;
     this.deadline = deadlineMs === undefined ? Infinity : simEpochMs + endpoints.loop.now + deadlineMs;
     if (deadlineMs !== undefined) {
       endpoints.loop.at(deadlineMs, endpoints.caller, '', () => this.finish(status.DEADLINE_EXCEEDED, 'Deadline exceeded', true));
@@ -284,8 +290,8 @@ class SimClientStream extends EventEmitter implements Rider {
   private open(): void {
     const { network, loop, caller } = this.endpoints;
     if (this.finished) return;
-    if (!network.reachable(this.link)) {
-      if (this.metadata.getOptions().waitForReady === true) this.link.waiting.add(() => this.open());
+    if (!this.channel.ready()) {
+      if (this.metadata.getOptions().waitForReady === true) this.stopWaiting = this.channel.wait(() => this.open());
       else loop.at(1, caller, '', () => this.finish(status.UNAVAILABLE, 'No connection established', false));
       return;
     }
@@ -326,6 +332,7 @@ class SimClientStream extends EventEmitter implements Rider {
   private finish(code: status, details: string, tellServer: boolean): void {
     if (this.finished) return;
     this.finished = true;
+    this.stopWaiting();
     this.connection.riders.delete(this);
     const server = this.server;
     if (tellServer && server !== undefined) {

@@ -3,11 +3,15 @@
 // do them to bytes (its toxics/*.go): cut (disable: refused; blackhole: swallowed, and the heal closes
 // the connection), swallowed (timeout, reset_peer from its first message), delayed (latency,
 // jitter, bandwidth, slicer), or the connection ended (reset_peer, timeout, limit_data; slow_close
-// delays the end). Every delay is drawn from the run's network PRNG; one link's messages arrive in
-// the order they left. Try it: see network.test.ts.
+// delays the end). Removing a delaying toxic lets what it holds through at once, as Toxiproxy's
+// interrupted toxics do. A caller's channel reconnects as grpc-js's subchannel does: after a failed
+// attempt it waits its backoff, so a heal is noticed at its next attempt, not at once. Every delay and
+// jitter is drawn from the run's network PRNG; one link's messages arrive in the order they left.
+// Try it: see network.test.ts.
 import { status } from '@grpc/grpc-js';
+import type { ChannelOptions } from '@grpc/grpc-js';
 import type { CutMethod, LinkToxic, ToxicStream } from '../plan/index.js';
-import type { SimLoop, SimProcess } from './loop.js';
+import type { SimEvent, SimLoop, SimProcess } from './loop.js';
 import { SimLimitError } from './limits.js';
 
 /** One hop on loopback through a proxy takes about this long, give or take half of it. */
@@ -63,8 +67,24 @@ export class Connection {
   readonly resetting = new Map<number, Direction>();
   /** When a timeout toxic (by id) last swallowed a message here: it closes the connection after its timeout of silence. */
   readonly swallowedAt = new Map<number, number>();
+  /** Messages on their way, per direction, in the order they will arrive: a removed delaying toxic lets them through. */
+  readonly inFlight: Record<Direction, InFlight[]> = { up: [], down: [] };
 
   constructor(readonly id: number) {}
+}
+
+/** A message on its way: when it leaves the proxy's toxics and when it arrives, and what it does then. */
+interface InFlight {
+  event: SimEvent;
+  /** When the toxics let it go: from then on it is in the receiver's socket, and an orderly close still delivers it. */
+  out: number;
+  arrival: number;
+  /** The connection closed in order after it left the toxics: it arrives all the same. */
+  onWire: boolean;
+  bytes: number;
+  receiver: SimProcess | undefined;
+  label: string;
+  arrive: () => void;
 }
 
 interface ActiveToxic {
@@ -79,8 +99,6 @@ export class Link {
   connection: Connection;
   readonly lastArrival: Record<Direction, number> = { up: 0, down: 0 };
   inFlight = 0;
-  /** Calls and streams waiting for the link (or its target) to come back: waitForReady. */
-  readonly waiting = new Set<() => void>();
 
   constructor(readonly name: string, readonly from: string, readonly to: string, connection: Connection) {
     this.connection = connection;
@@ -119,6 +137,11 @@ export class Network {
   /** Links touching a branch, as dialer or target. */
   linksOf(branch: string): Link[] {
     return [...this.links.values()].filter((link) => link.from === branch || link.to === branch);
+  }
+
+  /** A caller's channel over the link, with grpc-js's reconnect backoff from its options. */
+  channel(link: Link, owner: SimProcess | undefined, options: ChannelOptions | undefined): Channel {
+    return new Channel(this.loop, link, owner, reconnectBackoff(options), () => this.reachable(link), this.draw);
   }
 
   /** Whether a new call can connect now: the link is not refused and its target runs. */
@@ -164,17 +187,48 @@ export class Network {
     }
     if (link.cut === 'blackhole' || this.swallows(link, connection, direction)) return false;
     connection.bytes[direction] += bytes;
-    const arrival = Math.max(this.loop.now + this.delayMs(link, connection, direction, bytes), link.lastArrival[direction]);
+    const held = this.heldMs(link, connection, direction, bytes);
+    const arrival = Math.max(this.loop.now + held + baseLatencyMs * (0.5 + this.draw()), link.lastArrival[direction]);
     link.lastArrival[direction] = arrival;
     link.inFlight += 1;
-    this.loop.at(arrival - this.loop.now, receiver, label, () => {
-      link.inFlight -= 1;
-      if (link.connection !== connection || !connection.alive) return;
-      deliver();
-    });
+    const queue = connection.inFlight[direction];
+    const entry: InFlight = {
+      event: undefined as unknown as SimEvent, out: this.loop.now + held, arrival, onWire: false, bytes, receiver, label,
+      arrive: () => {
+        link.inFlight -= 1;
+        if (queue[0] === entry) queue.shift();
+        else queue.splice(queue.indexOf(entry), 1);
+        if (!entry.onWire && (link.connection !== connection || !connection.alive)) return;
+        deliver();
+      },
+    };
+    entry.event = this.loop.at(arrival - this.loop.now, receiver, label, entry.arrive);
+    queue.push(entry);
     this.limitData(link, connection, direction);
     return true;
   }
+
+  /**
+   * What a delaying toxic held goes on at once when it is removed (Toxiproxy interrupts it, and it
+   * forwards what it holds: "don't drop any data on the floor"), through the delays that remain.
+   */
+  private release(link: Link, connection: Connection, direction: Direction): void {
+    const queue = connection.inFlight[direction];
+    if (queue.length === 0) return;
+    let previous = this.loop.now;
+    for (const entry of queue) {
+      const held = this.heldMs(link, connection, direction, entry.bytes, 'nominal');
+      const arrival = Math.max(previous, Math.min(entry.arrival, this.loop.now + held + baseLatencyMs));
+      previous = arrival;
+      entry.out = Math.min(entry.out, this.loop.now + held);
+      if (arrival === entry.arrival) continue;
+      this.loop.cancel(entry.event);
+      entry.arrival = arrival;
+      entry.event = this.loop.at(arrival - this.loop.now, entry.receiver, entry.label, entry.arrive, entry.event.generation);
+    }
+    link.lastArrival[direction] = previous;
+  }
+
 
   /**
    * Runs `send` once the connection's HTTP/2 handshake is done: the client's preface goes up, and the
@@ -194,42 +248,41 @@ export class Network {
     });
   }
 
-  /** Ends the link's connection: everything on it hears `code`; the next call opens a new one. */
-  fail(link: Link, code: status, details: string): void {
+  /**
+   * Ends the link's connection: everything on it hears `code`; the next call opens a new one. A `close`
+   * (the proxy closes its sockets in order) still delivers what already left the toxics, and the ends
+   * hear of the close after it; a `reset` (RST, a dead process, keepalive giving up) loses it.
+   */
+  fail(link: Link, code: status, details: string, ending: 'close' | 'reset' = 'reset'): void {
     const connection = link.connection;
     if (!connection.alive) return;
     connection.alive = false;
     connection.waiting.length = 0;
     link.connection = this.newConnection(link);
+    let drained = this.loop.now;
+    if (ending === 'close') {
+      for (const entry of [...connection.inFlight.up, ...connection.inFlight.down]) {
+        if (entry.out > this.loop.now) continue;
+        entry.onWire = true;
+        drained = Math.max(drained, entry.arrival);
+      }
+    }
     const slowClose = this.activeToxics(link, connection, 'down').find((entry) => entry.toxic.kind === 'slow_close');
     const notify = (): void => {
       for (const rider of [...connection.riders]) this.loop.at(0, rider.owner, '', () => rider.connectionLost(code, details));
     };
-    if (slowClose?.toxic.kind === 'slow_close') this.loop.at(slowClose.toxic.delayMs, undefined, `slow_close ${link.name}`, notify);
+    if (slowClose?.toxic.kind === 'slow_close') this.loop.at(Math.max(slowClose.toxic.delayMs, drained - this.loop.now), undefined, `slow_close ${link.name}`, notify);
+    else if (drained > this.loop.now) this.loop.at(drained - this.loop.now, undefined, '', notify);
     else notify();
-  }
-
-  /** The link may carry calls again (healed, or its target is back): wake what waits for it. */
-  wake(link: Link): void {
-    if (!this.reachable(link)) return;
-    for (const retry of [...link.waiting]) {
-      link.waiting.delete(retry);
-      retry();
-    }
-  }
-
-  wakeAll(): void {
-    for (const link of this.links.values()) this.wake(link);
   }
 
   setCut(link: Link, cut: CutMethod | undefined): void {
     const before = link.cut;
     link.cut = cut;
-    if (cut === 'disable') this.fail(link, status.UNAVAILABLE, 'Connection dropped (the proxy was disabled)');
+    if (cut === 'disable') this.fail(link, status.UNAVAILABLE, 'Connection dropped (the proxy was disabled)', 'close');
     if (cut === 'blackhole') this.failIfStillCut(link, link.connection);
     // A blackhole is a pair of timeout-0 toxics on the real proxy: removing them closes the connection (their Cleanup).
-    if (before === 'blackhole' && cut !== 'blackhole') this.fail(link, status.UNAVAILABLE, 'Connection closed (the blackhole was removed)');
-    if (cut === undefined) this.wake(link);
+    if (before === 'blackhole' && cut !== 'blackhole') this.fail(link, status.UNAVAILABLE, 'Connection closed (the blackhole was removed)', 'close');
   }
 
   addToxic(link: Link, id: number, toxic: LinkToxic, stream: ToxicStream, toxicity: number): void {
@@ -239,10 +292,14 @@ export class Network {
 
   removeToxic(link: Link, id: number): void {
     const removed = link.toxics.get(id);
+    const acted = link.connection.toxics.has(id);
     link.toxics.delete(id);
     link.connection.toxics.delete(id);
+    if (removed !== undefined && acted && delaying.has(removed.toxic.kind)) {
+      for (const direction of ['up', 'down'] as const) if (acts(removed, direction)) this.release(link, link.connection, direction);
+    }
     // Toxiproxy's timeout toxic closes the connection when it goes (its Cleanup), whether its toxicity roll applied it or not.
-    if (removed?.toxic.kind === 'timeout') this.fail(link, status.UNAVAILABLE, 'Connection closed (the timeout toxic was removed)');
+    if (removed?.toxic.kind === 'timeout') this.fail(link, status.UNAVAILABLE, 'Connection closed (the timeout toxic was removed)', 'close');
   }
 
   private newConnection(link: Link | undefined): Connection {
@@ -273,7 +330,7 @@ export class Network {
       if (link.connection !== connection || !connection.alive || !connection.toxics.has(id)) return;
       const last = connection.swallowedAt.get(id) ?? since;
       if (last > since) this.closeWhenQuiet(link, connection, id, timeoutMs, last);
-      else this.fail(link, status.UNAVAILABLE, 'Connection timed out (the proxy closed it)');
+      else this.fail(link, status.UNAVAILABLE, 'Connection timed out (the proxy closed it)', 'close');
     });
   }
 
@@ -334,11 +391,12 @@ export class Network {
     });
   }
 
-  private delayMs(link: Link, connection: Connection, direction: Direction, bytes: number): number {
-    let delay = baseLatencyMs * (0.5 + this.draw());
+  /** How long the link's toxics hold a message back (`nominal`: without jitter, for what a release leaves). */
+  private heldMs(link: Link, connection: Connection, direction: Direction, bytes: number, jitter: 'drawn' | 'nominal' = 'drawn'): number {
+    let delay = 0;
     if (connection.toxics.size === 0) return delay;
     for (const { toxic } of this.activeToxics(link, connection, direction)) {
-      if (toxic.kind === 'latency') delay += Math.max(0, toxic.latencyMs + toxic.jitterMs * (2 * this.draw() - 1));
+      if (toxic.kind === 'latency') delay += Math.max(0, toxic.latencyMs + (jitter === 'drawn' ? toxic.jitterMs * (2 * this.draw() - 1) : 0));
       if (toxic.kind === 'bandwidth') delay += bytes / Math.max(1, toxic.rateKBps);
       if (toxic.kind === 'slicer') delay += Math.ceil(bytes / Math.max(1, toxic.averageSize)) * (toxic.delayUs / 1000);
     }
@@ -351,6 +409,75 @@ export class Network {
     if (limit?.toxic.kind === 'limit_data' && limit.toxic.bytes > 0 && connection.bytes[direction] >= limit.toxic.bytes) {
       this.fail(link, status.UNAVAILABLE, 'Connection closed after its data limit');
     }
+  }
+}
+
+/** The toxics that hold bytes back rather than drop them. */
+const delaying = new Set<LinkToxic['kind']>(['latency', 'bandwidth', 'slicer']);
+
+/** grpc-js's reconnect backoff of a channel: the first wait, the cap (its defaults: 1 s and 120 s). */
+export interface ReconnectBackoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Its multiplier and jitter, as grpc-js's backoff-timeout has them. */
+const backoffMultiplier = 1.6;
+const backoffJitter = 0.2;
+
+export function reconnectBackoff(options: ChannelOptions | undefined): ReconnectBackoff {
+  const initialMs = Number(options?.['grpc.initial_reconnect_backoff_ms'] ?? 1_000);
+  return { initialMs, maxMs: Math.max(initialMs, Number(options?.['grpc.max_reconnect_backoff_ms'] ?? 120_000)) };
+}
+
+/**
+ * A caller's channel over one link, as grpc-js's pick-first subchannel connects it. A call that finds
+ * the link unreachable costs the channel a failed attempt, and the channel tries again after its
+ * backoff (the first wait `initialMs`, then each 1.6 times the last, capped, ±20 %), for as long as the
+ * attempts fail, whether anyone still waits or not. Meanwhile calls with waitForReady wait for the
+ * attempt that connects and the others fail at once: a healed link or a restarted node is noticed at
+ * the channel's next attempt, up to a backoff later, not at the instant it came back.
+ */
+export class Channel {
+  private backingOff = false;
+  private nextDelayMs: number;
+  private readonly waiting = new Set<() => void>();
+
+  constructor(
+    private readonly loop: SimLoop, readonly link: Link, private readonly owner: SimProcess | undefined,
+    private readonly backoff: ReconnectBackoff, private readonly reachable: () => boolean, private readonly draw: () => number,
+  ) {
+    this.nextDelayMs = backoff.initialMs;
+  }
+
+  /** Whether a call may go out now; if not, the channel is backing off (and begins to, if it was not). */
+  ready(): boolean {
+    if (this.backingOff) return false;
+    if (this.reachable()) return true;
+    this.backingOff = true;
+    this.retryLater();
+    return false;
+  }
+
+  /** Runs `then` once an attempt connects; returns what stops the wait. */
+  wait(then: () => void): () => void {
+    this.waiting.add(then);
+    return () => this.waiting.delete(then);
+  }
+
+  private retryLater(): void {
+    const delay = this.nextDelayMs;
+    const grown = Math.min(delay * backoffMultiplier, this.backoff.maxMs);
+    this.nextDelayMs = grown + grown * backoffJitter * (2 * this.draw() - 1);
+    this.loop.at(delay, this.owner, `reconnect ${this.link.name}`, () => {
+      if (!this.reachable()) return this.retryLater();
+      this.backingOff = false;
+      this.nextDelayMs = this.backoff.initialMs;
+      for (const then of [...this.waiting]) {
+        this.waiting.delete(then);
+        then();
+      }
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 import seedrandom from 'seedrandom';
 import { status } from '@grpc/grpc-js';
 import type { BranchState } from '../../models/index.js';
+import { channelOptions } from '../../proto/index.js';
 import type { BranchClient, BranchServer } from '../../proto/index.js';
 import { toBranchState } from '../cluster/index.js';
 import {
@@ -93,7 +94,7 @@ export class SimWorld {
     let client = this.clients.get(branch);
     if (client === undefined) {
       // The simulated client has the methods the lab calls, with grpc-js's shapes; not the whole class.
-      client = simBranchClient(this.endpoints(undefined), 'client', branch) as unknown as BranchClient;
+      client = simBranchClient(this.endpoints(undefined), 'client', branch, channelOptions) as unknown as BranchClient;
       this.clients.set(branch, client);
     }
     return client;
@@ -150,7 +151,6 @@ export class SimWorld {
     if (node.branch !== undefined) return;
     this.loop.trace.event(this.loop.now, `restart ${branch}`);
     this.boot(node);
-    this.network.wakeAll();
   }
 
   /** SIGSTOP: its events wait; peers' keepalive notices the silence keepaliveDetectMs later. */
@@ -172,7 +172,6 @@ export class SimWorld {
     node.process.paused = false;
     this.loop.trace.event(this.loop.now, `resume ${branch}`);
     this.loop.release(node.process);
-    this.network.wakeAll();
   }
 
   /** Closes every store; the world is unusable after. */
@@ -194,7 +193,7 @@ export class SimWorld {
     const simulated: NodeRuntime = {
       // A clock for this life of the node: what the life before the kill still arms never fires.
       clock: new SimClock(this.loop, node.process),
-      transport: { branchClient: (address) => simBranchClient(this.endpoints(node.process), node.id, address) as unknown as BranchStub },
+      transport: { branchClient: (address, options) => simBranchClient(this.endpoints(node.process), node.id, address, options) as unknown as BranchStub },
     };
     const runtime = this.options.runtimeFor?.(node.id, simulated) ?? simulated;
     const store = Store.openInMemory(node.disk, node.config.accounts, runtime.clock);
