@@ -3,15 +3,17 @@
 // cluster --times times (as `replay --mode real --times 5`), each real failure once in the simulator
 // (a replay there is exact), with the default virtual CPU model and with none. For every failure
 // that does not reproduce it prints the plan's fault kinds, to say which simulated meaning differs.
-// Run: npm run bench:sim-agree [-- --failures 20 --times 5 --strategy lock-free --bug no-dedup --faults light
+// A sim failure's real replays stop its nodes where the simulator's CPU stalled them (`--stalls sim`,
+// as `replay --mode real` does; `--stalls none` to replay without).
+// Run: npm run bench:sim-agree [-- --failures 20 --times 5 --strategy lock-free --bug no-dedup --faults light --stalls sim
 //      --real-found /tmp/no-dedup.json [--real-to-sim-only | --sim-to-real-only]]   (--real-found keeps the real failures found, and reuses them)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { planFor } from '../lab/gen/index.js';
 import { defaultPlanConstraints, faultLevels, runSeeds } from '../lab/plan/index.js';
 import type { Bug, FaultLevel, Plan, Strategy } from '../lab/plan/index.js';
-import { ClusterPool, runPlan, runSimPlan } from '../lab/run/index.js';
-import type { RunMode } from '../lab/run/index.js';
+import { ClusterPool, runPlan, runSimPlan, stallReplays } from '../lab/run/index.js';
+import type { RunMode, StallReplay } from '../lab/run/index.js';
 import { freeCpuModel } from '../lab/sim/index.js';
 
 const { values } = parseArgs({
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     failures: { type: 'string', default: '20' }, times: { type: 'string', default: '5' }, strategy: { type: 'string', default: 'unsafe' },
     bug: { type: 'string' }, faults: { type: 'string', default: 'light' }, ops: { type: 'string', default: '24' },
     'seeds-max': { type: 'string', default: '400' }, root: { type: 'string', default: '4242' }, 'real-found': { type: 'string' },
+    stalls: { type: 'string', default: 'sim' },
     // Only replay the real failures in sim (with --real-found, no real run at all): after a change to the simulator.
     'real-to-sim-only': { type: 'boolean', default: false },
     // Only replay the sim failures for real: the half a change to the simulator moves, without the long search for real failures.
@@ -36,8 +39,12 @@ const seedsMax = Number(values['seeds-max']);
 const root = Number(values.root);
 const name = `${strategy}${bug === undefined ? '' : ` + ${bug}`}`;
 
-function pool(mode: RunMode): ClusterPool {
-  return new ClusterPool({ mode, strategy, bug, proxy: 'auto', reuse: true });
+const stalls = values.stalls as StallReplay;
+if (!stallReplays.includes(stalls)) throw new Error(`--stalls must be one of ${stallReplays.join('|')}`);
+
+/** A pool of `mode`; `replaying` a sim failure for real, its nodes stall where the simulator's did. */
+function pool(mode: RunMode, replaying = false): ClusterPool {
+  return new ClusterPool({ mode, strategy, bug, proxy: 'auto', reuse: true, ...(replaying ? { stalls } : {}) });
 }
 
 function planOf(index: number): { plan: Plan; seeds: ReturnType<typeof runSeeds> } {
@@ -80,7 +87,7 @@ async function failingIndices(mode: RunMode): Promise<{ indices: number[]; tried
 
 async function simToReal(): Promise<void> {
   const { indices, tried } = await failingIndices('sim');
-  const real = pool('real');
+  const real = pool('real', true);
   let reproduced = 0;
   let failedReplays = 0;
   const misses: string[] = [];
@@ -95,7 +102,7 @@ async function simToReal(): Promise<void> {
   } finally {
     await real.close();
   }
-  console.log(`${name}: sim -> real: ${indices.length} sim failures in ${tried} seeds; ${reproduced} failed for real at least once in ` +
+  console.log(`${name}: sim -> real (stalls ${stalls}): ${indices.length} sim failures in ${tried} seeds; ${reproduced} failed for real at least once in ` +
     `${times} (${percent(reproduced, indices.length)}); ${failedReplays} of ${indices.length * times} real replays failed`);
   if (misses.length > 0) console.log(`  never failed for real: ${misses.join('; ')}`);
 }

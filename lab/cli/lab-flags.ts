@@ -8,7 +8,8 @@ import { usageError } from './exit.js';
 import { bankWorkloads, bugs, contentions, defaultPlanConstraints, faultLevels, isStrategy, rootSeedMax, rootSeedMin, strategies, strategyDeclaration } from '../plan/index.js';
 import type { Bug, PlanConstraints, Strategy } from '../plan/index.js';
 import type { ProxyBackendChoice } from '../proxy/index.js';
-import { modeFromEnvironment, runModes } from '../run/index.js';
+import { modeFromEnvironment, runModes, stallReplays } from '../run/index.js';
+import type { StallReplay } from '../run/index.js';
 import type { RunMode } from '../run/index.js';
 
 const proxyChoices = ['auto', 'external', 'binary', 'embedded'] as const;
@@ -146,6 +147,17 @@ export function limitsFrom(flags: LabFlags): { deadlineMs?: number; checkerMsMax
     ...(flags.deadlineMs === undefined ? {} : { deadlineMs: flags.deadlineMs }),
     ...(flags.checkerMs === undefined ? {} : { checkerMsMax: flags.checkerMs }),
   };
+}
+
+/** `--stalls sim|none` of run and replay (real mode only): by default `sim` when replaying a simulated failure for real, else none. */
+export const stallsOptionSpec: OptionSpecs = { stalls: { type: 'string' } };
+export const stallsUsage = "  --stalls sim|none                   (--mode real) sim: stop each node where the simulator's CPU stalled it in the same plan\n" +
+  '                                      (SIGSTOP, then SIGCONT as long after), so a failure the simulator found under a stall replays';
+
+export function stallsFlag(args: ParsedArgs, mode: RunMode, fallback: StallReplay = 'none'): StallReplay {
+  const chosen = choiceFlag(args, 'stalls', stallReplays);
+  if (chosen !== undefined && mode !== 'real') throw usageError('--stalls applies to --mode real (the simulator draws its own stalls)');
+  return chosen ?? (mode === 'real' ? fallback : 'none');
 }
 
 /** The shared flags, for `--help`. */

@@ -10,3 +10,4 @@ export * from './sim-workers.js';
 export * from './system-run.js';
 export * from './system-session.js';
 export * from './systems.js';
+export * from './stalls.js';

@@ -3,6 +3,7 @@
 // Every acquire seeds the nodes and the proxy from the run's seeds, whether the cluster is fresh or
 // reused, so a run's randomness depends on its seeds alone, never on the runs before it.
 import { startCluster } from '../cluster/index.js';
+import type { StallReplay } from './stalls.js';
 import type { Cluster } from '../cluster/index.js';
 import { startProxyBackend } from '../proxy/index.js';
 import type { ProxyBackend, ProxyBackendChoice } from '../proxy/index.js';
@@ -26,6 +27,8 @@ export interface PoolOptions {
   mode?: RunMode;
   /** Sim only: tie choices drawn before the schedule falls back to FIFO (a shrunk schedule's replay). */
   randomTiesMax?: number | undefined;
+  /** Real only: `sim` stops the nodes where the simulator's CPU stalled them in the same plan (stalls.ts). */
+  stalls?: StallReplay | undefined;
   bug?: Bug | undefined;
   proxy: ProxyBackendChoice;
   /** false: a fresh cluster for every run (slower, nothing carried over). */
@@ -56,6 +59,10 @@ export class ClusterPool {
 
   get mode(): RunMode {
     return this.options.mode ?? 'real';
+  }
+
+  get stalls(): StallReplay {
+    return this.options.stalls ?? 'none';
   }
 
   get randomTiesMax(): number | undefined {

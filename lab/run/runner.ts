@@ -18,6 +18,8 @@ import { quiesce } from './quiesce.js';
 import { defaultRunLimits, runResultOf } from './run-result.js';
 import type { Execution, RunLimits } from './run-result.js';
 import { runSimPlan } from './sim-run.js';
+import { StallInjector } from './stalls.js';
+import type { CpuStall } from './stalls.js';
 import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
 
 export interface RunRequest {
@@ -28,6 +30,8 @@ export interface RunRequest {
   limits?: Partial<RunLimits>;
   /** The readable name of the run; by default from its seeds, path and strategy. */
   runId?: string;
+  /** Real only: nodes to stop where and as long as (from the simulator's run of the plan; see stalls.ts). */
+  stalls?: readonly CpuStall[];
 }
 
 async function execute(request: RunRequest, limits: RunLimits, runId: string, recorder: Recorder, marks: number[]): Promise<Execution> {
@@ -35,13 +39,19 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   const lease = await pool.acquire(plan.workload.branches.length, plan.workload.accounts, seeds);
   lease.driver.beginRun(planHash(plan).slice(0, 12));
   marks.push(performance.now());
-  const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, { ...limits, runId, clock: realClock, ...sessionsOf(pool.strategy, seeds) });
-  // The last step's updates land before the heal, as at every fault boundary (steps.ts).
-  if (plan.faultSchedule.length > 0) await sleep(faultSettleMs);
-  await lease.driver.healAll();
-  recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
-  marks.push(performance.now());
-  const { states, quiesced } = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax, realClock);
+  // A stall runs its course as the simulator's did, into the heal and the wait for quiescence if it lasts.
+  const stalls = new StallInjector(request.stalls ?? [], plan, lease.cluster, recorder, realClock);
+  const { workload, states, quiesced } = await (async () => {
+    const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, {
+      ...limits, runId, clock: realClock, ...sessionsOf(pool.strategy, seeds), atStep: (step) => stalls.atStep(step),
+    });
+    // The last step's updates land before the heal, as at every fault boundary (steps.ts).
+    if (plan.faultSchedule.length > 0) await sleep(faultSettleMs);
+    await lease.driver.healAll();
+    recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
+    marks.push(performance.now());
+    return { workload, ...(await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax, realClock)) };
+  })().finally(() => stalls.stop(plan.workload.steps.length));
   marks.push(performance.now());
   const claims = strategyDeclaration(pool.strategy).claims;
   const input = { history: recorder.history, accounts: plan.workload.accounts, finalStates: states, claims };
@@ -80,9 +90,16 @@ async function labFailure(request: RunRequest, error: unknown): Promise<Executio
     states: [],
     randomness: { nodes: {}, proxy: null },
     quiesced: false,
-    workload: { latenciesNs: [], faultsApplied: 0, truncated: true },
+    workload: { latenciesNs: [], faultsApplied: 0, truncated: true, stepStartsMs: [] },
     judgement: labFailureJudgement(error instanceof Error ? error.message : String(error)),
   };
+}
+
+/** The stalls the simulator's run of the same plan and seeds drew for its nodes (the default CPU model). */
+async function simulatedStalls(request: RunRequest): Promise<readonly CpuStall[]> {
+  const { plan, seeds, pool } = request;
+  const { stalls } = await runSimPlan({ plan, seeds, strategy: pool.strategy, bug: pool.bug, ...(request.limits === undefined ? {} : { limits: request.limits }) });
+  return stalls;
 }
 
 function isLabBug(error: unknown): boolean {
@@ -119,8 +136,9 @@ export async function runPlan(request: RunRequest): Promise<RunResult> {
   assert(problems.length === 0, () => `the plan to run is malformed: ${problems.join('; ')}`);
   const limits = { ...defaultRunLimits, ...request.limits };
   const runId = request.runId ?? runIdFor(seeds, plan.path, pool.strategy);
+  const stalls = request.stalls ?? (pool.stalls === 'sim' ? await simulatedStalls(request) : undefined);
   const started = performance.now();
-  const { execution, recorder, marks } = await executeWithRetry(request, limits, runId);
+  const { execution, recorder, marks } = await executeWithRetry({ ...request, ...(stalls === undefined ? {} : { stalls }) }, limits, runId);
   while (marks.length < 5) marks.push(performance.now());
   const [begun, acquired, worked, quiescedAt, checked] = marks as [number, number, number, number, number];
   const phasesMs = { acquire: acquired - begun, workload: worked - acquired, quiesce: quiescedAt - worked, check: checked - quiescedAt };

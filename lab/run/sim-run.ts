@@ -15,6 +15,8 @@ import type { CpuModel, GuardReport, Schedule, SimLimits, SimNemesis, SimWorld, 
 import { defaultRunLimits, runResultOf } from './run-result.js';
 import type { Execution, RunLimits } from './run-result.js';
 import { quiesce } from './quiesce.js';
+import { stallsOf } from './stalls.js';
+import type { CpuStall } from './stalls.js';
 import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
 import type { WorkloadResult } from './steps.js';
 
@@ -54,6 +56,8 @@ export interface SimRunOutcome {
   /** trace.jsonl, line by line. */
   trace: readonly string[];
   sim: SimStats;
+  /** The CPU stalls that held up a node's events, by step: what a real replay stops the nodes for (stalls.ts). */
+  stalls: CpuStall[];
 }
 
 /** The simulator's seed: split by name from the run's root, so it shifts no other part's draws. */
@@ -61,7 +65,7 @@ export function simulatorSeed(seeds: RunSeeds): number {
   return deriveSeed(seeds.root, `run/${seeds.index}/simulator`);
 }
 
-const emptyWorkload: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: true };
+const emptyWorkload: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: true, stepStartsMs: [] };
 
 /** A crash of the system's code under the simulator: a failure of the system, not of the lab. */
 function crashJudgement(reason: string): Judgement {
@@ -159,7 +163,8 @@ export async function runSimPlan(request: SimRunRequest): Promise<SimRunOutcome>
   };
   const trace = world.loop.trace.list();
   traces.set(result, trace);
-  return { result, trace, sim };
+  const stalls = stallsOf(world.loop.stalls.held ?? [], simulated?.workload.stepStartsMs ?? [], plan);
+  return { result, trace, sim, stalls };
 }
 
 /** The trace of each simulated run's result, for whoever writes its artifacts. */

@@ -49,12 +49,16 @@ export interface StepLimits {
   sessions?: ClientSessions;
   /** Resend a request to the branch that first took it, where the strategy says so (crdt). */
   retrySameBranch?: boolean;
+  /** Called as each step's ops begin to go out, after its fault boundary (stalls.ts times its stalls from here). */
+  atStep?: (step: number) => void;
 }
 
 export interface WorkloadResult {
   latenciesNs: number[];
   faultsApplied: number;
   truncated: boolean;
+  /** When each step's ops began to go out, on the run's monotonic clock (ms). */
+  stepStartsMs: number[];
 }
 
 /** Heals and applies the faults due at a step boundary (every system's runner uses it); returns how many applied. */
@@ -96,7 +100,7 @@ export async function runWorkload(
   recorder: Recorder,
   limits: StepLimits & { runId: string },
 ): Promise<WorkloadResult> {
-  const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false };
+  const result: WorkloadResult = { latenciesNs: [], faultsApplied: 0, truncated: false, stepStartsMs: [] };
   const { clock } = limits;
   const started = clock.monotonicMs();
   const context = {
@@ -110,6 +114,8 @@ export async function runWorkload(
       break;
     }
     result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder, clock);
+    result.stepStartsMs.push(clock.monotonicMs());
+    limits.atStep?.(step);
     const spacingMs = ops.length > 1 ? Math.min(issueSpacingMs, issueSpreadMsMax / (ops.length - 1)) : 0;
     await Promise.all(
       ops.map(async (op, position) => {

@@ -41,6 +41,14 @@ export function isFree(model: CpuModel): boolean {
 export interface StallCount {
   stalls: number;
   stallMs: number;
+  /** Each of those stalls: whose, when it began (virtual ms) and how long it lasted. */
+  held?: HeldStall[];
+}
+
+export interface HeldStall {
+  process: string;
+  atMs: number;
+  ms: number;
 }
 
 /**
@@ -54,7 +62,7 @@ export class ProcessCpu {
   private stallMs = 0;
   private stallCounted = false;
 
-  constructor(seed: number, name: string, readonly model: CpuModel, private readonly count: StallCount) {
+  constructor(seed: number, private readonly name: string, readonly model: CpuModel, private readonly count: StallCount) {
     this.costDraw = seedrandom.alea(`${seed}/simulator/cpu/${name}`);
     this.stallDraw = seedrandom.alea(`${seed}/simulator/cpu/${name}/stalls`);
     this.nextStall(0);
@@ -68,6 +76,7 @@ export class ProcessCpu {
       this.stallCounted = true;
       this.count.stalls += 1;
       this.count.stallMs += this.stallMs;
+      this.count.held?.push({ process: this.name, atMs: this.stallAt, ms: this.stallMs });
     }
     return this.stallAt + this.stallMs;
   }

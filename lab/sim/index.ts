@@ -2,7 +2,7 @@
 // simulated network, virtual clocks and simulated processes; everything else imports it from here.
 export { SimClock, simEpochMs } from './clock.js';
 export { defaultCpuModel, freeCpuModel, isFree, ProcessCpu } from './cpu.js';
-export type { CpuModel, StallCount } from './cpu.js';
+export type { CpuModel, HeldStall, StallCount } from './cpu.js';
 export { SimLimitError } from './limits.js';
 export type { SimLimitName, SimLimits } from './limits.js';
 export { SimCrashError, SimLoop, SimProcess, SimStallError } from './loop.js';

@@ -98,7 +98,7 @@ export class SimLoop {
   private readonly cpuModel: CpuModel;
   private readonly seed: number;
   /** The stalls that held up an event, and their virtual ms. */
-  readonly stalls: StallCount = { stalls: 0, stallMs: 0 };
+  readonly stalls: StallCount = { stalls: 0, stallMs: 0, held: [] };
 
   constructor(options: LoopOptions) {
     this.limits = { ...defaultLimits(), ...options.limits };

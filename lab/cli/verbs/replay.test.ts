@@ -32,6 +32,13 @@ describe('faultline replay on bad input', () => {
     expect(output.stderr).toMatch(/plan\.json: workload\.steps\.0\.0\.amount: /);
   });
 
+  it('refuses --stalls outside real mode, and a --stalls it does not know, with exit 64', async () => {
+    expect(await main(['run', '--seed', '1', '--mode', 'sim', '--stalls', 'sim'])).toBe(exitCode.usage);
+    expect(output.stderr).toMatch(/--stalls applies to --mode real/);
+    expect(await main(['replay', artifactDir(plan), '--mode', 'real', '--stalls', 'often'])).toBe(exitCode.usage);
+    expect(output.stderr).toMatch(/--stalls/);
+  });
+
   it('refuses a kill of a node the cluster does not have instead of dropping it', async () => {
     const bad = { ...structuredClone(plan), faultSchedule: [{ atStep: 0, healAtStep: 1, fault: { kind: 'kill', node: 'b9' } }] };
     expect(await main(['replay', artifactDir(bad)])).toBe(exitCode.data);

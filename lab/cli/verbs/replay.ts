@@ -5,7 +5,7 @@ import { integerFlag, parseFlags } from '../args.js';
 import { dataError, exitCode, usageError } from '../exit.js';
 import type { Verb } from '../verb.js';
 import { systemReplay } from './system.js';
-import { labFlags, labOptionSpecs, labUsage, limitsFrom } from '../lab-flags.js';
+import { labFlags, labOptionSpecs, labUsage, limitsFrom, stallsFlag, stallsOptionSpec, stallsUsage } from '../lab-flags.js';
 import { seedLine } from '../../plan/index.js';
 import { holdsSystemRun, isArtifactError, readRecordedRun, summaryLine } from '../../report/index.js';
 import type { RecordedRun, RunRandomness } from '../../report/index.js';
@@ -32,11 +32,11 @@ function readRun(directory: string): RecordedRun {
 
 export const verb: Verb = {
   summary: 're-run a recorded plan with its seeds: replay <artifact-dir> [--times N]',
-  usage: `  replay <artifact-dir> [--times N]   (strategy, bug and mode default to the recorded ones)\n${labUsage}`,
+  usage: `  replay <artifact-dir> [--times N]   (strategy, bug and mode default to the recorded ones; a simulated run\n                                      replayed with --mode real stops its nodes where the simulator stalled them)\n${stallsUsage}\n${labUsage}`,
   async run(argv) {
     const systemRun = argv.find((word) => !word.startsWith('-') && holdsSystemRun(word));
     if (systemRun !== undefined) return systemReplay(systemRun, argv);
-    const args = parseFlags(argv, { ...labOptionSpecs, times: { type: 'string' } }, true);
+    const args = parseFlags(argv, { ...labOptionSpecs, ...stallsOptionSpec, times: { type: 'string' } }, true);
     const [directory, ...extra] = args.positionals;
     if (directory === undefined || extra.length > 0) throw usageError('replay takes one artifact directory');
     const times = integerFlag(args, 'times', 1, 10_000) ?? 1;
@@ -45,9 +45,12 @@ export const verb: Verb = {
     const recorded = readRun(directory);
     const flags = labFlags(args, { strategy: recorded.strategy, mode: recorded.mode });
     const bug = flags.bug ?? recorded.bug;
+    // A failure the simulator found may have needed a node off the CPU: its real replay stops it there.
+    const stalls = stallsFlag(args, flags.mode, recorded.mode === 'sim' ? 'sim' : 'none');
+    if (stalls === 'sim') process.stderr.write('stalls: each node stops where the simulator\'s CPU stalled it in this plan (--stalls none to replay without)\n');
     const note = recorded.seedsRecorded ? '' : ' (no seeds.json: derived from the plan seed)';
     process.stderr.write(`${seedLine(recorded.seeds)}${note}\n`);
-    const pool = new ClusterPool({ mode: flags.mode, strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
+    const pool = new ClusterPool({ mode: flags.mode, stalls, strategy: flags.strategy, bug, proxy: flags.proxy, reuse: flags.reuse, announce: (line) => process.stderr.write(`${line}\n`) });
     const verdicts: string[] = [];
     let same = 0;
     const randomness: RunRandomness[] = [];

@@ -6,7 +6,7 @@ import { exitCode, usageError } from '../exit.js';
 import { writableDirectory } from '../output-paths.js';
 import type { Verb } from '../verb.js';
 import { otherSystem, systemRun, systemUsage } from './system.js';
-import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag } from '../lab-flags.js';
+import { labFlags, labOptionSpecs, labUsage, limitsFrom, seedFlag, stallsFlag, stallsOptionSpec, stallsUsage } from '../lab-flags.js';
 import { isNoSuchPath, planFor } from '../../gen/index.js';
 import { describePlan, planHash, planJson, runSeeds, seedLine } from '../../plan/index.js';
 import type { Plan, RunSeeds } from '../../plan/index.js';
@@ -30,7 +30,7 @@ function planAt(seeds: RunSeeds, path: string, flags: LabFlags): Plan {
 /** A failure found in the simulator replays there exactly, and should on the real cluster too: both commands. */
 export function bothReplays(run: RunResult, schedule?: ScheduleShrink): string {
   const command = runCommand(run.seeds, run.plan, run.strategy, run.bug);
-  const lines = [`replay in the simulator: ${command} --mode sim`, `replay on the real cluster: ${command} --mode real`];
+  const lines = [`replay in the simulator: ${command} --mode sim`, `replay on the real cluster: ${command} --mode real --stalls sim`];
   if (schedule !== undefined) {
     const closest = schedule.randomTies === 0 ? 'the plain FIFO schedule fails too' : `it fails with ${schedule.randomTies} of the scheduler's ${schedule.of} choices drawn, FIFO after`;
     lines.push(`schedule: ${closest} (${schedule.runs} runs); replay: ${command} --mode sim --schedule-ties ${schedule.randomTies}`);
@@ -40,10 +40,10 @@ export function bothReplays(run: RunResult, schedule?: ScheduleShrink): string {
 
 export const verb: Verb = {
   summary: 'one run from --seed (and --index, --path), real or simulated (--mode)',
-  usage: `  --seed S (required)  --index K (default 0: the run explore numbers K)  --path P (default 0)  --dry-run (print the plan only)\n  --schedule-ties N   (--mode sim) draw N of the scheduler's choices, FIFO after: a shrunk schedule\n${labUsage}\n${systemUsage}`,
+  usage: `  --seed S (required)  --index K (default 0: the run explore numbers K)  --path P (default 0)  --dry-run (print the plan only)\n  --schedule-ties N   (--mode sim) draw N of the scheduler's choices, FIFO after: a shrunk schedule\n${stallsUsage}\n${labUsage}\n${systemUsage}`,
   async run(argv) {
     if (otherSystem(argv) !== undefined) return systemRun(argv);
-    const args = parseFlags(argv, { ...labOptionSpecs, seed: { type: 'string' }, index: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'schedule-ties': { type: 'string' } });
+    const args = parseFlags(argv, { ...labOptionSpecs, ...stallsOptionSpec, seed: { type: 'string' }, index: { type: 'string' }, path: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'schedule-ties': { type: 'string' } });
     const randomTiesMax = integerFlag(args, 'schedule-ties', 0, Number.MAX_SAFE_INTEGER);
     const root = seedFlag(args);
     if (root === undefined) throw usageError('--seed is required (an integer)');
@@ -52,6 +52,7 @@ export const verb: Verb = {
     if (!/^\d+(:\d+)*$/.test(path)) throw usageError(`--path must look like 0 or 0:3:1, got '${path}'`);
     const flags = labFlags(args);
     if (randomTiesMax !== undefined && flags.mode !== 'sim') throw usageError('--schedule-ties needs --mode sim');
+    const stalls = stallsFlag(args, flags.mode);
     const seeds = runSeeds(root, index);
     const plan = planAt(seeds, path, flags);
     if (args.values['dry-run'] === true) {
@@ -60,7 +61,7 @@ export const verb: Verb = {
     }
     writableDirectory('--artifacts', flags.artifactsRoot);
     process.stderr.write(`${seedLine(seeds)} path=${path} strategy=${flags.strategy} plan=${planHash(plan).slice(0, 16)}\n`);
-    const pool = new ClusterPool({ mode: flags.mode, randomTiesMax, strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
+    const pool = new ClusterPool({ mode: flags.mode, randomTiesMax, stalls, strategy: flags.strategy, bug: flags.bug, proxy: flags.proxy, reuse: true, announce: (line) => process.stderr.write(`${line}\n`) });
     try {
       const options = { pool, limits: limitsFrom(flags), artifactsRoot: flags.artifactsRoot, shrink: flags.shrink, shrinkLimits: flags.shrinkLimits, keepPassing: true };
       const outcome = await trial(plan, seeds, options);
