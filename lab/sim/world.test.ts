@@ -55,4 +55,26 @@ describe('SimWorld', () => {
     expect(traces[0]?.length).toBeGreaterThan(100);
     expect(traces[1]).toBe(traces[0]);
   });
+
+  it('reads a snapshot as its branch serves it: a paused branch answers when it resumes, not before', async () => {
+    const world = new SimWorld(options);
+    try {
+      const answeredAt = await world.loop.run(async () => {
+        world.startAll();
+        await world.streamsUp();
+        world.pause('b2');
+        setTimeoutVirtual(world, 300, () => world.resume('b2'));
+        const before = world.loop.now;
+        await world.snapshot();
+        return world.loop.now - before;
+      });
+      expect(answeredAt).toBeGreaterThanOrEqual(300);
+    } finally {
+      world.close();
+    }
+  });
 });
+
+function setTimeoutVirtual(world: SimWorld, ms: number, run: () => void): void {
+  world.loop.at(ms, undefined, 'test', run);
+}

@@ -108,13 +108,18 @@ export class SimWorld {
     return this.node(branch).process.paused;
   }
 
-  /** Every branch's state as Snapshot reports it, read at once, after its open commit. */
+  /**
+   * Every branch's state as Snapshot reports it, after its open commit. Each is read by an event of the
+   * branch's own process, as the Snapshot call is served: a branch off its CPU answers when it is back,
+   * after what it had due before (a deferred apply), not with the state it was stopped in.
+   */
   async snapshot(): Promise<BranchState[]> {
     const replies = [];
     for (const node of this.nodes.values()) {
-      if (node.branch === undefined) continue;
-      const reply = node.branch.snapshot();
-      await node.branch.store.durable().catch(() => undefined);
+      const branch = node.branch;
+      if (branch === undefined) continue;
+      const reply = await new Promise<ReturnType<Branch['snapshot']>>((resolve) => this.loop.at(0, node.process, `snapshot ${node.id}`, () => resolve(branch.snapshot())));
+      await branch.store.durable().catch(() => undefined);
       replies.push(reply);
     }
     return replies.map(toBranchState);
