@@ -1,14 +1,15 @@
 // Escrow's bookkeeping on three branches' stores (in memory, as the simulator keeps them): a grant
 // asked twice, replies heard twice and out of order, propagated updates delivered twice, and a kill
 // -9 between giving and receiving never create or destroy rights. After every step each branch's
-// rights as it knows them are at most what it truly holds, and what they truly hold sums to the balance.
+// rights as it knows them are at most what it truly holds, what they truly hold sums to the balance,
+// and a deposit is granted only once every peer acked it, so no replica folds a balance below zero.
 // Run: `npx vitest run lab/systems/bank/strategies/escrow.test.ts`.
 import { describe, expect, it } from 'vitest';
 import type { RightsReply } from '../../../../proto/index.js';
 import { realClock } from '../../../cluster/index.js';
 import { MemoryDisk, Store } from '../store.js';
 import { foldedAccount, totalName, withTotals } from './crdt.js';
-import { askOrder, escrowRights, grantName, grantRights, hearGrant, shareOf } from './escrow.js';
+import { askOrder, escrowRights, grantName, grantRights, hearGrant, shareOf, unackedDeposits } from './escrow.js';
 
 const branches = ['b1', 'b2', 'b3'];
 const names = { total: totalName };
@@ -44,6 +45,20 @@ function ask(giver: Branch, requester: string, requestId: string, amount: number
   return grantRights(giver.store, names, giver.id, branches, { requester, requestId, account: 'a1', amount, epoch: 1 }).reply;
 }
 
+/** A deposit (p) or withdrawal (n) at `node`, committed as the crdt strategy commits it: its own total, logged for the peers. */
+function spend(node: Branch, side: 'p' | 'n', amount: number, requestId: string): void {
+  const name = totalName('a1', side, node.id);
+  const total = node.store.account(name) ?? { account: name, balance: 0, version: 0 };
+  node.store.commit(node.id, requestId, [{ account: name, balance: total.balance + amount, version: total.version + 1, delta: amount }], '{}');
+}
+
+/** Every peer of `node` acks everything it logged so far. */
+function ackAll(node: Branch): void {
+  for (const peer of branches) if (peer !== node.id) node.store.setCursor(peer, node.store.lastSequence());
+}
+
+const folded = (node: Branch): number | undefined => foldedAccount(node.store, 'a1', branches)?.balance;
+
 const known = (node: Branch): number => escrowRights(node.store, names, 'a1', node.id, branches);
 
 /** What each branch truly holds: its own totals and the grant rows as their givers wrote them. */
@@ -63,7 +78,9 @@ function truly(nodes: readonly Branch[]): Map<string, number> {
 
 function expectInvariants(nodes: readonly Branch[]): void {
   const rights = truly(nodes);
-  expect([...rights.values()].reduce((sum, held) => sum + held, 0)).toBe(90);
+  const own = (node: Branch, side: 'p' | 'n'): number => node.store.account(totalName('a1', side, node.id))?.balance ?? 0;
+  const balance = nodes.reduce((sum, node) => sum + own(node, 'p') - own(node, 'n'), 90);
+  expect([...rights.values()].reduce((sum, held) => sum + held, 0)).toBe(balance);
   for (const node of nodes) {
     expect(known(node), node.id).toBeLessThanOrEqual(rights.get(node.id) ?? 0);
     expect(rights.get(node.id), node.id).toBeGreaterThanOrEqual(0);
@@ -137,5 +154,30 @@ describe('escrow rights', () => {
     expect(propagate(b1, b3)).toEqual(['applied']);
     expect([known(b1), known(b2), known(b3)]).toEqual([20, 30, 40]);
     expectInvariants(nodes);
+  });
+
+  it('grant no deposit before every peer acked it, so no replica hears a withdrawal before the deposit that funds it', () => {
+    const nodes = branches.map(branch);
+    const [b1, b2, b3] = nodes as [Branch, Branch, Branch];
+    spend(b3, 'n', 30, 'w0');
+    spend(b1, 'p', 60, 'd1');
+    expect(known(b1)).toBe(90);
+    expect(unackedDeposits(b1.store, names, 'a1', 'b1', branches)).toBe(60);
+    const first = ask(b1, 'b2', 'w1/b1', 60);
+    expect(first).toEqual({ granted: 30, total: 30 });
+    hearGrant(b2.store, 'a1', 'b1', 'b2', first, 'w1/b1');
+    expect(known(b2)).toBe(60);
+    spend(b2, 'n', 60, 'w1');
+    expectInvariants(nodes);
+    // b3 hears b2's withdrawal and its own, not b1's deposit: its fold stays at zero, not below.
+    propagate(b2, b3);
+    expect(folded(b3)).toBe(0);
+    propagate(b1, b2);
+    propagate(b1, b3);
+    ackAll(b1);
+    expect(unackedDeposits(b1.store, names, 'a1', 'b1', branches)).toBe(0);
+    expect(ask(b1, 'b2', 'w2/b1', 60)).toEqual({ granted: 60, total: 90 });
+    expectInvariants(nodes);
+    for (const node of nodes) expect(folded(node), node.id).toBeGreaterThanOrEqual(0);
   });
 });

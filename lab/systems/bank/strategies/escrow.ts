@@ -6,7 +6,9 @@
 // with "what it was granted" the larger of the two rows per giver. The giver's row is durable before
 // its reply leaves, so a lost reply only delays the rights (propagation brings them), and a repeated
 // or reordered reply or update cannot count a grant twice: both rows are totals, merged by maximum.
-// The sum of every branch's rights is the balance, and no branch counts more than it truly holds.
+// The sum of every branch's rights is the balance, and no branch counts more than it truly holds. A
+// branch grants none of its deposits before every peer acked them, so no replica hears a withdrawal
+// before the deposit that funds it, and no replica ever folds a balance below zero.
 // Try it: see escrow.test.ts.
 import { Metadata, status } from '@grpc/grpc-js';
 import type { CallOptions } from '@grpc/grpc-js';
@@ -75,14 +77,32 @@ export function escrowRights(store: Store, names: TotalNames, account: string, s
   return rights;
 }
 
+/**
+ * This branch's deposits to `account` that some peer has not acked yet. They are this branch's to
+ * spend (its withdrawals reach every replica after them, on the same stream) but not to grant: a
+ * replica that heard the receiver's withdrawal before the deposit would fold a balance below zero.
+ * Once every peer acked a deposit, every replica holds it before any withdrawal it funds.
+ */
+export function unackedDeposits(store: Store, names: TotalNames, account: string, self: string, branches: readonly string[]): number {
+  const peers = branches.filter((branch) => branch !== self);
+  if (peers.length === 0) return 0;
+  const acked = Math.min(...peers.map((peer) => store.cursor(peer)));
+  const deposits = names.total(account, 'p', self);
+  let unacked = 0;
+  for (const entry of store.loggedAfter(acked)) {
+    for (const update of entry.updates) if (update.account === deposits) unacked += update.delta;
+  }
+  return unacked;
+}
+
 /** The key under which a giver remembers its answer to one request, apart from the customers' request ids. */
 function grantKey(request: RightsRequest): string {
   return `rights/${request.requester}/${request.requestId}`;
 }
 
 /**
- * The giver's side, in one transaction: grants `requester` what it can spare of what it asks (all of
- * its unused rights at most), adds it to its grant row, and remembers the answer under the request's
+ * The giver's side, in one transaction: grants `requester` what it can spare of what it asks (its
+ * unused rights at most, less its deposits some peer has not acked), adds it to its grant row, and remembers the answer under the request's
  * key, so a repeated request gets the same answer and moves nothing. Returns the new row, when one was written.
  */
 export function grantRights(
@@ -90,7 +110,7 @@ export function grantRights(
 ): { reply: RightsReply; logged: boolean } {
   const previous = store.reply(grantKey(request));
   if (previous !== undefined) return { reply: JSON.parse(previous) as RightsReply, logged: false };
-  const spare = Math.max(0, escrowRights(store, names, request.account, self, branches));
+  const spare = Math.max(0, escrowRights(store, names, request.account, self, branches) - unackedDeposits(store, names, request.account, self, branches));
   const granted = Math.min(spare, request.amount);
   const name = grantName(request.account, self, request.requester);
   const row = store.account(name) ?? { account: name, balance: 0, version: 0 };
