@@ -1,6 +1,7 @@
 // bench/escrow: what escrow costs and keeps. crdt and crdt:escrow on the same seeded plans (heavy
 // faults, high contention by default): per strategy, the withdrawals applied, refused for funds
-// (applied: false), refused for rights out of reach (ABORTED), unknown, and the runs that overdrew,
+// (applied: false), refused for rights (ABORTED: escrow, and of those how many because a peer was out
+// of reach), unknown, and the runs that overdrew,
 // diverged, or got a verdict other than ok. Escrow never overdraws; its refusals are the price.
 // Run: npm run bench:escrow [-- --seeds 100 --root 1 --mode sim|real --ops 100 --contention low|high --only crdt:escrow]
 import { parseArgs } from 'node:util';
@@ -25,7 +26,7 @@ const constraints: PlanConstraints = {
 const subjects: Strategy[] = (['crdt', 'crdt:escrow'] as const).filter((strategy) => values.only === undefined || values.only.split(',').includes(strategy));
 
 interface Tally {
-  runs: number; withdrawals: number; applied: number; noFunds: number; noRights: number; otherFail: number; unknown: number;
+  runs: number; withdrawals: number; applied: number; noFunds: number; noRights: number; unreached: number; otherFail: number; unknown: number;
   overdrawn: number; diverged: number; notOk: number; wallMs: number;
 }
 
@@ -41,6 +42,7 @@ function count(result: RunResult, tally: Tally): void {
       tally.unknown += 1;
     } else if ((event.error ?? '').startsWith('ABORTED: escrow')) {
       tally.noRights += 1;
+      if ((event.error ?? '').includes('could not reach')) tally.unreached += 1;
     } else {
       tally.otherFail += 1;
     }
@@ -54,7 +56,7 @@ const percent = (part: number, whole: number): string => (whole === 0 ? '-' : `$
 
 const rows: string[][] = [];
 for (const strategy of subjects) {
-  const tally: Tally = { runs: 0, withdrawals: 0, applied: 0, noFunds: 0, noRights: 0, otherFail: 0, unknown: 0, overdrawn: 0, diverged: 0, notOk: 0, wallMs: 0 };
+  const tally: Tally = { runs: 0, withdrawals: 0, applied: 0, noFunds: 0, noRights: 0, unreached: 0, otherFail: 0, unknown: 0, overdrawn: 0, diverged: 0, notOk: 0, wallMs: 0 };
   const pool = new ClusterPool({ mode: values.mode as RunMode, strategy, proxy: 'auto', reuse: true });
   const started = performance.now();
   try {
@@ -71,11 +73,11 @@ for (const strategy of subjects) {
   tally.wallMs = performance.now() - started;
   rows.push([
     strategy, String(tally.runs), String(tally.withdrawals), `${tally.applied} (${percent(tally.applied, tally.withdrawals)})`,
-    `${tally.noFunds} (${percent(tally.noFunds, tally.withdrawals)})`, `${tally.noRights} (${percent(tally.noRights, tally.withdrawals)})`,
+    `${tally.noFunds} (${percent(tally.noFunds, tally.withdrawals)})`, `${tally.noRights} (${percent(tally.noRights, tally.withdrawals)})`, String(tally.unreached),
     String(tally.otherFail), String(tally.unknown), String(tally.overdrawn), String(tally.diverged), String(tally.notOk), `${(tally.wallMs / 1000).toFixed(1)} s`,
   ]);
 }
 
 console.log(`escrow: ${values.seeds} seeds from root ${values.root}, ${values.mode}, heavy faults, ${constraints.contention} contention, ${constraints.opsMax} ops`);
-const header = ['strategy', 'runs', 'withdrawals', 'applied', 'refused: funds', 'refused: rights out of reach', 'other fail', 'unknown', 'overdrawn runs', 'diverged runs', 'verdict not ok', 'wall'];
+const header = ['strategy', 'runs', 'withdrawals', 'applied', 'refused: funds', 'refused: rights', 'of which out of reach', 'other fail', 'unknown', 'overdrawn runs', 'diverged runs', 'verdict not ok', 'wall'];
 console.log(table([header, ...rows]));

@@ -5,9 +5,9 @@
 // available; a withdrawal checks only what this branch has heard, so two partitioned branches can
 // overdraw together. The `escrow` variant spends only what this branch holds rights to: its share of
 // the initial balance, what was deposited through it, and what peers granted it (escrow.ts). When its
-// rights fall short it asks its peers for theirs over RequestRights; a peer it cannot reach makes the
-// withdrawal fail with ABORTED (definite: nothing was or will be applied). Transfers need
-// coordination: refused.
+// rights fall short it asks its peers for theirs over RequestRights; when they still fall short of a
+// balance that would cover the withdrawal (a peer out of reach, or none with rights to spare), it
+// fails with ABORTED (definite: nothing was or will be applied). Transfers need coordination: refused.
 // Try it: `npx faultline run --seed 1 --mode sim --strategy crdt:escrow --faults heavy`.
 import { status } from '@grpc/grpc-js';
 import type { Operation, Reply } from '../decide.js';
@@ -117,9 +117,11 @@ export function crdtStrategy(dependencies: StrategyDependencies & CrdtOptions): 
   }
 
   /**
-   * Escrow's withdrawal once its own rights fell short: asks the peers for theirs, then decides. When
-   * every peer answered and the rights still fall short, the money is not there to spare (applied:
-   * false); when a peer could not be asked, ABORTED, remembered for the request id.
+   * Escrow's withdrawal once its own rights fell short: asks the peers for theirs, then decides. A
+   * balance (as this branch knows it) below the amount is applied: false, as under every strategy;
+   * a balance that covers it with rights that still do not is ABORTED, remembered for the request id:
+   * a peer could not be reached, or could not spare enough (its rights spent, or its deposits not
+   * yet acked by every branch).
    */
   async function withdrawWithRights(account: string, amount: number, context: OperationContext): Promise<Reply> {
     const unreached = await gatherRights(gathering, account, amount, context.requestId, context.deadline);
@@ -127,8 +129,8 @@ export function crdtStrategy(dependencies: StrategyDependencies & CrdtOptions): 
     if (state.balance < amount) return insufficient(state, context);
     const held = rights(account);
     if (held >= amount) return withdrawNow(account, amount, context);
-    if (unreached.length === 0) return insufficient(state, context);
-    const details = `escrow: ${self} holds rights to ${Math.max(0, held)} of ${account}'s ${state.balance} and could not reach ${unreached.join(', ')} for more`;
+    const why = unreached.length > 0 ? `could not reach ${unreached.join(', ')} for more` : 'its peers could not spare the rest';
+    const details = `escrow: ${self} holds rights to ${Math.max(0, held)} of ${account}'s ${state.balance} and ${why}`;
     const refusal: RememberedRefusal = { refused: { code: status.ABORTED, details } };
     store.commit(self, context.requestId, [], JSON.stringify(refusal));
     throw statusError(status.ABORTED, details);

@@ -102,8 +102,9 @@ function grantKey(request: RightsRequest): string {
 
 /**
  * The giver's side, in one transaction: grants `requester` what it can spare of what it asks (its
- * unused rights at most, less its deposits some peer has not acked), adds it to its grant row, and remembers the answer under the request's
- * key, so a repeated request gets the same answer and moves nothing. Returns the new row, when one was written.
+ * unused rights at most, less its deposits some peer has not acked), adds it to its grant row, and
+ * remembers the answer under the request's key, so a repeated request gets the same answer and moves
+ * nothing. Returns the answer, and whether a new total was logged for the peers.
  */
 export function grantRights(
   store: Store, names: TotalNames, self: string, branches: readonly string[], request: RightsRequest,
