@@ -199,7 +199,7 @@ const declarations: Record<Strategy, StrategyDeclaration> = {
     claims: { ...crdtClaims, nonNegative: true },
     propagation: 'durable-log',
     replicaDedup: true,
-    idea: 'crdt, where a branch spends only its share of the balance (escrow): never negative, at the cost of refusals',
+    idea: 'crdt, where a branch spends only what it holds rights to (escrow), asking its peers for theirs when short: never negative, at the cost of refusals',
     base: 'crdt',
     ...pointReads,
     totalsPerBranch: true,

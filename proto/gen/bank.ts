@@ -298,6 +298,26 @@ export interface PointAnswers {
   answers: PointAnswer[];
 }
 
+export interface RightsRequest {
+  /** The asking branch, and its idempotency key for this request: asked again, the peer answers the same. */
+  requester: string;
+  requestId: string;
+  account: string;
+  /** The cents of rights the requester lacks; the peer grants at most this many. */
+  amount: number;
+  /** The requester's epoch: a peer of another epoch refuses (FAILED_PRECONDITION). */
+  epoch: number;
+}
+
+/**
+ * The peer's grants to the requester on this account: granted now, and every grant so far (a total
+ * that only grows, so an old or repeated reply never moves rights twice).
+ */
+export interface RightsReply {
+  granted: number;
+  total: number;
+}
+
 export interface SnapshotRequest {
 }
 
@@ -3798,6 +3818,228 @@ export const PointAnswers: MessageFns<PointAnswers> = {
   },
 };
 
+function createBaseRightsRequest(): RightsRequest {
+  return { requester: "", requestId: "", account: "", amount: 0, epoch: 0 };
+}
+
+export const RightsRequest: MessageFns<RightsRequest> = {
+  encode(message: RightsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requester !== "") {
+      writer.uint32(10).string(message.requester);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.account !== "") {
+      writer.uint32(26).string(message.account);
+    }
+    if (message.amount !== 0) {
+      writer.uint32(32).int64(message.amount);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(40).uint64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RightsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRightsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requester = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.amount = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RightsRequest {
+    return {
+      requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      amount: isSet(object.amount) ? globalThis.Number(object.amount) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: RightsRequest): unknown {
+    const obj: any = {};
+    if (message.requester !== "") {
+      obj.requester = message.requester;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.amount !== 0) {
+      obj.amount = Math.round(message.amount);
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RightsRequest>): RightsRequest {
+    return RightsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RightsRequest>): RightsRequest {
+    const message = createBaseRightsRequest();
+    message.requester = object.requester ?? "";
+    message.requestId = object.requestId ?? "";
+    message.account = object.account ?? "";
+    message.amount = object.amount ?? 0;
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
+};
+
+function createBaseRightsReply(): RightsReply {
+  return { granted: 0, total: 0 };
+}
+
+export const RightsReply: MessageFns<RightsReply> = {
+  encode(message: RightsReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.granted !== 0) {
+      writer.uint32(8).int64(message.granted);
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int64(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RightsReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRightsReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.granted = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RightsReply {
+    return {
+      granted: isSet(object.granted) ? globalThis.Number(object.granted) : 0,
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+    };
+  },
+
+  toJSON(message: RightsReply): unknown {
+    const obj: any = {};
+    if (message.granted !== 0) {
+      obj.granted = Math.round(message.granted);
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RightsReply>): RightsReply {
+    return RightsReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RightsReply>): RightsReply {
+    const message = createBaseRightsReply();
+    message.granted = object.granted ?? 0;
+    message.total = object.total ?? 0;
+    return message;
+  },
+};
+
 function createBaseSnapshotRequest(): SnapshotRequest {
   return {};
 }
@@ -4774,6 +5016,19 @@ export const BranchService = {
     responseSerialize: (value: PointAnswers): Buffer => Buffer.from(PointAnswers.encode(value).finish()),
     responseDeserialize: (value: Buffer): PointAnswers => PointAnswers.decode(value),
   },
+  /**
+   * Escrow (crdt:escrow): a branch whose rights to an account do not cover a withdrawal asks a peer
+   * for some of that peer's unused rights. The peer grants what it can spare, durably, before replying.
+   */
+  requestRights: {
+    path: "/faultline.bank.v1.Branch/RequestRights" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RightsRequest): Buffer => Buffer.from(RightsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RightsRequest => RightsRequest.decode(value),
+    responseSerialize: (value: RightsReply): Buffer => Buffer.from(RightsReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RightsReply => RightsReply.decode(value),
+  },
   /** Admin: every account's balance and version, and the applied idempotency keys. */
   snapshot: {
     path: "/faultline.bank.v1.Branch/Snapshot" as const,
@@ -4824,6 +5079,11 @@ export interface BranchServer extends UntypedServiceImplementation {
    * branch asks in one turn of its event loop travels in one message, answered in one message.
    */
   point: handleBidiStreamingCall<PointCalls, PointAnswers>;
+  /**
+   * Escrow (crdt:escrow): a branch whose rights to an account do not cover a withdrawal asks a peer
+   * for some of that peer's unused rights. The peer grants what it can spare, durably, before replying.
+   */
+  requestRights: handleUnaryCall<RightsRequest, RightsReply>;
   /** Admin: every account's balance and version, and the applied idempotency keys. */
   snapshot: handleUnaryCall<SnapshotRequest, SnapshotReply>;
   /**
@@ -4983,6 +5243,25 @@ export interface BranchClient extends Client {
   point(): ClientDuplexStream<PointCalls, PointAnswers>;
   point(options: Partial<CallOptions>): ClientDuplexStream<PointCalls, PointAnswers>;
   point(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<PointCalls, PointAnswers>;
+  /**
+   * Escrow (crdt:escrow): a branch whose rights to an account do not cover a withdrawal asks a peer
+   * for some of that peer's unused rights. The peer grants what it can spare, durably, before replying.
+   */
+  requestRights(
+    request: RightsRequest,
+    callback: (error: ServiceError | null, response: RightsReply) => void,
+  ): ClientUnaryCall;
+  requestRights(
+    request: RightsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RightsReply) => void,
+  ): ClientUnaryCall;
+  requestRights(
+    request: RightsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RightsReply) => void,
+  ): ClientUnaryCall;
   /** Admin: every account's balance and version, and the applied idempotency keys. */
   snapshot(
     request: SnapshotRequest,

@@ -2,7 +2,7 @@
 // propagation both ways, and the admin operations Snapshot and Reset. The gRPC server (server.ts)
 // only translates calls into these. Try it: `const branch = new Branch(config, store, log); branch.start()`.
 import { status } from '@grpc/grpc-js';
-import type { NodeStats, ResetReply, ResetRequest, SnapshotReply } from '../../../proto/index.js';
+import type { NodeStats, ResetReply, ResetRequest, RightsReply, RightsRequest, SnapshotReply } from '../../../proto/index.js';
 import { strategyDeclaration } from '../../plan/index.js';
 import type { BaseStrategy } from '../../plan/index.js';
 import { channelOptions } from '../../../proto/index.js';
@@ -26,6 +26,7 @@ import type { ReplicaPolicy, Store } from './store.js';
 import { lockFreeStrategy } from './strategies/lock-free.js';
 import { lockStrategy } from './strategies/lock.js';
 import { crdtStrategy, foldedAccount, isTotalName, withTotals } from './strategies/crdt.js';
+import { askForRights, isRightsName } from './strategies/escrow.js';
 import { queryReader } from './strategies/reads.js';
 import type { QueryReader } from './strategies/reads.js';
 import type { Strategy, StrategyDependencies } from './strategies/types.js';
@@ -40,6 +41,8 @@ export const dedupPurgeRowsMax = 5_000;
 interface StrategyContext {
   branches: readonly string[];
   escrow: boolean;
+  /** Escrow's RequestRights to a peer, over that peer's client. */
+  askPeer: (peer: string, request: RightsRequest, deadline: number) => Promise<RightsReply>;
 }
 
 const strategies: Record<BaseStrategy, (dependencies: StrategyDependencies, context: StrategyContext) => Strategy> = {
@@ -59,9 +62,13 @@ export class Branch {
   readonly query: QueryReader;
   /** crdt keeps each account as totals per branch: Snapshot and Reset fold and unfold them. */
   private readonly crdt: boolean;
+  /** crdt:escrow also keeps rights rows per pair of branches (strategies/escrow.ts). */
+  private readonly escrow: boolean;
   private readonly leases: LeaseTable;
   private readonly replication: Replication;
-  private readonly remotePoints = new Map<string, { client: BranchStub; point: RemotePoint }>();
+  private readonly remotePoints = new Map<string, RemotePoint>();
+  /** One client per peer this branch calls (its serialization points, escrow's requests for rights). */
+  private readonly peerClients = new Map<string, BranchStub>();
   private readonly incoming = new Set<PropagateCall>();
   private readonly incomingPoints = new Set<IncomingPointStream>();
   private readonly branches: string[];
@@ -93,9 +100,11 @@ export class Branch {
       epoch, stats: this.stats, random: this.random, bug: config.bug, clock,
     };
     this.crdt = declaration.totalsPerBranch === true;
-    this.strategy = strategies[declaration.base](dependencies, { branches: this.branches, escrow: declaration.escrow === true });
+    this.escrow = declaration.escrow === true;
+    const askPeer = (peer: string, request: RightsRequest, deadline: number): Promise<RightsReply> => askForRights(this.peerClient(peer), request, deadline);
+    this.strategy = strategies[declaration.base](dependencies, { branches: this.branches, escrow: this.escrow, askPeer });
     // A new crdt store holds every branch's totals beside each account, at 0, before anything is written.
-    if (this.crdt && store.created) store.reset(withTotals(store.accounts(), this.branches), store.epoch());
+    if (this.crdt && store.created) store.reset(withTotals(store.accounts(), this.branches, this.escrow), store.epoch());
     this.query = queryReader(
       { store, clock, reads: declaration.reads, cache: declaration.cache, bug: config.bug },
       (account, context) => this.strategy.query(account, context),
@@ -152,11 +161,10 @@ export class Branch {
     this.replication.close();
     for (const call of this.incomingPoints) refuseStream(call, status.UNAVAILABLE, 'the branch is stopping');
     this.incomingPoints.clear();
-    for (const { client, point } of this.remotePoints.values()) {
-      point.close();
-      client.close();
-    }
+    for (const point of this.remotePoints.values()) point.close();
     this.remotePoints.clear();
+    for (const client of this.peerClients.values()) client.close();
+    this.peerClients.clear();
   }
 
   /** Where operations on these accounts are serialized: this branch itself, or a peer over gRPC. */
@@ -169,13 +177,28 @@ export class Branch {
     if (point === this.config.id) return this.sequencer;
     let remote = this.remotePoints.get(point);
     if (remote === undefined) {
-      const peer = this.config.peers.find((entry) => entry.id === point);
-      if (peer === undefined) throw new Error(`pointFor: ${point} is not a peer`);
-      const client = this.runtime.transport.branchClient(peer.address, channelOptions);
-      remote = { client, point: new RemotePoint(client, this.config.id, this.stats, this.runtime.clock) };
+      remote = new RemotePoint(this.peerClient(point), this.config.id, this.stats, this.runtime.clock);
       this.remotePoints.set(point, remote);
     }
-    return remote.point;
+    return remote;
+  }
+
+  /** The client of a peer's Branch service, made on first use and kept until the branch stops. */
+  peerClient(id: string): BranchStub {
+    let client = this.peerClients.get(id);
+    if (client === undefined) {
+      const peer = this.config.peers.find((entry) => entry.id === id);
+      if (peer === undefined) throw new Error(`peerClient: ${id} is not a peer`);
+      client = this.runtime.transport.branchClient(peer.address, channelOptions);
+      this.peerClients.set(id, client);
+    }
+    return client;
+  }
+
+  /** A peer's RequestRights: what this branch's strategy grants, or UNIMPLEMENTED when it moves no rights. */
+  grantRights(request: RightsRequest): RightsReply {
+    if (this.strategy.grantRights === undefined) throw statusError(status.UNIMPLEMENTED, `${this.config.strategy} moves no rights between branches`);
+    return this.strategy.grantRights(request);
   }
 
   receive(call: PropagateCall): void {
@@ -225,7 +248,7 @@ export class Branch {
     this.replication.stop();
     for (const call of this.incoming) refuseStream(call, status.FAILED_PRECONDITION, 'the branch was reset');
     this.incoming.clear();
-    this.store.reset(this.crdt ? withTotals(request.accounts, this.branches) : request.accounts, request.epoch);
+    this.store.reset(this.crdt ? withTotals(request.accounts, this.branches, this.escrow) : request.accounts, request.epoch);
     clearStats(this.stats);
     // After the streams stopped and before they start: no draw of the old run lands in the new one.
     this.random.reseed(request.seed === '' ? this.config.seed : request.seed);
@@ -233,12 +256,16 @@ export class Branch {
     return { epoch: request.epoch };
   }
 
-  /** Every account and applied key; crdt's totals folded into their accounts, as the customers see them. */
+  /**
+   * Every account and applied key; crdt's totals folded into their accounts, as the customers see them,
+   * and escrow's grants of rights (no customer's request) left out.
+   */
   private ledger(): Pick<SnapshotReply, 'accounts' | 'applied'> {
     if (!this.crdt) return { accounts: this.store.accounts(), applied: this.store.appliedKeys() };
     const accounts = this.store.accounts().filter((state) => !isTotalName(state.account))
       .map((state) => foldedAccount(this.store, state.account, this.branches) ?? state);
-    const applied = this.store.appliedKeys().map((key) => ({ ...key, account: key.account.split('.crdt.')[0] ?? key.account }));
+    const applied = this.store.appliedKeys().filter((key) => !isRightsName(key.account))
+      .map((key) => ({ ...key, account: key.account.split('.crdt.')[0] ?? key.account }));
     return { accounts, applied };
   }
 

@@ -1,9 +1,10 @@
 // The crdt strategy on real `faultline node` processes: every operation answered locally, totals per
-// branch folded into balances, transfers refused, and escrow's refusal of what another branch holds.
+// branch folded into balances, transfers refused, and escrow's rights asked of a peer over gRPC:
+// granted while it answers, refused (ABORTED) once it is gone.
 // Run: `npx vitest run lab/systems/bank/crdt.test.ts`.
 import { status } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, codeOf, deposit, removeDirectory, snapshot, startTestNode, stopAllTestNodes, temporaryDirectory } from './_testing/support.js';
+import { call, codeOf, deposit, freePorts, removeDirectory, snapshot, startTestNode, stopAllTestNodes, temporaryDirectory } from './_testing/support.js';
 
 const directories: string[] = [];
 
@@ -33,4 +34,29 @@ describe('crdt on one node', () => {
     expect(state.accounts).toEqual([{ account: 'a1', balance: 90, version: 2 }]);
     expect(state.applied.map((key) => key.account)).toEqual(['a1', 'a1']);
   });
+});
+
+describe('crdt:escrow on two nodes', () => {
+  it('spends beyond its share with rights a peer grants over RequestRights, and refuses with ABORTED once the peer is gone', async () => {
+    const ports = await freePorts(2);
+    const nodes = await Promise.all(['b1', 'b2'].map((id, index) => {
+      const dataDir = temporaryDirectory();
+      directories.push(dataDir);
+      const other = 1 - index;
+      return startTestNode({ id, strategy: 'crdt:escrow', dataDir, port: ports[index]!, accounts: 'a1=100', peers: `b${other + 1}=127.0.0.1:${ports[other]}` });
+    }));
+    const [b1, b2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const withdraw = (amount: number, requestId: string) => call(b1.client, b1.client.withdraw, { clientId: 'test', requestId, account: 'a1', amount });
+    // b1's share is 50: the other 30 are b2's, granted on request.
+    expect(await withdraw(80, 'w1')).toEqual({ applied: true, balance: 20, version: 1 });
+    const plain = call(b2.client, b2.client.requestRights, { requester: 'b1', requestId: 'x', account: 'a1', amount: 1, epoch: 7 });
+    expect(await codeOf(plain)).toBe(status.FAILED_PRECONDITION);
+    await b2.stop();
+    expect(await codeOf(withdraw(10, 'w2'))).toBe(status.ABORTED);
+    // Asked again, the same request is refused again: a definite refusal never applies later.
+    expect(await codeOf(withdraw(10, 'w2'))).toBe(status.ABORTED);
+    const state = await snapshot(b1);
+    expect(state.accounts).toEqual([{ account: 'a1', balance: 20, version: 1 }]);
+    expect(state.applied).toEqual([{ requestId: 'w1', account: 'a1', times: 1 }]);
+  }, 30_000);
 });

@@ -8,10 +8,10 @@ import { BranchClient } from '../../../proto/index.js';
 import type { Clock } from '../index.js';
 
 /**
- * The part of a Branch client the node itself calls: the lease calls, and the Point and Propagate
- * streams. grpc-js's generated client is one; the simulator's delivers decoded messages instead.
+ * The part of a Branch client the node itself calls: the lease calls, the Point and Propagate
+ * streams, and escrow's RequestRights. grpc-js's generated client is one; the simulator's delivers decoded messages instead.
  */
-export type BranchStub = Pick<BranchClient, 'acquire' | 'commit' | 'release' | 'point' | 'propagate' | 'close'>;
+export type BranchStub = Pick<BranchClient, 'acquire' | 'commit' | 'release' | 'point' | 'propagate' | 'requestRights' | 'close'>;
 
 export interface Transport {
   /** A client of the Branch service at `address` (a peer's own, or in the lab its link's proxy). */

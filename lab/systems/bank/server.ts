@@ -10,7 +10,7 @@ import { BranchService } from '../../../proto/index.js';
 import type {
   AcquireReply, AcquireRequest, BranchServer, CommitReply, CommitRequest, CompareAndSetReply, CompareAndSetRequest,
   DepositReply, DepositRequest, PointAnswers, PointCalls, PropagateAck, PropagateMessage, QueryReply, QueryRequest, ReadReply, ReadRequest,
-  ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, SnapshotReply, SnapshotRequest, TransferReply,
+  ReleaseReply, ReleaseRequest, ResetReply, ResetRequest, RightsReply, RightsRequest, SnapshotReply, SnapshotRequest, TransferReply,
   TransferRequest, WatchReply, WatchRequest, WithdrawReply, WithdrawRequest,
 } from '../../../proto/index.js';
 import type { Branch } from './branch.js';
@@ -248,6 +248,9 @@ export function branchHandlers(branch: Branch, recorder: CallRecorder): BranchSe
     },
     compareAndSet: function compareAndSet(call: ServerUnaryCall<CompareAndSetRequest, CompareAndSetReply>, callback: sendUnaryData<CompareAndSetReply>) {
       return answer(context, call, callback, () => sequencer.compareAndSet(call.request, pointContext(clock, call)));
+    },
+    requestRights: function requestRights(call: ServerUnaryCall<RightsRequest, RightsReply>, callback: sendUnaryData<RightsReply>) {
+      return answer(context, call, callback, () => branch.grantRights(call.request));
     },
     snapshot: function snapshot(call: ServerUnaryCall<SnapshotRequest, SnapshotReply>, callback: sendUnaryData<SnapshotReply>) {
       return answer(context, call, callback, () => branch.snapshot());

@@ -421,6 +421,15 @@ export class Store {
     return this.tail.slice(start, start + limit).map((row) => row.entry);
   }
 
+  /**
+   * The log rows after `sequence` as the table holds them, the open group's included (logAfter reads
+   * only committed ones): escrow reads its deposits that some peer has not acked yet.
+   */
+  loggedAfter(sequence: number): LogEntry[] {
+    const rows = this.statements.logFrom.all(sequence) as { sequence: number; key: string; request_id: string; payload: string }[];
+    return rows.map((row) => ({ sequence: row.sequence, key: row.key, requestId: row.request_id, updates: JSON.parse(row.payload) as Update[] }));
+  }
+
   cursor(peer: string): number {
     const row = this.statements.cursor.get(peer) as { acked_sequence: number } | undefined;
     return row?.acked_sequence ?? 0;
@@ -536,6 +545,7 @@ function prepare(db: Database.Database) {
     rollbackTo: db.prepare('ROLLBACK TO change'),
     deleteLog: db.prepare('DELETE FROM log WHERE sequence <= ?'),
     logAll: db.prepare('SELECT sequence, key, request_id, payload FROM log ORDER BY sequence'),
+    logFrom: db.prepare('SELECT sequence, key, request_id, payload FROM log WHERE sequence > ? ORDER BY sequence'),
     cursor: db.prepare('SELECT acked_sequence FROM cursors WHERE peer = ?'),
     setCursor: db.prepare(`INSERT INTO cursors (peer, acked_sequence) VALUES (?, ?)
       ON CONFLICT (peer) DO UPDATE SET acked_sequence = MAX(acked_sequence, excluded.acked_sequence)`),

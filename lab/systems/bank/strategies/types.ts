@@ -1,5 +1,5 @@
 // The one interface every strategy implements, and what a strategy may use of its branch.
-import type { NodeStats } from '../../../../proto/index.js';
+import type { NodeStats, RightsReply, RightsRequest } from '../../../../proto/index.js';
 import type { Clock } from '../../index.js';
 import type { BugName } from '../config.js';
 import type { Operation, Reply } from '../decide.js';
@@ -20,6 +20,8 @@ export interface Strategy {
   /** Deposit, withdraw or transfer; the reply as the customer RPC returns it. */
   execute(operation: Operation, context: OperationContext): Promise<Reply>;
   query(account: string, context: OperationContext): Promise<AccountRecord>;
+  /** A peer asks for some of this branch's rights to spend an account (crdt:escrow only; others have none). */
+  grantRights?(request: RightsRequest): RightsReply;
 }
 
 export interface StrategyDependencies {
