@@ -12,7 +12,7 @@ import { propertyLimits, SuiteRuns, suiteSeed } from './_testing/support.js';
 import { simPool, simSuiteRuns } from './_testing/sim.js';
 import { defaultPlanConstraints, runSeeds } from '../lab/plan/index.js';
 import type { PlanConstraints } from '../lab/plan/index.js';
-import { checkNonNegative } from '../models/index.js';
+import { checkNonNegative, measureStaleness } from '../models/index.js';
 
 const seed = suiteSeed();
 const constraints = { ...defaultPlanConstraints, opsMax: 60, faults: 'heavy' as const };
@@ -110,5 +110,36 @@ describe('sim: the read-after-write workload reads a cut-off replica back (fixed
     const point = await judged('lock-free');
     expect(point.consistency?.staleness.staleReads).toBe(0);
     expect(point.consistency?.rung).toBe('linearizable');
+  }, suiteMsMax);
+});
+
+describe('sim: the read-after-write workload reads an isolated replica back right after the heal (fixed seed: root 7, run 14)', () => {
+  // Run 14 of root 7 (read-after-write, heavy faults, 40 ops) has one partition: b5 isolated, with its
+  // clients, for step 5; b4 stays killed across the heal, so the lab goes on at once and b5's replica
+  // has not caught up yet (its stream comes back after a backoff). Nobody can read at b5 while it is
+  // cut off; in step 6 every client reads back there what was written during the isolation.
+  const seeds = runSeeds(7, 14);
+  const plan = planFor(seeds.plan, '0', { ...defaultPlanConstraints, opsMax: 40, faults: 'heavy', workload: 'read-after-write' });
+
+  test('every read of the step after the heal goes to the isolated branch, and replica reads are caught stale there', async () => {
+    const partitions = plan.faultSchedule.filter((step) => step.fault.kind === 'partition');
+    expect(partitions.map(({ fault, atStep, healAtStep }) => ({ fault: fault.kind === 'partition' ? `${fault.mode} ${fault.from.join(',')}` : '', atStep, healAtStep })))
+      .toEqual([{ fault: 'isolate b5', atStep: 5, healAtStep: 6 }]);
+    const afterHeal = plan.workload.steps[6] ?? [];
+    expect(afterHeal.length).toBeGreaterThan(1);
+    expect(afterHeal.every((op) => op.f === 'query' && op.branch === 'b5')).toBe(true);
+    const pool = simPool('lock-free:reads=local');
+    try {
+      const { result } = await trial(plan, seeds, { pool, limits: {}, artifactsRoot: null, shrink: false });
+      const { stale } = measureStaleness(result.history);
+      // The history's invocations come in the plan's order, step by step: which step each stale read was in.
+      const stepOf = plan.workload.steps.flatMap((ops, step) => ops.map(() => step));
+      const invoked = result.history.filter((event) => event.type === 'invoke').map((event) => event.index);
+      expect(stale.length).toBeGreaterThan(0);
+      expect(stale.map((read) => stepOf[invoked.indexOf(read.index)])).toEqual(stale.map(() => 6));
+      expect(result.verdict, propertyFailure(result)).toBe('ok');
+    } finally {
+      await pool.close();
+    }
   }, suiteMsMax);
 });
