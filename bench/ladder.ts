@@ -64,11 +64,12 @@ const subjects = ladder.filter((subject) => values.only === undefined || values.
 const hasPartition = (plan: Plan): boolean => plan.faultSchedule.some((step) => step.fault.kind === 'partition');
 
 /**
- * Whether a partition of the plan could make a replica read stale at all: for two steps in a row (a
- * write in one, its read in the next; the lab lets the streams come back before the step after the
- * last heal) it cuts the serialization point's link to a branch whose clients still reach it, while
- * some client still reaches the point, and neither is killed or paused. A one-way cut from another
- * branch, or isolating the point, cannot.
+ * Whether a partition of the plan cuts a replica off while it can be read: for two steps in a row (a
+ * write in one, its read in the next) it cuts the serialization point's link to a branch whose
+ * clients still reach it, while some client still reaches the point, and neither is killed or paused.
+ * A one-way cut from another branch, or isolating the point, cannot. (A replica can also lag right
+ * after a heal, until its stream reconnects: the read-after-write workload reads there too, so
+ * partitions outside this set, isolates of a replica above all, show stale reads as well.)
  */
 function cutsReplicaOff(plan: Plan): boolean {
   const { branches } = plan.workload;
