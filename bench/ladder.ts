@@ -5,13 +5,15 @@
 // session guarantees broken, and whether the verdict matches what the strategy declares (ok for the
 // honest ones, illegal for the planted bug). The workload is read-after-write by default (each step's
 // writes read back at other branches just after, across a partition while one is in force, where
-// replica reads show their lag); `--workload mixed` runs the generator's default mix.
-// Run: npm run bench:ladder [-- --seeds 20 --root 1 --mode sim|real --ops 100 --contention low|high --accounts 4
-//        --workload read-after-write|mixed --only lock,lock-free]
+// replica reads show their lag, and read back again where a partition cut them off right after it heals);
+// `--workload mixed` runs the generator's default mix. `--roots 1-5` runs the seeds of several roots;
+// `--misses` lists, per subject, the partitioned seeds without a stale read and their faults.
+// Run: npm run bench:ladder [-- --seeds 20 --root 1 | --roots 1-5 --mode sim|real --ops 100 --contention low|high
+//        --accounts 4 --workload read-after-write|mixed --only lock,lock-free --misses]
 import { parseArgs } from 'node:util';
 import { checkConvergence, checkNonNegative } from '../models/index.js';
 import { planFor } from '../lab/gen/index.js';
-import { bankWorkloads, defaultPlanConstraints, runSeeds, strategyDeclaration } from '../lab/plan/index.js';
+import { bankWorkloads, defaultPlanConstraints, describeFault, runSeeds, strategyDeclaration } from '../lab/plan/index.js';
 import type { BankWorkload, Bug, Plan, PlanConstraints, Strategy } from '../lab/plan/index.js';
 import type { RunResult } from '../lab/report/index.js';
 import { percentile, table } from '../lab/report/index.js';
@@ -21,9 +23,9 @@ import type { RunMode } from '../lab/run/index.js';
 
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '20' }, root: { type: 'string', default: '1' }, mode: { type: 'string', default: 'sim' },
+    seeds: { type: 'string', default: '20' }, root: { type: 'string', default: '1' }, roots: { type: 'string' }, mode: { type: 'string', default: 'sim' },
     ops: { type: 'string', default: '100' }, only: { type: 'string' }, contention: { type: 'string', default: 'low' }, accounts: { type: 'string', default: '4' },
-    workload: { type: 'string', default: 'read-after-write' },
+    workload: { type: 'string', default: 'read-after-write' }, misses: { type: 'boolean', default: false },
   },
 });
 const mode = values.mode as RunMode;
@@ -33,7 +35,13 @@ const constraints: PlanConstraints = {
   ...defaultPlanConstraints, opsMax: Number(values.ops), accountsMax: Number(values.accounts), faults: 'heavy', contention: values.contention === 'high' ? 'high' : 'low',
   ...(workload === 'mixed' ? {} : { workload }),
 };
-const root = Number(values.root);
+/** `--roots 1-5` (or one root, `--root 1`): the roots whose first `--seeds` runs each subject makes. */
+function rootsOf(text: string): number[] {
+  const [first, last = first] = text.split('-').map(Number);
+  if (first === undefined || last === undefined || !Number.isInteger(first) || !Number.isInteger(last) || last < first) throw new Error(`--roots must be N or N-M, not ${text}`);
+  return Array.from({ length: last - first + 1 }, (_, offset) => first + offset);
+}
+const roots = rootsOf(values.roots ?? values.root);
 const seedCount = Number(values.seeds);
 
 interface Subject { strategy: Strategy; bug?: Bug; expect: 'ok' | 'caught' }
@@ -56,11 +64,12 @@ const subjects = ladder.filter((subject) => values.only === undefined || values.
 const hasPartition = (plan: Plan): boolean => plan.faultSchedule.some((step) => step.fault.kind === 'partition');
 
 /**
- * Whether a partition of the plan could make a replica read stale at all: for two steps in a row (a
- * write in one, its read in the next; the lab lets the streams come back before the step after the
- * last heal) it cuts the serialization point's link to a branch whose clients still reach it, while
- * some client still reaches the point, and neither is killed or paused. A one-way cut from another
- * branch, or isolating the point, cannot.
+ * Whether a partition of the plan cuts a replica off while it can be read: for two steps in a row (a
+ * write in one, its read in the next) it cuts the serialization point's link to a branch whose
+ * clients still reach it, while some client still reaches the point, and neither is killed or paused.
+ * A one-way cut from another branch, or isolating the point, cannot. (A replica can also lag right
+ * after a heal, until its stream reconnects: the read-after-write workload reads there too, so
+ * partitions outside this set, isolates of a replica above all, show stale reads as well.)
  */
 function cutsReplicaOff(plan: Plan): boolean {
   const { branches } = plan.workload;
@@ -80,15 +89,19 @@ function cutsReplicaOff(plan: Plan): boolean {
   });
 }
 
-async function runs(subject: Subject): Promise<{ plan: Plan; result: RunResult }[]> {
+interface Outcome { root: number; index: number; plan: Plan; result: RunResult }
+
+async function runs(subject: Subject): Promise<Outcome[]> {
   const pool = new ClusterPool({ mode, strategy: subject.strategy, bug: subject.bug, proxy: 'embedded', reuse: true, announce: () => undefined });
-  const out: { plan: Plan; result: RunResult }[] = [];
+  const out: Outcome[] = [];
   try {
-    for (let index = 0; index < seedCount; index += 1) {
-      const seeds = runSeeds(root, index);
-      const plan = planFor(seeds.plan, '0', constraints);
-      const { result } = await trial(plan, seeds, { pool, limits: {}, artifactsRoot: null, shrink: false });
-      out.push({ plan, result });
+    for (const root of roots) {
+      for (let index = 0; index < seedCount; index += 1) {
+        const seeds = runSeeds(root, index);
+        const plan = planFor(seeds.plan, '0', constraints);
+        const { result } = await trial(plan, seeds, { pool, limits: {}, artifactsRoot: null, shrink: false });
+        out.push({ root, index, plan, result });
+      }
     }
   } finally {
     await pool.close();
@@ -96,14 +109,21 @@ async function runs(subject: Subject): Promise<{ plan: Plan; result: RunResult }
   return out;
 }
 
+/** A partitioned seed without a stale read, and its faults: what `--misses` prints. */
+function missLine({ root, index, plan }: Outcome): string {
+  const faults = plan.faultSchedule.map(({ atStep, healAtStep, fault }) => `[${atStep},${healAtStep}) ${describeFault(fault)}`);
+  return `  root ${root} run ${index}: ${plan.workload.branches.length} branches, ${plan.workload.clients} clients, ${plan.workload.steps.length} steps; ${faults.join('; ')}`;
+}
+
 const rows: string[][] = [];
+const misses: string[] = [];
 const started = performance.now();
 for (const subject of subjects) {
   const results = await runs(subject);
   const rungs = new Map<string, number>();
   for (const { result } of results) rungs.set(result.consistency?.rung ?? 'lab failed', (rungs.get(result.consistency?.rung ?? 'lab failed') ?? 0) + 1);
   const partitioned = results.filter(({ plan }) => hasPartition(plan));
-  const hasStale = ({ result }: { result: RunResult }): boolean => (result.consistency?.staleness.staleReads ?? 0) > 0;
+  const hasStale = ({ result }: Outcome): boolean => (result.consistency?.staleness.staleReads ?? 0) > 0;
   const staleWithPartition = partitioned.filter(hasStale).length;
   const cutOff = results.filter(({ plan }) => cutsReplicaOff(plan));
   const staleCutOff = cutOff.filter(hasStale).length;
@@ -133,6 +153,8 @@ for (const subject of subjects) {
     matches ? 'yes' : 'NO',
   ]);
   process.stderr.write(`${subject.strategy}${subject.bug === undefined ? '' : ` +${subject.bug}`}: done\n`);
+  if (values.misses) misses.push(`${rows.at(-1)?.[0]}: partitioned seeds without a stale read`, ...partitioned.filter((outcome) => !hasStale(outcome)).map(missLine));
 }
-process.stdout.write(`bench:ladder, ${seedCount} seeds of root ${root}, heavy faults, workload ${workload}, ${constraints.opsMax} ops max, contention ${constraints.contention}, ${constraints.accountsMax} accounts max, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`bench:ladder, ${seedCount} seeds of root${roots.length > 1 ? `s ${roots[0]}-${roots.at(-1)}` : ` ${roots[0]}`}, heavy faults, workload ${workload}, ${constraints.opsMax} ops max, contention ${constraints.contention}, ${constraints.accountsMax} accounts max, mode ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 process.stdout.write(`${table([['strategy', 'rungs reached', 'stale reads in partitioned seeds', 'in seeds that cut a replica off', 'stale ms p99 (median/max of runs)', 'session broken', 'session claimed', 'illegal runs', 'unknown', 'overdrawn runs', 'converged', 'as declared'], ...rows])}\n`);
+if (misses.length > 0) process.stdout.write(`${misses.join('\n')}\n`);

@@ -2,7 +2,7 @@
 // turns them into a plan by taking every index modulo what exists, so any shrunk value is still a
 // valid plan (a fault never targets a branch that shrinking removed).
 import fc from 'fast-check';
-import { branchIds, linkName, partitionLinks } from '../plan/index.js';
+import { branchIds, linkName, partitionLinks, serializationPoints } from '../plan/index.js';
 import type { BranchId, Fault, FaultStep, LinkToxic, PartitionMode, PlanConstraints, PlanOp, ToxicStream, Workload } from '../plan/index.js';
 
 const balanceMax = 100;
@@ -33,6 +33,11 @@ export interface RawFault {
   split: number;
   atStep: number;
   duration: number;
+  /**
+   * The read-after-write workload's partitions only: an isolate or one-way partition cuts off one of
+   * the branches that serialize writes (Jepsen's `:primaries` target) rather than any branch.
+   */
+  atPrimary?: boolean;
 }
 
 export interface RawPlan {
@@ -80,8 +85,17 @@ function linkToxic(level: PlanConstraints['faults']): fc.Arbitrary<LinkToxic> {
   return fc.oneof(...(level === 'heavy' ? [...mild, ...harsh] : [...mild, ...harsh.slice(0, 1)]));
 }
 
-/** One fault as fast-check draws it; every system's plans draw their faults from here. */
-export function rawFault(constraints: Pick<PlanConstraints, 'faults'>): fc.Arbitrary<RawFault> {
+/**
+ * One fault as fast-check draws it; every system's plans draw their faults from here. With
+ * `aimAtPrimaries` a partition may also be aimed at the branches that serialize writes (atPrimary, one
+ * draw in two); without it the record, and so every plan drawn from it, is as it always was.
+ */
+export function rawFault(constraints: Pick<PlanConstraints, 'faults'>, aimAtPrimaries = false): fc.Arbitrary<RawFault> {
+  const fault = anyFault(constraints);
+  return aimAtPrimaries ? fc.tuple(fault, fc.boolean()).map(([raw, atPrimary]) => ({ ...raw, atPrimary })) : fault;
+}
+
+function anyFault(constraints: Pick<PlanConstraints, 'faults'>): fc.Arbitrary<RawFault> {
   const processWeight = constraints.faults === 'heavy' ? 2 : 1;
   return fc.record({
     kind: fc.oneof(
@@ -116,7 +130,9 @@ export function rawPlanArbitrary(constraints: PlanConstraints): fc.Arbitrary<Raw
   const unbiased = constraints.workload === 'read-after-write';
   return fc.record({
     steps: unbiased ? fc.noBias(steps) : steps,
-    faults: fc.array(rawFault(constraints), { maxLength: faultsMax }),
+    // Read-after-write is there to show replica lag, which a partition shows when it cuts off a branch that
+    // serializes writes from the replicas it feeds: half of its isolate and one-way partitions aim there.
+    faults: fc.array(rawFault(constraints, unbiased), { maxLength: faultsMax }),
     clients: unbiased ? fc.noBias(clients) : clients,
     branches: fc.integer({ min: constraints.branchesMin, max: constraints.branchesMax }),
     // Low contention has every account to spread over; high contention may have one.
@@ -169,8 +185,9 @@ function targetLinks(target: RawTarget, branches: BranchId[]): string[] {
   }
 }
 
-function partitionFault(raw: RawFault, branches: BranchId[]): Fault {
-  const node = branches[raw.target.node % branches.length] as BranchId;
+function partitionFault(raw: RawFault, branches: BranchId[], primaries: readonly BranchId[]): Fault {
+  const aimed = raw.atPrimary === true && raw.mode === 'one-way' && primaries.length > 0 ? primaries : branches;
+  const node = aimed[raw.target.node % aimed.length] as BranchId;
   let from: BranchId[];
   if (raw.mode === 'isolate' || raw.mode === 'one-way') from = [node];
   else if (raw.mode === 'majority') from = branches.slice(0, Math.floor(branches.length / 2));
@@ -179,8 +196,11 @@ function partitionFault(raw: RawFault, branches: BranchId[]): Fault {
   return { kind: 'partition', mode: raw.mode, from, to, links: partitionLinks(raw.mode, from, to) };
 }
 
-/** A raw fault over these nodes: indices taken modulo what exists, so it is always valid. */
-export function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {
+/**
+ * A raw fault over these nodes: indices taken modulo what exists, so it is always valid. `primaries`:
+ * the nodes that serialize writes, where a partition drawn `atPrimary` cuts (else any node).
+ */
+export function normalizeFault(raw: RawFault, branches: BranchId[], primaries: readonly BranchId[] = []): Fault {
   const node = branches[raw.target.node % branches.length] as BranchId;
   switch (raw.kind) {
     case 'kill':
@@ -188,7 +208,7 @@ export function normalizeFault(raw: RawFault, branches: BranchId[]): Fault {
     case 'pause':
       return { kind: 'pause', node };
     case 'partition':
-      return partitionFault(raw, branches);
+      return partitionFault(raw, branches, primaries);
     case 'toxic':
       return { kind: 'toxic', toxic: raw.toxic, stream: raw.stream, links: targetLinks(raw.target, branches) };
   }
@@ -220,70 +240,134 @@ function denseRawSteps(raw: RawPlan, constraints: PlanConstraints): RawOp[][] {
 interface WriteToRead {
   client: number;
   account: string;
+  /** Where it was written. */
+  branch: BranchId;
   /** The branches to read it at: across the partition it was written under, else every branch but its own. */
   readAt: BranchId[];
 }
 
+type Partition = Extract<Fault, { kind: 'partition' }>;
+
 /** The partition in force during a step (the latest applied, when several overlap), if any. */
-function partitionAt(schedule: readonly FaultStep[], step: number): Extract<Fault, { kind: 'partition' }> | undefined {
-  let found: Extract<Fault, { kind: 'partition' }> | undefined;
+function partitionAt(schedule: readonly FaultStep[], step: number): Partition | undefined {
+  let found: Partition | undefined;
   for (const entry of schedule) if (entry.fault.kind === 'partition' && entry.atStep <= step && step < entry.healAtStep) found = entry.fault;
   return found;
 }
 
 /**
- * The read-after-write shape. Clients take turns: in each step about half of them write (the other half
- * the step after), and every other client reads back, elsewhere, the account it wrote itself in the step
- * before (or, when it did not write then, one another client wrote). So every write is read at another
- * branch the moment it is acknowledged, by the writer's own session and across branches. While a
- * partition is in force, writes go to its two sides in turn and are read back on the other side, where
- * a replica that the partition cut off shows its lag; in its first step the first half of the clients
- * write and the others, a few milliseconds later, read those writes back. A raw query becomes a deposit when it writes, and
- * a write moves at most a deposit's amount, so that most withdrawals and transfers apply and give a
- * version to read.
+ * Whether a client's call to this branch can be answered during the step: an isolate cuts the isolated
+ * branch's client link, and a killed or paused branch answers nothing.
+ */
+function reachableAt(schedule: readonly FaultStep[], step: number, branch: BranchId): boolean {
+  const link = linkName('client', branch);
+  return !schedule.some(({ fault, atStep, healAtStep }) => atStep <= step && step < healAtStep
+    && (fault.kind === 'partition' ? fault.links.includes(link) : (fault.kind === 'kill' || fault.kind === 'pause') && fault.node === branch));
+}
+
+/**
+ * Where a write under a partition goes and where it is read back: its two sides in turn, the write on
+ * one and the read on the other, where a replica that the partition cut off shows its lag. A side
+ * whose clients are cut off (an isolated branch) takes no write, but is where the write is read back
+ * once the partition heals and the branch's replica must catch up.
+ */
+function partitionSides(partition: Partition, turn: number, reachable: (branch: BranchId) => boolean): [BranchId[], BranchId[]] {
+  const sides: [BranchId[], BranchId[]] = turn % 2 === 0 ? [partition.from, partition.to] : [partition.to, partition.from];
+  return sides[0].some(reachable) ? sides : [sides[1], sides[0]];
+}
+
+/**
+ * A read-after-write write: a raw query becomes a deposit, and it moves at most a deposit's amount.
+ * Under a partition it goes to a branch of the side it is on that can answer, if one can.
+ */
+function writeOp(raw: RawOp, client: number, step: number, workload: Omit<Workload, 'steps'>, sides: [BranchId[], BranchId[]] | undefined, reachable: (branch: BranchId) => boolean): { op: PlanOp; write: WriteToRead } {
+  const op = normalizeOp({ ...raw, kind: raw.kind === 'query' ? 'deposit' : raw.kind, amount: 1 + ((raw.amount - 1) % depositAmountMax) }, client, step, workload);
+  if (sides !== undefined) {
+    const answering = sides[0].filter(reachable);
+    const side = answering.length > 0 ? answering : sides[0];
+    op.branch = side[raw.branchShift % side.length] as BranchId;
+  }
+  const others = workload.branches.filter((branch) => branch !== op.branch);
+  const readAt = sides?.[1] ?? (others.length === 0 ? [op.branch] : others);
+  return { op, write: { client, account: op.f === 'transfer' ? op.from : op.account, branch: op.branch, readAt } };
+}
+
+/**
+ * A read of a write: where the write says, or, when the client can reach none of those branches now,
+ * another branch it can reach.
+ */
+function readOp(raw: RawOp, client: number, target: WriteToRead, spread: number, reachable: (branch: BranchId) => boolean, branches: readonly BranchId[]): PlanOp {
+  const readable = target.readAt.filter(reachable);
+  const anywhere = branches.filter((branch) => branch !== target.branch && reachable(branch));
+  const readAt = readable.length > 0 ? readable : anywhere.length > 0 ? anywhere : target.readAt;
+  const branch = readAt[(raw.branchShift + spread) % readAt.length] as BranchId;
+  return { f: 'query', client, branch, retries: raw.retries, account: target.account };
+}
+
+/**
+ * The read-after-write shape. Clients take turns: in each step about half of them write and the other
+ * half read back, elsewhere, the account they wrote themselves in the step before (or, when they did
+ * not write then, one another client wrote); each client writes and reads in turn. So every write is
+ * read at another branch the moment it is acknowledged, by the writer's own session and across
+ * branches. While a partition is in force, writes go to its two sides in turn (from its `from` side
+ * first) and are read back on the other side; in its first step the first half of the clients write
+ * and the others, a few milliseconds later, read those writes back. In the step after a partition
+ * heals, every client reads back a write made under it, where the partition had cut the write off:
+ * the replica there must catch up now (an isolated branch's clients could not read it before). A read
+ * that would go to a branch its client cannot reach goes to another.
  */
 function readAfterWriteSteps(rawSteps: RawOp[][], workload: Omit<Workload, 'steps'>, schedule: readonly FaultStep[]): PlanOp[][] {
   const steps: PlanOp[][] = [];
   let previous: WriteToRead[] = [];
-  let writesUnderPartition = 0;
-  let partitionBefore: Fault | undefined;
+  let underPartition: WriteToRead[] = [];
+  let partitionBefore: Partition | undefined;
+  // Whether each client writes in an ordinary step: by default in turn by parity, after that each turns over every step.
+  let turns: boolean[] = [];
   for (const rawStep of rawSteps) {
     const step = steps.length;
     const partition = partitionAt(schedule, step);
+    const reachable = (branch: BranchId): boolean => reachableAt(schedule, step, branch);
     // What was written before a partition says nothing about it: its first step's first half writes,
     // and its second half reads those writes back (the partition may last this one step).
     const partitionStarts = partition !== undefined && partition !== partitionBefore;
+    const healed = partition === undefined && partitionBefore !== undefined && underPartition.length > 0;
     partitionBefore = partition;
     const written: WriteToRead[] = [];
-    if (partitionStarts) previous = written;
+    if (partitionStarts) {
+      previous = written;
+      underPartition = written;
+    }
+    if (healed) previous = [...underPartition].reverse();
     const writers = partitionStarts ? Math.ceil(rawStep.length / 2) : 0;
+    const writes = (client: number): boolean =>
+      partitionStarts ? client < writers : previous.length === 0 || (!healed && (turns[client] ?? (step + client) % 2 === 0));
     let reader = 0;
-    steps.push(rawStep.map((raw, client) => {
-      if (partitionStarts ? client < writers : previous.length === 0 || (step + client) % 2 === 0) {
-        const sides: [BranchId[], BranchId[]] | undefined = partition === undefined ? undefined : writesUnderPartition++ % 2 === 0 ? [partition.from, partition.to] : [partition.to, partition.from];
-        const write = { ...raw, kind: raw.kind === 'query' ? 'deposit' as const : raw.kind, amount: 1 + ((raw.amount - 1) % depositAmountMax) };
-        const op = normalizeOp(write, client, step, workload);
-        if (sides !== undefined) op.branch = sides[0][raw.branchShift % sides[0].length] as BranchId;
-        const others = workload.branches.filter((branch) => branch !== op.branch);
-        const readAt = sides?.[1] ?? (others.length === 0 ? [op.branch] : others);
-        written.push({ client, account: op.f === 'transfer' ? op.from : op.account, readAt });
+    const ops = rawStep.map((raw, client) => {
+      if (writes(client)) {
+        const sides = partition === undefined ? undefined : partitionSides(partition, underPartition.length, reachable);
+        const { op, write } = writeOp(raw, client, step, workload, sides, reachable);
+        written.push(write);
+        if (partition !== undefined && !partitionStarts) underPartition.push(write);
         return op;
       }
       const target = previous.find((write) => write.client === client) ?? (previous[reader % previous.length] as WriteToRead);
-      const branch = target.readAt[(raw.branchShift + reader) % target.readAt.length] as BranchId;
       reader += 1;
-      return { f: 'query', client, branch, retries: raw.retries, account: target.account };
-    }));
+      return readOp(raw, client, target, reader - 1, reachable, workload.branches);
+    });
+    // A step where everyone wrote (nothing to read yet) or read (after a heal) leaves the turns to parity; any other turns them over.
+    turns = (previous.length === 0 && !partitionStarts) || healed ? [] : ops.map((op) => op.f === 'query');
+    if (partition === undefined) underPartition = [];
+    steps.push(ops);
     previous = [...written];
   }
   return steps;
 }
 
 /** A raw fault schedule over a workload of this many steps, in the order the faults apply. */
-function faultScheduleOf(faults: readonly RawFault[], stepCount: number, branches: BranchId[]): FaultStep[] {
+function faultScheduleOf(faults: readonly RawFault[], stepCount: number, branches: BranchId[], primaries: readonly BranchId[] = []): FaultStep[] {
   const schedule = faults.map((fault) => {
     const atStep = fault.atStep % stepCount;
-    return { atStep, healAtStep: Math.min(atStep + fault.duration, stepCount), fault: normalizeFault(fault, branches) };
+    return { atStep, healAtStep: Math.min(atStep + fault.duration, stepCount), fault: normalizeFault(fault, branches, primaries) };
   });
   schedule.sort((left, right) => left.atStep - right.atStep);
   return schedule;
@@ -296,7 +380,8 @@ export function normalize(raw: RawPlan, constraints: PlanConstraints): { workloa
   const base = { branches, accounts, clients: raw.clients };
   if ((constraints.workload ?? 'mixed') === 'read-after-write') {
     const rawSteps = denseRawSteps(raw, constraints);
-    const faultSchedule = faultScheduleOf(raw.faults, rawSteps.length, branches);
+    const primaries = serializationPoints(accounts.map((entry) => entry.account), branches);
+    const faultSchedule = faultScheduleOf(raw.faults, rawSteps.length, branches, primaries);
     return { workload: { ...base, steps: readAfterWriteSteps(rawSteps, base, faultSchedule) }, faultSchedule };
   }
   const steps = rawStepsWithin(raw, constraints).map((ops, step) => ops.map((op, client) => normalizeOp(op, client, step, base)));

@@ -46,3 +46,22 @@ export function partitionLinks(mode: 'symmetric' | 'one-way' | 'isolate' | 'majo
   if (mode === 'isolate') links.push(...from.map((node) => linkName('client', node)));
   return links;
 }
+
+/**
+ * The branch that serializes every operation on `account` in the bank: the one whose id sorts first.
+ * It grants leases (lock), answers compare-and-sets (lock-free) and replicates to the others. It is a
+ * function of the account so that it can become per-account later; with one sequencer for all
+ * accounts, a transfer's two updates are one SQLite transaction. Declared here, with the topology,
+ * because the plan generator aims the read-after-write workload's partitions at it (lab/gen).
+ */
+export function serializationPoint(account: string, branches: readonly BranchId[]): BranchId {
+  void account;
+  const first = [...branches].sort()[0];
+  if (first === undefined) throw new Error('serializationPoint: no branches');
+  return first;
+}
+
+/** The branches that serialize the writes of these accounts (the bank's primaries, in Jepsen's words). */
+export function serializationPoints(accounts: readonly string[], branches: readonly BranchId[]): BranchId[] {
+  return [...new Set(accounts.map((account) => serializationPoint(account, branches)))];
+}

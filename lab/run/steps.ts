@@ -61,8 +61,24 @@ export interface WorkloadResult {
   stepStartsMs: number[];
 }
 
-/** Heals and applies the faults due at a step boundary (every system's runner uses it); returns how many applied. */
-export async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock): Promise<number> {
+/**
+ * The settle after the last heal, as a runner that knows its steps' ops may put it off: a step that only
+ * reads races no update against the streams' return, and is what shows how far a replica that a fault
+ * cut off lags behind right after the heal (its stream comes back after a backoff). The settle then
+ * happens at the next boundary, before anything else.
+ */
+export interface SettleAfterReads {
+  /** The step about to run holds reads alone. */
+  readsOnly: boolean;
+  /** A settle put off at the boundary before, which this one owes. */
+  pending: boolean;
+}
+
+/**
+ * Heals and applies the faults due at a step boundary (every system's runner uses it); returns how many
+ * applied. `afterReads`: the bank's runner, which lets a step of reads alone go before the settle.
+ */
+export async function faultBoundary(step: number, schedule: FaultStep[], driver: Nemesis, recorder: Recorder, clock: Clock, afterReads?: SettleAfterReads): Promise<number> {
   let applied = 0;
   if (step > 0 && faultsChangeAt(step, schedule)) await clock.sleep(faultSettleMs);
   let healed = 0;
@@ -72,8 +88,13 @@ export async function faultBoundary(step: number, schedule: FaultStep[], driver:
     recorder.nemesisEvent({ type: 'stop', step, fault: entry.fault, description: describeFault(entry.fault), ...(error ? { error } : {}) });
     healed += 1;
   }
-  // The last fault just healed: the streams it broke come back before anything else happens.
-  if (healed > 0 && !faultsActiveAcross(step, schedule)) await driver.settle();
+  // The last fault just healed: the streams it broke come back before anything else happens (but a step of reads).
+  const owed = afterReads?.pending === true;
+  if (afterReads !== undefined) afterReads.pending = false;
+  if (owed || (healed > 0 && !faultsActiveAcross(step, schedule))) {
+    if (afterReads !== undefined && afterReads.readsOnly && !owed) afterReads.pending = true;
+    else await driver.settle();
+  }
   for (const [index, entry] of schedule.entries()) {
     if (entry.atStep !== step) continue;
     const error = await driver.apply(index, entry.fault);
@@ -108,12 +129,14 @@ export async function runWorkload(
     clock, ...(limits.sessions === undefined ? {} : { sessions: limits.sessions }),
     ...(limits.retrySameBranch === true ? { retrySameBranch: true } : {}),
   };
+  const afterReads: SettleAfterReads = { readsOnly: false, pending: false };
   for (const [step, ops] of plan.workload.steps.entries()) {
     if (clock.monotonicMs() - started > limits.workloadMsMax) {
       result.truncated = true;
       break;
     }
-    result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder, clock);
+    afterReads.readsOnly = ops.every((op) => op.f === 'query');
+    result.faultsApplied += await faultBoundary(step, plan.faultSchedule, driver, recorder, clock, afterReads);
     result.stepStartsMs.push(clock.monotonicMs());
     limits.atStep?.(step);
     const spacingMs = ops.length > 1 ? Math.min(issueSpacingMs, issueSpreadMsMax / (ops.length - 1)) : 0;

@@ -14,17 +14,9 @@ import type { LeaseTable } from './leases.js';
 import type { Replication } from './propagation/replication.js';
 import type { AccountRecord, Store } from './store.js';
 
-/**
- * The branch that serializes every operation on `account`: the one whose id sorts first. It is a
- * function of the account so that it can become per-account later; with one sequencer for all
- * accounts, a transfer's two updates are one SQLite transaction.
- */
-export function serializationPoint(account: string, branches: readonly string[]): string {
-  void account;
-  const first = [...branches].sort()[0];
-  if (first === undefined) throw new Error('serializationPoint: no branches');
-  return first;
-}
+// The bank's one serialization point per account is declared with the topology (lab/plan), where the
+// plan generator reads it too: the read-after-write workload aims its partitions at it.
+export { serializationPoint } from '../../plan/index.js';
 
 /** What travels with a call to a serialization point, whether it crosses the network or not. */
 export interface PointContext {
