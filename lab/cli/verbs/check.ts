@@ -49,7 +49,8 @@ table (--json: one JSON object a line, the summary last). A bad file is reported
            multi-register '{"x":0}' (default: every register nil).
 --jobs: threads at most that search partitions and files (default: the cores, ${availableParallelism()}).
         The check starts on one; a worker starts once a search or the batch has run long enough
-        to pay for it. Every partition gets the whole budget, so verdicts never depend on --jobs.
+        to pay for it, and takes the files from the end of the list. Every partition gets the
+        whole budget, so verdicts never depend on --jobs.
 --timeout-ms: time budget of each file (default: none).
 --memory-mb: estimated memory the search of one partition may take (default: half the free memory
         shared among the cores, now ${defaultMemoryMb()}).
