@@ -143,10 +143,13 @@ function batch(directory: string, porcupine: string | undefined): void {
     return;
   }
   const ours: Timed[] = [];
+  const oneThread: Timed[] = [];
   const theirs: Timed[] = [];
   const loadBefore = load();
   for (let run = 0; run < batchRuns; run += 1) {
     ours.push(timed('node', [faultline, 'check', ...files, '--json']));
+    // --jobs 1 too, in the same alternation: whether the worker the pool may start paid on this batch.
+    oneThread.push(timed('node', [faultline, 'check', ...files, '--json', '--jobs', '1']));
     if (porcupine !== undefined) theirs.push(timed(porcupine, files));
   }
   const best = (runs: Timed[]) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
@@ -162,6 +165,8 @@ function batch(directory: string, porcupine: string | undefined): void {
     console.log(row([`${files.length} files`, name, pick(ours).toFixed(0), `${reference(pick).toFixed(0)}${label}`, (pick(ours) / reference(pick)).toFixed(2)]));
   }
   console.log(`  faultline runs: ${ours.map((run) => run.ms.toFixed(0)).join(', ')} ms` + (porcupine === undefined ? '' : `; Porcupine runs: ${theirs.map((run) => run.ms.toFixed(0)).join(', ')} ms`));
+  console.log(`  faultline --jobs 1 (no worker): best ${bestMs(oneThread).toFixed(0)}, median ${medianMs(oneThread).toFixed(0)} ms` +
+    (porcupine === undefined ? '' : `; ratio ${(bestMs(oneThread) / bestMs(theirs)).toFixed(2)} best, ${(medianMs(oneThread) / medianMs(theirs)).toFixed(2)} median`));
   // CPU time is what a busy shared machine disturbs least: the wall times above wait on other work.
   const cpu = (runs: Timed[]) => Math.min(...runs.map((run) => run.cpuMs ?? Infinity));
   if (porcupine !== undefined && Number.isFinite(cpu(ours))) console.log(`  CPU (user + system, all threads), least of the runs: faultline ${cpu(ours).toFixed(0)} ms, Porcupine ${cpu(theirs).toFixed(0)} ms, ratio ${(cpu(ours) / cpu(theirs)).toFixed(2)}`);
@@ -169,18 +174,21 @@ function batch(directory: string, porcupine: string | undefined): void {
   instructions(files, porcupine);
   // Every run's verdicts, not the fastest run's alone: which thread searched what must not matter.
   const theirVerdicts = verdictsOfPorcupine(best(theirs).stdout);
-  const differing = new Set(ours.flatMap((run) => {
+  const differing = new Set([...ours, ...oneThread].flatMap((run) => {
     const verdicts = verdictsOfFaultline(run.stdout);
     return files.filter((file) => verdicts.get(file) !== theirVerdicts.get(file));
   }));
   const ourVerdicts = verdictsOfFaultline(ourBest.stdout);
   const tally = (verdict: string) => files.filter((file) => ourVerdicts.get(file) === verdict).length;
-  console.log(`  verdicts: ${tally('ok')} ok, ${tally('illegal')} illegal, ${tally('unknown')} unknown; ${differing.size === 0 ? `identical to Porcupine on every file in all ${batchRuns} runs` : `DIFFERENT on ${[...differing].map((file) => relative(directory, file)).join(', ')}`}`);
+  console.log(`  verdicts: ${tally('ok')} ok, ${tally('illegal')} illegal, ${tally('unknown')} unknown; ${differing.size === 0 ? `identical to Porcupine on every file in all ${2 * batchRuns} runs (default and --jobs 1)` : `DIFFERENT on ${[...differing].map((file) => relative(directory, file)).join(', ')}`}`);
 }
 
 /** Instructions one run executes, all threads, counted by valgrind's cachegrind; undefined without valgrind. */
 function instructionCount(command: string, args: readonly string[]): number | undefined {
-  const result = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', command, ...args], { encoding: 'utf8', timeout: 900_000, maxBuffer: 256 * 1024 * 1024 });
+  // --fair-sched: valgrind runs one thread at a time, and by default the order in which V8's compiler
+  // threads get their turn moved the count of one batch between 6.4 and 8.5 G; round-robin keeps it
+  // within 2 to 3 %.
+  const result = spawnSync('valgrind', ['--tool=cachegrind', '--fair-sched=yes', '--cache-sim=no', '--cachegrind-out-file=/dev/null', command, ...args], { encoding: 'utf8', timeout: 900_000, maxBuffer: 256 * 1024 * 1024 });
   const refs = /I\s+refs:\s+([\d,]+)/.exec(result.stderr ?? '')?.[1];
   return refs === undefined ? undefined : Number(refs.replaceAll(',', ''));
 }

@@ -40,6 +40,18 @@ const stateSlotBytes = 8;
 const tableSlotBytes = 8;
 const hashKeyMask = 0x3fffffff;
 
+/** Why the search left its loop: small integers, so that the loop's exit compares Smis. */
+type SearchExit = 0 | 1 | 2 | 3 | 4 | 5;
+/** Its steps for this turn are spent: the search goes on at the next turn. */
+const stepsSpent = 0;
+/** Every completed op is linearized: ok. */
+const linearized = 1;
+/** No choice is left to undo: illegal. */
+const exhausted = 2;
+const timedOut = 3;
+const outOfMemory = 4;
+const outOfCache = 5;
+
 // A fixed mixing of each operation id into the bitset's hash; XOR makes it cheap to update both ways.
 function mixId(id: number): number {
   let hash = Math.imul(id + 1, 0x9e3779b1);
@@ -47,7 +59,7 @@ function mixId(id: number): number {
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) | 0;
+  return (hash ^ (hash >>> 16)) & hashKeyMask;
 }
 
 /**
@@ -55,9 +67,13 @@ function mixId(id: number): number {
  * open-addressing table from hash key to the newest entry of its chain.
  */
 class SeenCache {
-  private pool: Uint32Array;
+  private pool: Int32Array;
   private chain: Int32Array;
-  private readonly states: unknown[] = [];
+  /**
+   * Starts as an array of any values: one that starts empty holds small integers (a register's states)
+   * until the first other state, and that change of its elements' kind throws away the optimized search.
+   */
+  private readonly states: unknown[] = [undefined];
   /** Slot -> 1 + the newest entry with that key; 0 is an empty slot. */
   private heads = new Int32Array(1024);
   private keys = new Int32Array(1024);
@@ -67,8 +83,9 @@ class SeenCache {
   private stateBytes = 0;
 
   constructor(private readonly words: number, private readonly equal: (a: unknown, b: unknown) => boolean, private readonly bytesMax: number) {
-    this.pool = new Uint32Array(words * 1024);
+    this.pool = new Int32Array(words * 1024);
     this.chain = new Int32Array(1024);
+    this.states.pop();
   }
 
   /** Estimated bytes held: the allocated pool and chain, the state list and the hash tables. */
@@ -88,7 +105,7 @@ class SeenCache {
   }
 
   /** Adds the pair unless it is there already: 1 added, 0 seen before, -1 no room left in the budget. */
-  add(bits: Uint32Array, key: number, state: unknown): number {
+  add(bits: Int32Array, key: number, state: unknown): number {
     const words = this.words;
     const slot = this.slotOf(key);
     const head = (this.heads[slot] as number) - 1;
@@ -123,7 +140,7 @@ class SeenCache {
   private grow(): boolean {
     const capacity = this.chain.length * 2;
     if (this.bytesWith(capacity, this.heads.length * 2) > this.bytesMax || capacity * this.words * 4 > cachePoolBytesMax) return false;
-    const pool = new Uint32Array(this.pool.length * 2);
+    const pool = new Int32Array(this.pool.length * 2);
     pool.set(this.pool);
     this.pool = pool;
     const chain = new Int32Array(this.chain.length * 2);
@@ -248,7 +265,7 @@ export class PartitionSearch {
   /** The model's `next`, or its `step` in that form: the state after an op, or illegalStep. */
   private readonly advance: (state: unknown, input: unknown, output: unknown) => unknown;
   private readonly hashState: ((state: unknown) => number) | undefined;
-  private readonly bits: Uint32Array;
+  private readonly bits: Int32Array;
   private cache: SeenCache | undefined;
   private readonly stackOperations: Int32Array;
   /** 1 where the op at that depth left the state as it was: then it was the only choice worth trying. */
@@ -283,7 +300,7 @@ export class PartitionSearch {
     // V8 stops inlining these calls once a batch has searched a few partitions.
     this.hashState = model.hash;
     const equal = model.equal ?? shallowEqual;
-    this.bits = new Uint32Array(Math.max(1, (count + 31) >>> 5));
+    this.bits = new Int32Array(Math.max(1, (count + 31) >>> 5));
     this.cacheEntriesMax = limits.cacheEntriesMax;
     this.cache = new SeenCache(this.bits.length, equal, limits.memoryBytesMax);
     this.stackOperations = new Int32Array(count);
@@ -344,13 +361,20 @@ export class PartitionSearch {
     const { inputs, outputs, mixes, advance, hashState, bits, stackOperations, stackForced, stackStates, cacheEntriesMax, readOnly } = this;
     let { state, depth, linearizedCompleted, bitsHash, entry, steps } = this;
     const stepsEnd = steps + stepsMax;
+    // Every way out of the loop leaves through one `break` and the one exit after it: V8 optimizes
+    // this loop before a search has ended, and a way out it has not yet seen taken (the first `ok`,
+    // say) would throw that optimized code away when it is taken.
+    let exit: SearchExit = stepsSpent;
+    // The budget is read here too, not only every few thousand steps in the loop, so that the loop is
+    // never optimized before `expired` has run: its first run would then throw that code away.
+    if (expired()) exit = timedOut;
     // No closure over these locals (a `save` arrow, say): V8 would keep every one of them in a heap
     // context, and each step of the loop would load and store them there.
-    while (steps < stepsEnd) {
+    search: while (exit === stepsSpent && steps < stepsEnd) {
       steps += 1;
       if ((steps & budgetCheckStepMask) === 0 && expired()) {
-        this.save(state, depth, linearizedCompleted, bitsHash, entry, steps);
-        return this.abandon('timeout');
+        exit = timedOut;
+        break;
       }
       if (entry === -1) throw new Error('linearizability search ran off the entry list: a return entry must stop every scan');
       if (isReturn[entry] === 0) {
@@ -365,8 +389,8 @@ export class PartitionSearch {
           const added = cache.add(bits, key, after);
           if (added !== 0) {
             if (added === -1 || cache.size > cacheEntriesMax) {
-              this.save(state, depth, linearizedCompleted, bitsHash, entry, steps);
-              return this.abandon(added === -1 ? 'memory' : 'cache');
+              exit = added === -1 ? outOfMemory : outOfCache;
+              break;
             }
             stackOperations[depth] = operation;
             stackForced[depth] = readOnly[operation] as number;
@@ -378,8 +402,8 @@ export class PartitionSearch {
               linearizedCompleted += 1;
               if (linearizedCompleted > this.deepestCompleted) this.deepestCompleted = linearizedCompleted;
               if (linearizedCompleted === completed) {
-                this.save(state, depth, linearizedCompleted, bitsHash, entry, steps);
-                return this.finish({ verdict: 'ok', order: Array.from(stackOperations.subarray(0, depth)), cacheEntries: cache.size });
+                exit = linearized;
+                break;
               }
             }
             entry = next[head] as number;
@@ -396,8 +420,8 @@ export class PartitionSearch {
       // A frame whose op left the state unchanged had no other choice worth trying, so undo past it.
       for (;;) {
         if (depth === 0) {
-          this.save(state, depth, linearizedCompleted, bitsHash, entry, steps);
-          return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries: cache.size });
+          exit = exhausted;
+          break search;
         }
         depth -= 1;
         const operation = stackOperations[depth] as number;
@@ -412,6 +436,23 @@ export class PartitionSearch {
       }
     }
     this.save(state, depth, linearizedCompleted, bitsHash, entry, steps);
-    return undefined;
+    return exit === stepsSpent ? undefined : this.conclude(exit);
+  }
+
+  /** The outcome of a search that left its loop for `exit`, from the position `save` kept. */
+  private conclude(exit: SearchExit): SearchOutcome {
+    const cacheEntries = this.cacheEntries;
+    switch (exit) {
+      case linearized:
+        return this.finish({ verdict: 'ok', order: Array.from(this.stackOperations.subarray(0, this.depth)), cacheEntries });
+      case exhausted:
+        return this.finish({ verdict: 'illegal', longest: this.longest, statesAfter: this.statesAfter, blocked: this.blocked, cacheEntries });
+      case outOfMemory:
+        return this.abandon('memory');
+      case outOfCache:
+        return this.abandon('cache');
+      default:
+        return this.abandon('timeout');
+    }
   }
 }

@@ -186,7 +186,13 @@ export class CheckPool {
   }
 
   /**
-   * Gives each lane the oldest jobs. A partition searched on this thread stops like one in a worker
+   * Gives this thread the jobs at the front of the queue and the workers the ones at the back. Files
+   * next to each other in a batch tend to be of one kind (one model, one folder), and V8 optimizes the
+   * search for the kinds of state it has seen: a thread that turns from one model to another throws
+   * that code away and warms up again. Taking from both ends keeps each thread on fewer kinds; on
+   * Porcupine's logs (102 register files, then 6 kv) the worker checks the kv files and this thread
+   * never leaves the register (its CPU 420 ms against 470 with a worker taking from the front, load
+   * 15). A partition searched on this thread stops like one in a worker
    * once an earlier partition is illegal: the worker that finds it lowers the shared flag itself,
    * without waiting for this thread.
    */
@@ -194,7 +200,7 @@ export class CheckPool {
     for (const lane of this.lanes) {
       const capacity = lane.worker === undefined ? 1 : workerJobsAhead;
       while (lane.jobs.length < capacity && this.queue.length > 0) {
-        const job = this.queue.shift();
+        const job = lane.worker === undefined ? this.queue.shift() : this.queue.pop();
         if (job === undefined) break;
         if (job.kind === 'partition' && job.position > job.file.illegalAt) this.settle(job.file, job.position, undefined);
         else this.start(lane, job);
@@ -215,6 +221,16 @@ export class CheckPool {
     this.dispatch();
   }
 
+  /**
+   * Whether a large file this lane reads comes back as partitions to spread over the threads: always on
+   * this thread; in a worker only when no other job waits, since while jobs wait every thread has work
+   * already, and the worker would only send the partitions back (copied) to be searched by threads warm
+   * for other kinds of history.
+   */
+  private spreadsFile(lane: Lane): boolean {
+    return lane.worker === undefined || this.queue.length === 0;
+  }
+
   private limitsFor(job: Job): BudgetLimits {
     const { cacheEntriesMax, memoryBytesMax, timeoutMs } = this.budget;
     if (job.kind === 'file' || timeoutMs === Infinity) return { cacheEntriesMax, memoryBytesMax, remainingMs: timeoutMs };
@@ -228,7 +244,7 @@ export class CheckPool {
     const limits = this.limitsFor(job);
     const id = this.nextTaskId++;
     const task: WorkerTask = job.kind === 'file'
-      ? { kind: 'file', id, file: job.file, settings: job.settings, partitionsOpsMin: spreadOpsMin, ...limits }
+      ? { kind: 'file', id, file: job.file, settings: job.settings, partitionsOpsMin: this.spreadsFile(lane) ? spreadOpsMin : Infinity, ...limits }
       : { kind: 'partition', id, spec: job.file.spec, partition: job.file.partitions[job.position] as Operation[], position: job.position, cancel: job.file.cancel, ...limits };
     if (lane.worker !== undefined) {
       lane.worker.postMessage(task);
