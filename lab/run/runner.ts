@@ -21,6 +21,7 @@ import { runSimPlan } from './sim-run.js';
 import { StallInjector } from './stalls.js';
 import type { CpuStall } from './stalls.js';
 import { faultSettleMs, runWorkload, sessionsOf } from './steps.js';
+import type { WorkloadResult } from './steps.js';
 
 export interface RunRequest {
   plan: Plan;
@@ -41,8 +42,10 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
   marks.push(performance.now());
   // A stall runs its course as the simulator's did, into the heal and the wait for quiescence if it lasts.
   const stalls = new StallInjector(request.stalls ?? [], plan, lease.cluster, recorder, realClock);
-  const { workload, states, quiesced } = await (async () => {
-    const workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, {
+  let workload: WorkloadResult;
+  let settled: Awaited<ReturnType<typeof quiesce>>;
+  try {
+    workload = await runWorkload(plan, (branch) => lease.cluster.client(branch), lease.driver, recorder, {
       ...limits, runId, clock: realClock, ...sessionsOf(pool.strategy, seeds), atStep: (step) => stalls.atStep(step),
     });
     // The last step's updates land before the heal, as at every fault boundary (steps.ts).
@@ -50,8 +53,11 @@ async function execute(request: RunRequest, limits: RunLimits, runId: string, re
     await lease.driver.healAll();
     recorder.nemesisEvent({ type: 'stop', step: plan.workload.steps.length, fault: 'heal-all', description: 'heal all' });
     marks.push(performance.now());
-    return { workload, ...(await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax, realClock)) };
-  })().finally(() => stalls.stop(plan.workload.steps.length));
+    settled = await quiesce(() => lease.cluster.snapshot(), limits.quiescenceMsMax, realClock);
+  } finally {
+    stalls.stop(plan.workload.steps.length);
+  }
+  const { states, quiesced } = settled;
   marks.push(performance.now());
   const claims = strategyDeclaration(pool.strategy).claims;
   const input = { history: recorder.history, accounts: plan.workload.accounts, finalStates: states, claims };

@@ -63,7 +63,7 @@ describe('SimWorld', () => {
         world.startAll();
         await world.streamsUp();
         world.pause('b2');
-        setTimeoutVirtual(world, 300, () => world.resume('b2'));
+        world.loop.at(300, undefined, 'test', () => world.resume('b2'));
         const before = world.loop.now;
         await world.snapshot();
         return world.loop.now - before;
@@ -74,7 +74,3 @@ describe('SimWorld', () => {
     }
   });
 });
-
-function setTimeoutVirtual(world: SimWorld, ms: number, run: () => void): void {
-  world.loop.at(ms, undefined, 'test', run);
-}
