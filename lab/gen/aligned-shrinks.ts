@@ -1,5 +1,5 @@
 // Shrink candidates fast-check cannot make on a raw plan: a step or an op taken out with everything
-// else left where it was. fast-check removes array items too, but a raw fault's step is taken modulo
+// else left where it was, and several faults tried as one. fast-check removes array items too, but a raw fault's step is taken modulo
 // the step count and an op's branch from its position, so a removal moves every fault and retargets
 // later ops, and the smaller plan rarely fails the same way. These candidates re-aim the faults at
 // the same steps and keep each remaining op on its branch. They come after fast-check's own, so every
@@ -7,6 +7,7 @@
 // Try it: `alignedShrinks(raw, constraints)` lists the candidates of one raw plan.
 import fc from 'fast-check';
 import type { PlanConstraints } from '../plan/index.js';
+import { faultDurationStepsMax } from './arbitrary.js';
 import type { RawFault, RawOp, RawPlan } from './arbitrary.js';
 
 /** How many steps and ops per step `normalize` keeps of a raw plan (the rest is cut by opsMax or the clients). */
@@ -67,10 +68,51 @@ function withoutOps(raw: RawPlan, used: number[]): RawPlan[] {
   return candidates;
 }
 
-/** The aligned candidates of one raw plan: steps out first (the bigger cuts), then single ops. */
+/** The simplest fault of each kind at `node`: what several faults are tried as, one at a time. */
+function simplestFaultsAt(anchor: RawFault): RawFault[] {
+  const toxic = (kind: 'timeout' | 'reset_peer', stream: RawFault['stream']): RawFault => ({
+    ...anchor, kind: 'toxic', toxic: { kind, timeoutMs: 0 }, stream, target: { scope: 'both', node: anchor.target.node },
+  });
+  return [
+    { ...anchor, kind: 'pause' },
+    { ...anchor, kind: 'kill' },
+    { ...anchor, kind: 'partition', mode: 'isolate' },
+    toxic('timeout', 'downstream'),
+    toxic('timeout', 'upstream'),
+    toxic('reset_peer', 'downstream'),
+    toxic('reset_peer', 'upstream'),
+  ];
+}
+
+/**
+ * A plan of several faults tried with one instead, for as long as they lasted together: the simplest
+ * fault of each kind at each node they touched. Two faults that are both needed (one holds a message,
+ * the other ends its connection) are often one fault of another kind (a toxic that swallows the replies
+ * and ends the connection when it goes); fast-check only takes faults out or changes their numbers.
+ */
+function asOneFault(raw: RawPlan, used: number[]): RawPlan[] {
+  const steps = used.length;
+  if (raw.faults.length < 2 || steps === 0) return [];
+  const starts = raw.faults.map((fault) => fault.atStep % steps);
+  const ends = raw.faults.map((fault, index) => Math.min((starts[index] ?? 0) + fault.duration, steps));
+  const atStep = Math.min(...starts);
+  const duration = Math.min(Math.max(...ends) - atStep, faultDurationStepsMax);
+  const nodes = new Set<number>();
+  const candidates: RawPlan[] = [];
+  for (const fault of raw.faults) {
+    const node = fault.target.node % raw.branches;
+    if (nodes.has(node)) continue;
+    nodes.add(node);
+    const anchor: RawFault = { ...fault, atStep, duration: Math.max(1, duration), target: { ...fault.target, node } };
+    for (const single of simplestFaultsAt(anchor)) candidates.push({ ...raw, faults: [single] });
+  }
+  return candidates;
+}
+
+/** The aligned candidates of one raw plan: steps out first (the bigger cuts), then single ops, then one fault for several. */
 export function alignedShrinks(raw: RawPlan, constraints: PlanConstraints): RawPlan[] {
   const used = usedShape(raw, constraints);
-  return [...withoutSteps(raw, used), ...withoutOps(raw, used)];
+  return [...withoutSteps(raw, used), ...withoutOps(raw, used), ...asOneFault(raw, used)];
 }
 
 /** `base` with the aligned candidates after its own shrinks; it generates exactly what `base` does. */

@@ -9,7 +9,7 @@ const balanceMax = 100;
 const depositAmountMax = 30;
 const withdrawAmountMax = 60;
 const retriesMax = 2;
-const faultDurationStepsMax = 8;
+export const faultDurationStepsMax = 8;
 export const faultsMaxByLevel = { none: 0, light: 2, heavy: 5 } as const;
 
 export interface RawOp {
