@@ -2,7 +2,8 @@
 // embedded backend, which follows toxics/*.go): the same hand-written plan runs on the real cluster
 // and in the simulator, and what the customer saw and where the money ended must be the same.
 // reset_peer swallows its direction from its first message on and resets the connection its timeout
-// later; a timeout toxic swallows its direction, and removing it closes the connection.
+// later; a timeout toxic swallows its direction, and removing it closes the connection; keepalive
+// giving up on a paused branch closes its connections, and it still reads what reached it.
 // Run: `CI=true npx vitest run properties/sim-toxics-agree.test.ts`.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Fault, FaultStep, Plan, PlanOp } from '../lab/plan/index.js';
@@ -36,9 +37,10 @@ function outcome(result: RunResult): { completions: string[]; balances: string[]
   };
 }
 
-async function bothModes(candidate: Plan): Promise<{ real: ReturnType<typeof outcome>; sim: ReturnType<typeof outcome> }> {
-  const realResult = await runPlan({ plan: candidate, seeds, pool: real, limits: propertyLimits });
-  const { result: simResult } = await runSimPlan({ plan: candidate, seeds, strategy, bug, limits: propertyLimits });
+async function bothModes(candidate: Plan, deadlineMs?: number): Promise<{ real: ReturnType<typeof outcome>; sim: ReturnType<typeof outcome> }> {
+  const limits = deadlineMs === undefined ? propertyLimits : { ...propertyLimits, deadlineMs };
+  const realResult = await runPlan({ plan: candidate, seeds, pool: real, limits });
+  const { result: simResult } = await runSimPlan({ plan: candidate, seeds, strategy, bug, limits });
   return { real: outcome(realResult), sim: outcome(simResult) };
 }
 
@@ -76,6 +78,16 @@ describe(`the simulator's toxics do what Toxiproxy's do (${strategy} + ${bug}, s
     const lostAcks: FaultStep = { atStep: 1, healAtStep: 3, fault: { kind: 'toxic', toxic: { kind: 'timeout', timeoutMs: 0 }, stream: 'downstream', links: ['b1-b2'] } };
     const candidate = plan([[query('b2')], [deposit('b1')], [query('b1')], [query('b2')]], [lostAcks]);
     const { real: inReal, sim } = await bothModes(candidate);
+    expect(inReal.violations, describePlan(candidate)).toContain('exactly-once');
+    expect(sim, describePlan(candidate)).toEqual(inReal);
+  });
+
+  it('a pause past the peers\' keepalive: the update the paused branch held is read when it resumes, its ack is lost, and it is sent again', async () => {
+    // The query to paused b2 waits out its 5 s deadline, so b1's keepalive (2 s + 1 s) gives up on b2
+    // first; the proxy closes b2's side after the update it already passed on.
+    const pause: FaultStep = { atStep: 0, healAtStep: 2, fault: { kind: 'pause', node: 'b2' } };
+    const candidate = plan([[deposit('b1')], [query('b2')], [query('b1')]], [pause]);
+    const { real: inReal, sim } = await bothModes(candidate, 5_000);
     expect(inReal.violations, describePlan(candidate)).toContain('exactly-once');
     expect(sim, describePlan(candidate)).toEqual(inReal);
   });

@@ -251,7 +251,7 @@ export class Network {
   /**
    * Ends the link's connection: everything on it hears `code`; the next call opens a new one. A `close`
    * (the proxy closes its sockets in order) still delivers what already left the toxics, and the ends
-   * hear of the close after it; a `reset` (RST, a dead process, keepalive giving up) loses it.
+   * hear of the close after it; a `reset` (RST, a dead process, keepalive giving up on a silent link) loses it.
    */
   fail(link: Link, code: status, details: string, ending: 'close' | 'reset' = 'reset'): void {
     const connection = link.connection;

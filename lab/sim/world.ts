@@ -158,7 +158,11 @@ export class SimWorld {
     this.boot(node);
   }
 
-  /** SIGSTOP: its events wait; peers' keepalive notices the silence keepaliveDetectMs later. */
+  /**
+   * SIGSTOP: its events wait; peers' keepalive notices the silence keepaliveDetectMs later and closes
+   * the connections. What already reached the stopped node's socket is still read when it resumes
+   * (the proxy closes its side in order, after the data), and its replies go nowhere.
+   */
   pause(branch: BranchId): void {
     const node = this.node(branch);
     if (node.branch === undefined || node.process.paused) return;
@@ -167,7 +171,7 @@ export class SimWorld {
     const generation = node.process.generation;
     this.loop.at(keepaliveDetectMs, undefined, `keepalive ${branch}`, () => {
       if (!node.process.paused || node.process.generation !== generation) return;
-      for (const link of this.network.linksOf(branch)) this.network.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the peer is stopped');
+      for (const link of this.network.linksOf(branch)) this.network.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the peer is stopped', 'close');
     });
   }
 
