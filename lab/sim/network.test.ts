@@ -77,3 +77,36 @@ describe('Toxiproxy lets go of what a toxic held', () => {
     expect(arrived).toEqual([]);
   });
 });
+
+describe('keepalive notices a silent connection as grpc-js does', () => {
+  it('when its next ping (every 2 s from the connection\'s start) goes a second unanswered: 1 to 3 s, by phase', async () => {
+    const { loop, network, link, server } = world();
+    await loop.run(async () => {
+      // The link's first connection ends; the next one's pings start when its handshake is done.
+      network.setCut(link, 'disable');
+      await loop.sleep(1);
+      network.setCut(link, undefined);
+      let upAt = 0;
+      await new Promise<void>((resolve) => {
+        network.whenReady(link, link.connection, () => { upAt = loop.now; resolve(); });
+      });
+      expect(upAt).toBeGreaterThan(1);
+      const connection = link.connection;
+      expect(connection.pingsFrom).toBe(upAt);
+      await loop.sleep(500);
+      expect(network.keepaliveNoticeMs(connection)).toBeCloseTo(2_500, 6);
+      await loop.sleep(1_499);
+      expect(network.keepaliveNoticeMs(connection)).toBeCloseTo(1_001, 6);
+      await loop.sleep(2);
+      expect(network.keepaliveNoticeMs(connection)).toBeCloseTo(2_999, 6);
+      // A timeout toxic silences it: it ends at the next unanswered ping, not 3 s on.
+      network.addToxic(link, 1, { kind: 'timeout', timeoutMs: 0 }, 'downstream', 1);
+      const silencedAt = loop.now;
+      network.send(link, connection, 'up', 10, server, '', () => undefined);
+      await loop.sleep(3_500);
+      const endedAt = loop.trace.list().map((line) => JSON.parse(line) as { t: number; e: string }).find((event) => event.e === 'keepalive b1-b2')?.t;
+      expect(connection.alive).toBe(false);
+      expect(endedAt).toBeCloseTo(silencedAt + 2_999, 3);
+    });
+  });
+});

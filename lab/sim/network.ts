@@ -16,8 +16,12 @@ import { SimLimitError } from './limits.js';
 
 /** One hop on loopback through a proxy takes about this long, give or take half of it. */
 export const baseLatencyMs = 0.2;
-/** A silent connection is noticed by keepalive (time 2 s + timeout 1 s, proto/channel.ts) this late. */
-export const keepaliveDetectMs = 3_000;
+/** grpc-js's keepalive (proto/channel.ts): a ping keepaliveTimeMs after the connection is up and after each answer. */
+const keepaliveTimeMs = 2_000;
+/** ...given up, and the connection with it, this long after an unanswered ping. */
+const keepaliveTimeoutMs = 1_000;
+/** A silent connection is noticed by keepalive at most this late (a connection not yet up, always this late). */
+const keepaliveDetectMs = keepaliveTimeMs + keepaliveTimeoutMs;
 /** A refused connection attempt fails this fast. */
 export const refusedConnectMs = 1;
 /** The bytes of an HTTP/2 connection preface with SETTINGS, and of the server's SETTINGS. */
@@ -55,6 +59,11 @@ export class Connection {
    * the handshake from finishing keeps them from ever being sent.
    */
   handshake: 'none' | 'sent' | 'done' = 'none';
+  /**
+   * When its keepalive pings began (a ping every keepaliveTimeMs from then, answered at once): when
+   * its handshake finished, or, for a link's first connection, up before the run, a drawn phase.
+   */
+  pingsFrom: number | undefined;
   readonly waiting: (() => void)[] = [];
   readonly riders = new Set<Rider>();
   readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
@@ -243,6 +252,7 @@ export class Network {
     this.transmit(link, connection, 'up', handshakeBytes, this.hosts.process(link.to), '', () => {
       this.transmit(link, connection, 'down', handshakeBytes, this.hosts.process(link.from), '', () => {
         connection.handshake = 'done';
+        connection.pingsFrom = this.loop.now;
         for (const waiting of connection.waiting.splice(0)) waiting();
       });
     });
@@ -334,9 +344,21 @@ export class Network {
     });
   }
 
-  /** A connection that carries nothing is noticed by keepalive, and ended, keepaliveDetectMs later. */
+  /**
+   * How long until keepalive notices that `connection` went silent from now on: its next ping goes
+   * unanswered, and is given up keepaliveTimeoutMs later (1 to 3 s, by the pings' phase).
+   */
+  keepaliveNoticeMs(connection: Connection): number {
+    if (connection.handshake !== 'done') return keepaliveDetectMs;
+    // A connection from before the run pings in a phase the run cannot know: drawn once, when first needed.
+    connection.pingsFrom ??= this.loop.now - this.draw() * keepaliveTimeMs;
+    const sincePing = (this.loop.now - connection.pingsFrom) % keepaliveTimeMs;
+    return keepaliveTimeMs - sincePing + keepaliveTimeoutMs;
+  }
+
+  /** A connection that carries nothing is noticed by keepalive, and ended, when its next ping goes unanswered. */
   private failIfStillCut(link: Link, connection: Connection): void {
-    this.loop.at(keepaliveDetectMs, undefined, `keepalive ${link.name}`, () => {
+    this.loop.at(this.keepaliveNoticeMs(connection), undefined, `keepalive ${link.name}`, () => {
       if (link.connection !== connection || !connection.alive) return;
       const silent = link.cut === 'blackhole' || this.silences(link, connection, 'up') || this.silences(link, connection, 'down');
       if (silent) this.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the connection went silent');

@@ -19,7 +19,7 @@ import type { Endpoints } from './calls.js';
 import { SimClock } from './clock.js';
 import { SimLoop, SimProcess } from './loop.js';
 import type { LoopOptions } from './loop.js';
-import { keepaliveDetectMs, Network } from './network.js';
+import { Network } from './network.js';
 
 /** streamsUp polls this often (virtual ms), at most streamsUpMsMax. */
 export const streamsPollMs = 10;
@@ -159,8 +159,8 @@ export class SimWorld {
   }
 
   /**
-   * SIGSTOP: its events wait; peers' keepalive notices the silence keepaliveDetectMs later and closes
-   * the connections. What already reached the stopped node's socket is still read when it resumes
+   * SIGSTOP: its events wait; each connection's keepalive notices the silence when its next ping goes
+   * unanswered (1 to 3 s) and closes it. What already reached the stopped node's socket is still read when it resumes
    * (the proxy closes its side in order, after the data), and its replies go nowhere.
    */
   pause(branch: BranchId): void {
@@ -169,10 +169,12 @@ export class SimWorld {
     node.process.paused = true;
     this.loop.trace.event(this.loop.now, `pause ${branch}`);
     const generation = node.process.generation;
-    this.loop.at(keepaliveDetectMs, undefined, `keepalive ${branch}`, () => {
-      if (!node.process.paused || node.process.generation !== generation) return;
-      for (const link of this.network.linksOf(branch)) this.network.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the peer is stopped', 'close');
-    });
+    for (const link of this.network.linksOf(branch)) {
+      this.loop.at(this.network.keepaliveNoticeMs(link.connection), undefined, `keepalive ${link.name}`, () => {
+        if (!node.process.paused || node.process.generation !== generation) return;
+        this.network.fail(link, status.UNAVAILABLE, 'Keepalive timeout: the peer is stopped', 'close');
+      });
+    }
   }
 
   resume(branch: BranchId): void {
