@@ -394,6 +394,8 @@ function withFinalReads(rawSteps: RawOp[][], schedule: readonly FaultStep[], cli
  * one-way cut the other way (a replica to the primary) leaves the primary's stream to the replica
  * open, so the replica keeps up and can never read stale: it tests write availability, which this
  * workload does not measure. So every one-way partition goes from a primary to the other branches.
+ * And an isolate cuts off a replica, never a primary: while a primary is cut off nothing is
+ * acknowledged, so nothing can be read stale, during the isolate or after it.
  */
 function readAfterWriteAim(accounts: readonly string[], branches: BranchId[]): PartitionAim {
   const primaries = serializationPoints(accounts, branches);
