@@ -113,11 +113,13 @@ describe('sim: the read-after-write workload reads a cut-off replica back (fixed
   }, suiteMsMax);
 });
 
-describe('sim: the read-after-write workload reads an isolated replica back right after the heal (fixed seed: root 1, run 6)', () => {
-  // Run 6 of root 1 (read-after-write, heavy faults, 40 ops) has one fault: b2 isolated, with its
-  // clients, for steps 2 to 6. Nobody can read at b2 while it is cut off; step 7 only reads, at b2,
-  // what was written during the isolation, so the lab lets it run before it waits for the streams to
-  // come back, and b2's replica, whose stream reconnects after a backoff, has not caught up yet.
+describe('sim: the read-after-write workload reads an isolated replica back after the heal at the end (fixed seed: root 1, run 6)', () => {
+  // Run 6 of root 1 (read-after-write, heavy faults, 40 ops) has one fault: b3 isolated, with its
+  // clients, from step 12 to the end of the workload. Nobody can read at b3 while it is cut off, and
+  // the heal at the end would have come after the last read; so the plan has one more step (14), of
+  // reads alone, at b3, of what was written during the isolation (Jepsen's final reads), with the
+  // heal before it. The lab lets a step of reads go before it waits for the streams to come back, and
+  // b3's replica, whose stream reconnects after a backoff, has not caught up yet.
   const seeds = runSeeds(1, 6);
   const plan = planFor(seeds.plan, '0', { ...defaultPlanConstraints, opsMax: 40, faults: 'heavy', workload: 'read-after-write' });
   const staleSteps = async (strategy: Strategy): Promise<{ result: RunResult; steps: (number | undefined)[] }> => {
@@ -133,18 +135,43 @@ describe('sim: the read-after-write workload reads an isolated replica back righ
     }
   };
 
-  test('every op of the step after the heal reads at the isolated branch, and replica reads are caught stale there', async () => {
+  test('a step of reads at the isolated branch follows the heal at the end, and replica reads are caught stale there', async () => {
     const faults = plan.faultSchedule.map(({ fault, atStep, healAtStep }) => ({ fault: fault.kind === 'partition' ? `${fault.mode} ${fault.from.join(',')}` : fault.kind, atStep, healAtStep }));
-    expect(faults).toEqual([{ fault: 'isolate b2', atStep: 2, healAtStep: 7 }]);
-    const afterHeal = plan.workload.steps[7] ?? [];
-    expect(afterHeal.length).toBeGreaterThan(1);
-    expect(afterHeal.every((op) => op.f === 'query' && op.branch === 'b2')).toBe(true);
+    expect(faults).toEqual([{ fault: 'isolate b3', atStep: 12, healAtStep: 14 }]);
+    expect(plan.workload.steps.length).toBe(15);
+    const finalReads = plan.workload.steps[14] ?? [];
+    expect(finalReads.length).toBe(plan.workload.clients);
+    expect(finalReads.every((op) => op.f === 'query' && op.branch === 'b3')).toBe(true);
     const replica = await staleSteps('lock-free:reads=local');
     expect(replica.steps.length).toBeGreaterThan(0);
-    expect(replica.steps).toEqual(replica.steps.map(() => 7));
+    expect(replica.steps).toEqual(replica.steps.map(() => 14));
     expect(replica.result.verdict, propertyFailure(replica.result)).toBe('ok');
     const point = await staleSteps('lock-free');
     expect(point.steps).toEqual([]);
     expect(point.result.consistency?.rung).toBe('linearizable');
+  }, suiteMsMax);
+});
+
+describe('sim: the read-after-write workload reads an isolated replica back right after a heal in the middle of the run (fixed seed: root 1, run 26)', () => {
+  // Run 26 of root 1 (read-after-write, heavy faults, 40 ops, one client) isolates b3 from step 2 to
+  // step 9. Step 9 only reads, at b3, the write of step 8 (made at b1 during the isolation); the lab
+  // lets it go before it waits for the streams, and b3's replica has not caught up yet.
+  const seeds = runSeeds(1, 26);
+  const plan = planFor(seeds.plan, '0', { ...defaultPlanConstraints, opsMax: 40, faults: 'heavy', workload: 'read-after-write' });
+
+  test('the read right after the heal is at the isolated branch and is caught stale', async () => {
+    expect(plan.faultSchedule.filter(({ fault }) => fault.kind === 'partition').map(({ fault, atStep, healAtStep }) => [fault.kind === 'partition' ? fault.from : [], atStep, healAtStep])).toContainEqual([['b3'], 2, 9]);
+    expect(plan.workload.steps[8]).toMatchObject([{ f: 'deposit', branch: 'b1', account: 'a3' }]);
+    expect(plan.workload.steps[9]).toMatchObject([{ f: 'query', branch: 'b3', account: 'a3' }]);
+    const pool = simPool('lock-free:reads=local');
+    try {
+      const { result } = await trial(plan, seeds, { pool, limits: {}, artifactsRoot: null, shrink: false });
+      // One client: the history's invocations are the plan's ops in order, so invocation 9 is step 9's read.
+      const invoked = result.history.filter((event) => event.type === 'invoke').map((event) => event.index);
+      expect(measureStaleness(result.history).stale.map((read) => invoked.indexOf(read.index))).toContain(9);
+      expect(result.verdict, propertyFailure(result)).toBe('ok');
+    } finally {
+      await pool.close();
+    }
   }, suiteMsMax);
 });

@@ -33,11 +33,6 @@ export interface RawFault {
   split: number;
   atStep: number;
   duration: number;
-  /**
-   * The read-after-write workload's partitions only: an isolate or one-way partition cuts off one of
-   * the branches that serialize writes (Jepsen's `:primaries` target) rather than any branch.
-   */
-  atPrimary?: boolean;
 }
 
 export interface RawPlan {
@@ -85,17 +80,8 @@ function linkToxic(level: PlanConstraints['faults']): fc.Arbitrary<LinkToxic> {
   return fc.oneof(...(level === 'heavy' ? [...mild, ...harsh] : [...mild, ...harsh.slice(0, 1)]));
 }
 
-/**
- * One fault as fast-check draws it; every system's plans draw their faults from here. With
- * `aimAtPrimaries` a partition may also be aimed at the branches that serialize writes (atPrimary, one
- * draw in two); without it the record, and so every plan drawn from it, is as it always was.
- */
-export function rawFault(constraints: Pick<PlanConstraints, 'faults'>, aimAtPrimaries = false): fc.Arbitrary<RawFault> {
-  const fault = anyFault(constraints);
-  return aimAtPrimaries ? fc.tuple(fault, fc.boolean()).map(([raw, atPrimary]) => ({ ...raw, atPrimary })) : fault;
-}
-
-function anyFault(constraints: Pick<PlanConstraints, 'faults'>): fc.Arbitrary<RawFault> {
+/** One fault as fast-check draws it; every system's plans draw their faults from here. */
+export function rawFault(constraints: Pick<PlanConstraints, 'faults'>): fc.Arbitrary<RawFault> {
   const processWeight = constraints.faults === 'heavy' ? 2 : 1;
   return fc.record({
     kind: fc.oneof(
@@ -130,9 +116,7 @@ export function rawPlanArbitrary(constraints: PlanConstraints): fc.Arbitrary<Raw
   const unbiased = constraints.workload === 'read-after-write';
   return fc.record({
     steps: unbiased ? fc.noBias(steps) : steps,
-    // Read-after-write is there to show replica lag, which a partition shows when it cuts off a branch that
-    // serializes writes from the replicas it feeds: half of its isolate and one-way partitions aim there.
-    faults: fc.array(rawFault(constraints, unbiased), { maxLength: faultsMax }),
+    faults: fc.array(rawFault(constraints), { maxLength: faultsMax }),
     clients: unbiased ? fc.noBias(clients) : clients,
     branches: fc.integer({ min: constraints.branchesMin, max: constraints.branchesMax }),
     // Low contention has every account to spread over; high contention may have one.
@@ -185,9 +169,19 @@ function targetLinks(target: RawTarget, branches: BranchId[]): string[] {
   }
 }
 
-function partitionFault(raw: RawFault, branches: BranchId[], primaries: readonly BranchId[]): Fault {
-  const aimed = raw.atPrimary === true && raw.mode === 'one-way' && primaries.length > 0 ? primaries : branches;
-  const node = aimed[raw.target.node % aimed.length] as BranchId;
+/**
+ * The branches a partition of one node may cut off, by mode: a one-way partition cuts the links from
+ * one of `oneWayFrom`, an isolate all links of one of `isolated`. Any branch by default.
+ */
+export interface PartitionAim {
+  oneWayFrom: readonly BranchId[];
+  isolated: readonly BranchId[];
+}
+
+function partitionFault(raw: RawFault, branches: BranchId[], aim: PartitionAim | undefined): Fault {
+  const aimed = raw.mode === 'one-way' ? aim?.oneWayFrom : raw.mode === 'isolate' ? aim?.isolated : undefined;
+  const candidates = aimed === undefined || aimed.length === 0 ? branches : aimed;
+  const node = candidates[raw.target.node % candidates.length] as BranchId;
   let from: BranchId[];
   if (raw.mode === 'isolate' || raw.mode === 'one-way') from = [node];
   else if (raw.mode === 'majority') from = branches.slice(0, Math.floor(branches.length / 2));
@@ -197,10 +191,10 @@ function partitionFault(raw: RawFault, branches: BranchId[], primaries: readonly
 }
 
 /**
- * A raw fault over these nodes: indices taken modulo what exists, so it is always valid. `primaries`:
- * the nodes that serialize writes, where a partition drawn `atPrimary` cuts (else any node).
+ * A raw fault over these nodes: indices taken modulo what exists, so it is always valid. `aim`: the
+ * nodes a one-way partition or an isolate may cut off, when the workload narrows them (else any).
  */
-export function normalizeFault(raw: RawFault, branches: BranchId[], primaries: readonly BranchId[] = []): Fault {
+export function normalizeFault(raw: RawFault, branches: BranchId[], aim?: PartitionAim): Fault {
   const node = branches[raw.target.node % branches.length] as BranchId;
   switch (raw.kind) {
     case 'kill':
@@ -208,7 +202,7 @@ export function normalizeFault(raw: RawFault, branches: BranchId[], primaries: r
     case 'pause':
       return { kind: 'pause', node };
     case 'partition':
-      return partitionFault(raw, branches, primaries);
+      return partitionFault(raw, branches, aim);
     case 'toxic':
       return { kind: 'toxic', toxic: raw.toxic, stream: raw.stream, links: targetLinks(raw.target, branches) };
   }
@@ -294,12 +288,16 @@ function writeOp(raw: RawOp, client: number, step: number, workload: Omit<Worklo
 
 /**
  * A read of a write: where the write says, or, when the client can reach none of those branches now,
- * another branch it can reach.
+ * another branch it can reach, or the write's own. Only when it can reach no branch at all does it
+ * call one it cannot: a call to a cut-off branch fails at once and sends the client's channel into
+ * its reconnect backoff (100 ms to 1 s), so that the read-back right after the heal would fail too,
+ * where the branch's replica is still catching up.
  */
 function readOp(raw: RawOp, client: number, target: WriteToRead, spread: number, reachable: (branch: BranchId) => boolean, branches: readonly BranchId[]): PlanOp {
   const readable = target.readAt.filter(reachable);
   const anywhere = branches.filter((branch) => branch !== target.branch && reachable(branch));
-  const readAt = readable.length > 0 ? readable : anywhere.length > 0 ? anywhere : target.readAt;
+  const own = reachable(target.branch) ? [target.branch] : [];
+  const readAt = readable.length > 0 ? readable : anywhere.length > 0 ? anywhere : own.length > 0 ? own : target.readAt;
   const branch = readAt[(raw.branchShift + spread) % readAt.length] as BranchId;
   return { f: 'query', client, branch, retries: raw.retries, account: target.account };
 }
@@ -364,13 +362,44 @@ function readAfterWriteSteps(rawSteps: RawOp[][], workload: Omit<Workload, 'step
 }
 
 /** A raw fault schedule over a workload of this many steps, in the order the faults apply. */
-function faultScheduleOf(faults: readonly RawFault[], stepCount: number, branches: BranchId[], primaries: readonly BranchId[] = []): FaultStep[] {
+function faultScheduleOf(faults: readonly RawFault[], stepCount: number, branches: BranchId[], aim?: PartitionAim): FaultStep[] {
   const schedule = faults.map((fault) => {
     const atStep = fault.atStep % stepCount;
-    return { atStep, healAtStep: Math.min(atStep + fault.duration, stepCount), fault: normalizeFault(fault, branches, primaries) };
+    return { atStep, healAtStep: Math.min(atStep + fault.duration, stepCount), fault: normalizeFault(fault, branches, aim) };
   });
   schedule.sort((left, right) => left.atStep - right.atStep);
   return schedule;
+}
+
+/**
+ * Jepsen's final reads: when a partition is still in force in the workload's last step, the runner's
+ * heal at the end is what lets the replicas it cut off catch up, and nothing would read them after it.
+ * The read-after-write workload then gets one more step, after that heal (its faults heal at the
+ * boundary before it, `healAtStep` = the last step's index + 1, as they did at the end), in which every
+ * client reads back a write made under the partition where it had cut it off: the same rule as the
+ * step after a heal in the middle of the run. Its raw ops are the last ones drawn (each client's
+ * branch shift and retries), so it costs no draw, and it comes on top of opsMax (at most one op a
+ * client), as Jepsen's final generator runs after the workload's time limit.
+ */
+function withFinalReads(rawSteps: RawOp[][], schedule: readonly FaultStep[], clients: number): RawOp[][] {
+  const last = rawSteps.length - 1;
+  if (last < 0 || partitionAt(schedule, last) === undefined) return rawSteps;
+  return [...rawSteps, rawSteps.flat().slice(-clients)];
+}
+
+/**
+ * Where the read-after-write workload's partitions aim, from the system's declared serialization
+ * points (Jepsen's `:primaries` target): this workload measures how far a replica's reads lag, and
+ * only the direction from the branch that serializes writes to a replica carries replication. A
+ * one-way cut the other way (a replica to the primary) leaves the primary's stream to the replica
+ * open, so the replica keeps up and can never read stale: it tests write availability, which this
+ * workload does not measure. So every one-way partition goes from a primary to the other branches.
+ * And an isolate cuts off a replica, never a primary: while a primary is cut off nothing is
+ * acknowledged, so nothing can be read stale, during the isolate or after it.
+ */
+function readAfterWriteAim(accounts: readonly string[], branches: BranchId[]): PartitionAim {
+  const primaries = serializationPoints(accounts, branches);
+  return { oneWayFrom: primaries, isolated: branches.filter((branch) => !primaries.includes(branch)) };
 }
 
 /** Turns a raw value into the workload and fault schedule of a plan. Pure and total. */
@@ -380,9 +409,11 @@ export function normalize(raw: RawPlan, constraints: PlanConstraints): { workloa
   const base = { branches, accounts, clients: raw.clients };
   if ((constraints.workload ?? 'mixed') === 'read-after-write') {
     const rawSteps = denseRawSteps(raw, constraints);
-    const primaries = serializationPoints(accounts.map((entry) => entry.account), branches);
-    const faultSchedule = faultScheduleOf(raw.faults, rawSteps.length, branches, primaries);
-    return { workload: { ...base, steps: readAfterWriteSteps(rawSteps, base, faultSchedule) }, faultSchedule };
+    const faultSchedule = faultScheduleOf(raw.faults, rawSteps.length, branches, readAfterWriteAim(accounts.map((entry) => entry.account), branches));
+    const steps = readAfterWriteSteps(withFinalReads(rawSteps, faultSchedule, raw.clients), base, faultSchedule);
+    // The final read-back stays only if it is all reads (it is whenever anything was written under the partition).
+    const readBack = steps.length > rawSteps.length && steps.at(-1)?.every((op) => op.f === 'query') === true;
+    return { workload: { ...base, steps: readBack ? steps : steps.slice(0, rawSteps.length) }, faultSchedule };
   }
   const steps = rawStepsWithin(raw, constraints).map((ops, step) => ops.map((op, client) => normalizeOp(op, client, step, base)));
   return { workload: { ...base, steps }, faultSchedule: faultScheduleOf(raw.faults, steps.length, branches) };

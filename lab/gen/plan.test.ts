@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { linkName, serializationPoint } from '../plan/index.js';
 import { planArbitrary, planFor } from './index.js';
 import { defaultPlanConstraints, opCount, planHash, planJson } from '../plan/index.js';
-import type { Plan } from '../plan/index.js';
+import type { Plan, PlanConstraints } from '../plan/index.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -103,6 +103,8 @@ describe('read-after-write plans (seeds 0 to 199)', () => {
         for (const op of ops) {
           if (op.f !== 'query') continue;
           reads += 1;
+          // A read never calls a branch its client cannot reach while it can reach one (the call would fail and back its channel off).
+          if (branches.some((branch) => !down(plan, step, branch))) expect(down(plan, step, op.branch), `seed ${seed} step ${step}: read at cut-off ${op.branch}`).toBe(false);
           const writes = before.filter((write) => write.f !== 'query' && (write.f === 'transfer' ? write.from : write.account) === op.account && (!starts || write.client < op.client));
           expect(writes.length, `seed ${seed} step ${step}: ${op.account} was not written just before`).toBeGreaterThan(0);
           if (branches.some((branch) => branch !== op.branch && !down(plan, step, branch))) expect(writes.some((write) => write.branch !== op.branch)).toBe(true);
@@ -121,29 +123,54 @@ describe('read-after-write plans (seeds 0 to 199)', () => {
     expect(afterIsolates).toBeGreaterThan(10);
   });
 
-  it('aim half of their one-way partitions at the branch that serializes writes, and no other partition', () => {
-    const oneWay = { fromPrimary: 0, all: 0 };
-    let isolates = 0;
-    let isolatesOfPrimary = 0;
-    for (let seed = 0; seed < 400; seed += 1) {
-      const plan = planFor(seed, '0', constraints);
-      const primary = serializationPoint('a1', plan.workload.branches);
-      for (const { fault } of plan.faultSchedule) {
-        if (fault.kind !== 'partition' || plan.workload.branches.length < 3) continue;
-        if (fault.mode === 'one-way') {
-          oneWay.all += 1;
-          if (fault.from[0] === primary) oneWay.fromPrimary += 1;
-        }
-        if (fault.mode === 'isolate') {
-          isolates += 1;
-          if (fault.from[0] === primary) isolatesOfPrimary += 1;
+  it('cut one way only from the branch that serializes writes, and isolate only the replicas (the mixed plans: any branch)', () => {
+    const count = (shape: PlanConstraints): { oneWay: number; oneWayFromPrimary: number; isolates: number; isolatesOfPrimary: number } => {
+      const counts = { oneWay: 0, oneWayFromPrimary: 0, isolates: 0, isolatesOfPrimary: 0 };
+      for (let seed = 0; seed < 400; seed += 1) {
+        const plan = planFor(seed, '0', shape);
+        const primary = serializationPoint('a1', plan.workload.branches);
+        for (const { fault } of plan.faultSchedule) {
+          if (fault.kind !== 'partition') continue;
+          if (fault.mode === 'one-way') {
+            counts.oneWay += 1;
+            if (fault.from[0] === primary) counts.oneWayFromPrimary += 1;
+          }
+          if (fault.mode === 'isolate') {
+            counts.isolates += 1;
+            if (fault.from[0] === primary) counts.isolatesOfPrimary += 1;
+          }
         }
       }
+      return counts;
+    };
+    const aimed = count(constraints);
+    expect(aimed.oneWay).toBeGreaterThan(50);
+    expect(aimed.oneWayFromPrimary).toBe(aimed.oneWay);
+    expect(aimed.isolates).toBeGreaterThan(50);
+    expect(aimed.isolatesOfPrimary).toBe(0);
+    const spread = count({ ...constraints, workload: 'mixed' });
+    expect(spread.oneWayFromPrimary / spread.oneWay).toBeLessThan(0.6);
+    expect(spread.isolatesOfPrimary).toBeGreaterThan(10);
+  });
+
+  it('read back after the heal at the end a partition still in force in the last step, in one more step of reads (Jepsen\'s final reads)', () => {
+    let finalReads = 0;
+    for (let seed = 0; seed < 200; seed += 1) {
+      const plan = planFor(seed, '0', constraints);
+      const { steps, clients } = plan.workload;
+      // No partition lasts to the end: one that would gets a step after it, with its heal before that step.
+      expect(plan.faultSchedule.some(({ fault, healAtStep }) => fault.kind === 'partition' && healAtStep === steps.length), `seed ${seed}`).toBe(false);
+      const last = steps.at(-1) ?? [];
+      const endsWithCut = plan.faultSchedule.some(({ fault, healAtStep }) => fault.kind === 'partition' && healAtStep === steps.length - 1);
+      if (!endsWithCut || plan.faultSchedule.some(({ atStep }) => atStep === steps.length - 1)) continue;
+      finalReads += 1;
+      expect(last.length).toBeLessThanOrEqual(clients);
+      expect(last.every((op) => op.f === 'query')).toBe(true);
     }
-    // Half aimed, and the rest spread over the 3 to 5 branches; isolates only spread.
-    expect(oneWay.fromPrimary / oneWay.all).toBeGreaterThan(0.55);
-    expect(oneWay.fromPrimary / oneWay.all).toBeLessThan(0.8);
-    expect(isolatesOfPrimary / isolates).toBeLessThan(0.4);
+    expect(finalReads).toBeGreaterThan(10);
+    // Without a partition at the end, no step is added: the plan is as many steps as its ops fill.
+    const quiet = planFor(7, '0', { ...constraints, faults: 'none' });
+    expect(quiet.workload.steps.flat().length).toBeLessThanOrEqual(constraints.opsMax);
   });
 
   it('say their shape in the plan, which the mixed plans do not (their bytes are as before)', () => {
