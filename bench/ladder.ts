@@ -10,9 +10,10 @@
 // the serialization point and its isolates cut off replicas, docs/plan-format.md); `--workload mixed`
 // runs the generator's default mix. `--roots 1-5` runs the seeds of several roots; `--misses` lists,
 // per subject, the partitioned seeds without a stale read and their faults.
-// Measured (roots 1-20 x 20 seeds, sim): lock-free:reads=local stale in 179/196 partitioned seeds
-// (91 %; before the final reads and the aim, 130/179, 73 %), lock:reads=local in 49/196 (lock acks a
-// write only once every replica has it); real, roots 1-2: lock-free:reads=local 21/24, the same seeds.
+// Measured (roots 1-20 x 20 seeds, sim, keepalive by ping phase): lock-free:reads=local stale in
+// 178/196 partitioned seeds (91 %; before the final reads and the aim, 130/179, 73 %),
+// lock:reads=local in 47/196 (lock acks a write only once every replica has it); real, roots 1-2:
+// lock-free:reads=local 21/24, the same seeds.
 // Run: npm run bench:ladder [-- --seeds 20 --root 1 | --roots 1-5 --mode sim|real --ops 100 --contention low|high
 //        --accounts 4 --workload read-after-write|mixed --only lock,lock-free --misses]
 import { parseArgs } from 'node:util';
