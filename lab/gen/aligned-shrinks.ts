@@ -1,9 +1,10 @@
 // Shrink candidates fast-check cannot make on a raw plan: a step or an op taken out with everything
-// else left where it was, and several faults tried as one. fast-check removes array items too, but a raw fault's step is taken modulo
-// the step count and an op's branch from its position, so a removal moves every fault and retargets
-// later ops, and the smaller plan rarely fails the same way. These candidates re-aim the faults at
-// the same steps and keep each remaining op on its branch. They come after fast-check's own, so every
-// existing path (a run index, then indices into the shrink streams) still names the same plan.
+// else left where it was, and several faults tried as one. fast-check removes array items too, but a
+// raw fault's step is taken modulo the step count and an op's branch from its position, so a removal
+// moves every fault and retargets later ops, and the smaller plan rarely fails the same way. These
+// candidates re-aim the faults at the same steps and keep each remaining op on its branch. They come
+// after fast-check's own, so every existing path (a run index, then indices into the shrink streams)
+// still names the same plan.
 // Try it: `alignedShrinks(raw, constraints)` lists the candidates of one raw plan.
 import fc from 'fast-check';
 import type { PlanConstraints } from '../plan/index.js';
@@ -96,14 +97,14 @@ function asOneFault(raw: RawPlan, used: number[]): RawPlan[] {
   const starts = raw.faults.map((fault) => fault.atStep % steps);
   const ends = raw.faults.map((fault, index) => Math.min((starts[index] ?? 0) + fault.duration, steps));
   const atStep = Math.min(...starts);
-  const duration = Math.min(Math.max(...ends) - atStep, faultDurationStepsMax);
+  const duration = Math.max(1, Math.min(Math.max(...ends) - atStep, faultDurationStepsMax));
   const nodes = new Set<number>();
   const candidates: RawPlan[] = [];
   for (const fault of raw.faults) {
     const node = fault.target.node % raw.branches;
     if (nodes.has(node)) continue;
     nodes.add(node);
-    const anchor: RawFault = { ...fault, atStep, duration: Math.max(1, duration), target: { ...fault.target, node } };
+    const anchor: RawFault = { ...fault, atStep, duration, target: { ...fault.target, node } };
     for (const single of simplestFaultsAt(anchor)) candidates.push({ ...raw, faults: [single] });
   }
   return candidates;

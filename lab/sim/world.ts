@@ -160,8 +160,8 @@ export class SimWorld {
 
   /**
    * SIGSTOP: its events wait; each connection's keepalive notices the silence when its next ping goes
-   * unanswered (1 to 3 s) and closes it. What already reached the stopped node's socket is still read when it resumes
-   * (the proxy closes its side in order, after the data), and its replies go nowhere.
+   * unanswered (1 to 3 s) and closes it. What already reached the stopped node's socket is still read
+   * when it resumes (the proxy closes its side in order, after the data), and its replies go nowhere.
    */
   pause(branch: BranchId): void {
     const node = this.node(branch);
