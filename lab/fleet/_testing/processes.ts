@@ -1,8 +1,12 @@
 // For the fleet's tests and bench: the faultline command as a child process (a worker, an explore),
-// with its output gathered, stopped by the test that started it.
+// with its output gathered, stopped by the test that started it. Each child's temporary directories
+// (a job's scratch, a cluster's) go under a TMPDIR of its own, removed when it exits: a worker a test
+// kills with SIGKILL cannot remove them itself.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const binary = resolve(import.meta.dirname, '../../../bin/faultline.mjs');
 
@@ -13,13 +17,17 @@ export interface Command {
 }
 
 export function faultline(args: readonly string[], cwd: string): Command {
-  const child = spawn(process.execPath, [binary, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const temporary = mkdtempSync(join(tmpdir(), 'faultline-child-'));
+  const child = spawn(process.execPath, [binary, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', TMPDIR: temporary } });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((done) => {
-    child.once('close', (code, signal) => done({ code, signal, stdout, stderr }));
+    child.once('close', (code, signal) => {
+      rmSync(temporary, { recursive: true, force: true });
+      done({ code, signal, stdout, stderr });
+    });
   });
   return { child, output: () => stdout + stderr, exited };
 }
